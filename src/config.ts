@@ -1,0 +1,115 @@
+import { z } from "zod";
+import { isUuid } from "./crisp/ids.js";
+import type { CrispTier } from "./crisp/types.js";
+
+/** Where Crisp is: the real API (credentials given) or the embedded simulator (demo mode). */
+export type CrispTarget =
+  | {
+      mode: "live";
+      identifier: string;
+      key: string;
+      tier: CrispTier;
+      apiUrl: string;
+    }
+  | { mode: "demo"; seed: number };
+
+export interface Config {
+  host: string;
+  port: number;
+  crisp: CrispTarget;
+  /** The website `website` (no id) resolves to; in demo mode the simulator's first. */
+  defaultWebsiteId: string | undefined;
+  /** Per Crisp request: time to headers and longest body silence, ms. */
+  crispTimeoutMs: number;
+  /** Daily request quota of the token, shown by `gateway.quotaLimit`; null when unknown. */
+  dailyQuota: number | null;
+}
+
+/** Crisp's published daily quotas per token kind (crisp-api.md §3); `user` has none published. */
+const DEFAULT_DAILY_QUOTA: Record<CrispTier, number | null> = {
+  plugin: 5_000,
+  website: 10_000,
+  user: null,
+};
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `an integer from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const EnvSchema = z.object({
+  HOST: optionalString.default("127.0.0.1"),
+  PORT: integer(0, 65_535).default(4000),
+  CRISP_IDENTIFIER: optionalString,
+  CRISP_KEY: optionalString,
+  CRISP_TIER: z
+    .enum(["plugin", "website", "user"], { error: "one of plugin, website, user" })
+    .default("plugin"),
+  CRISP_API_URL: z
+    .url({ protocol: /^https?$/, error: "an http(s) URL such as https://api.crisp.chat/v1" })
+    .default("https://api.crisp.chat/v1"),
+  CRISP_WEBSITE_ID: optionalString.refine((value) => value === undefined || isUuid(value), {
+    message: "a Crisp website id (a UUID)",
+  }),
+  CRISP_TIMEOUT_MS: integer(100, 120_000).default(10_000),
+  CRISP_DAILY_QUOTA: integer(1, 100_000_000).optional(),
+  SIMULATOR_SEED: integer(0, 2 ** 31 - 1).default(1),
+});
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Parses the environment once at start-up. Throws a ConfigError naming every bad variable and
+ * what was expected, so the process stops before it listens.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  // Empty strings count as unset, the way shells and .env files usually mean them.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  );
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      return `${name}=${JSON.stringify(present[name] ?? "")}: expected ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const vars = parsed.data;
+  if ((vars.CRISP_IDENTIFIER === undefined) !== (vars.CRISP_KEY === undefined)) {
+    const missing = vars.CRISP_IDENTIFIER === undefined ? "CRISP_IDENTIFIER" : "CRISP_KEY";
+    throw new ConfigError(
+      `Invalid configuration:\n  ${missing} is missing: set both CRISP_IDENTIFIER and CRISP_KEY for a real Crisp account, or neither for demo mode.`,
+    );
+  }
+  const crisp: CrispTarget =
+    vars.CRISP_IDENTIFIER !== undefined && vars.CRISP_KEY !== undefined
+      ? {
+          mode: "live",
+          identifier: vars.CRISP_IDENTIFIER,
+          key: vars.CRISP_KEY,
+          tier: vars.CRISP_TIER,
+          apiUrl: vars.CRISP_API_URL,
+        }
+      : { mode: "demo", seed: vars.SIMULATOR_SEED };
+  const tier = crisp.mode === "live" ? crisp.tier : "plugin";
+  return Object.freeze({
+    host: vars.HOST,
+    port: vars.PORT,
+    crisp,
+    defaultWebsiteId: vars.CRISP_WEBSITE_ID,
+    crispTimeoutMs: vars.CRISP_TIMEOUT_MS,
+    dailyQuota: vars.CRISP_DAILY_QUOTA ?? DEFAULT_DAILY_QUOTA[tier],
+  });
+}

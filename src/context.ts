@@ -1,0 +1,23 @@
+import type { CrispClient } from "./crisp/client.js";
+import type { CrispTier } from "./crisp/types.js";
+import type { Loaders } from "./loaders/index.js";
+import type { UsageCounters } from "./usage.js";
+
+/** Facts about this gateway process that the schema reports or depends on. */
+export interface GatewayInfo {
+  version: string;
+  /** Serving the embedded simulator rather than a real Crisp account. */
+  demo: boolean;
+  tier: CrispTier;
+  /** The website `Query.website` resolves to without an id, when configured. */
+  defaultWebsiteId: string | undefined;
+  dailyQuota: number | null;
+}
+
+/** What every resolver sees: built once per GraphQL request. */
+export interface GatewayContext {
+  crisp: CrispClient;
+  loaders: Loaders;
+  usage: UsageCounters;
+  gateway: GatewayInfo;
+}

@@ -1,0 +1,230 @@
+import { Buffer } from "node:buffer";
+import { Agent, type Dispatcher } from "undici";
+import { ErrorCode, GatewayError } from "../errors.js";
+import { crispFailure, transportFailure } from "./errors.js";
+import type { CrispEnvelope, CrispTier } from "./types.js";
+
+export type QueryValue = string | number | boolean | undefined | null;
+export type Query = Record<string, QueryValue>;
+
+export interface CrispRequest {
+  method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Path below the API base, already built from validated, encoded segments. */
+  path: string;
+  query?: Query;
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+export interface CrispResponse<T> {
+  status: number;
+  reason: string;
+  data: T;
+}
+
+/** What the client saw of one Crisp exchange, for counters, quota and metrics. */
+export interface CrispExchange {
+  method: string;
+  path: string;
+  /** HTTP status, or 0 when no answer came (network error, timeout). */
+  status: number;
+  durationMs: number;
+}
+
+export interface CrispClientOptions {
+  /** API base, e.g. `https://api.crisp.chat/v1`. */
+  baseUrl: string;
+  identifier: string;
+  key: string;
+  /** @default "plugin" */
+  tier?: CrispTier;
+  /** The undici dispatcher every request goes through: an Agent in production, a MockAgent in tests. */
+  dispatcher: Dispatcher;
+  /** @default "crisp-graphql-gateway" */
+  userAgent?: string;
+  /** Time to receive the response headers, ms. @default 10_000 */
+  headersTimeoutMs?: number;
+  /** Longest silence while receiving the body, ms. @default 10_000 */
+  bodyTimeoutMs?: number;
+  /** Told about every exchange, answered or not (counters, quota, metrics). */
+  onExchange?: (exchange: CrispExchange) => void;
+}
+
+/**
+ * The only code that speaks HTTP to Crisp. It signs every request (Basic identifier:key and
+ * X-Crisp-Tier), unwraps Crisp's `{error, reason, data}` envelope and maps every failure to a
+ * contract error code once, here.
+ */
+export class CrispClient {
+  readonly tier: CrispTier;
+  readonly #origin: string;
+  readonly #basePath: string;
+  readonly #headers: Record<string, string>;
+  readonly #dispatcher: Dispatcher;
+  readonly #headersTimeoutMs: number;
+  readonly #bodyTimeoutMs: number;
+  readonly #onExchange: ((exchange: CrispExchange) => void) | undefined;
+
+  constructor({
+    baseUrl,
+    identifier,
+    key,
+    tier = "plugin",
+    dispatcher,
+    userAgent = "crisp-graphql-gateway",
+    headersTimeoutMs = 10_000, // 10 seconds: undici's 300 s default would hold a GraphQL request far too long
+    bodyTimeoutMs = 10_000, // 10 seconds
+    onExchange,
+  }: CrispClientOptions) {
+    const url = new URL(baseUrl);
+    this.tier = tier;
+    this.#origin = url.origin;
+    this.#basePath = url.pathname.replace(/\/+$/, "");
+    this.#headers = {
+      authorization: `Basic ${Buffer.from(`${identifier}:${key}`).toString("base64")}`,
+      "x-crisp-tier": tier,
+      "user-agent": userAgent,
+      accept: "application/json",
+    };
+    this.#dispatcher = dispatcher;
+    this.#headersTimeoutMs = headersTimeoutMs;
+    this.#bodyTimeoutMs = bodyTimeoutMs;
+    this.#onExchange = onExchange;
+  }
+
+  /**
+   * Sends one request and returns the unwrapped envelope. Throws a GatewayError for every
+   * Crisp error answer, unreadable answer, network failure or timeout.
+   */
+  async request<T>({ method, path, query, body, signal }: CrispRequest): Promise<CrispResponse<T>> {
+    const { status, text, retryAfter } = await this.#send(method, path, query, body, signal);
+    let envelope: Partial<CrispEnvelope<T>>;
+    try {
+      envelope = JSON.parse(text) as Partial<CrispEnvelope<T>>;
+    } catch {
+      if (status >= 400) {
+        throw crispFailure(status, undefined, retryAfter);
+      }
+      throw new GatewayError(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        "Crisp answered with a body the gateway could not read.",
+        {},
+        status,
+      );
+    }
+    const reason = typeof envelope.reason === "string" ? envelope.reason : undefined;
+    if (status >= 400 || envelope.error === true) {
+      throw crispFailure(status, reason, retryAfter);
+    }
+    if (envelope.data === undefined || envelope.data === null) {
+      // Some routes answer `data: {}` or nothing for "done" (e.g. deletes); callers that
+      // expect an object get an empty one, as Crisp's own libraries do (crisp-api.md §2.1).
+      return { status, reason: reason ?? "", data: {} as T };
+    }
+    return { status, reason: reason ?? "", data: envelope.data };
+  }
+
+  /** HEAD checks answer 200 (exists) or 404 (missing) with no body (crisp-api.md §2.2). */
+  async exists(path: string, query?: Query, signal?: AbortSignal): Promise<boolean> {
+    const { status, retryAfter } = await this.#send("HEAD", path, query, undefined, signal);
+    if (status === 404) {
+      return false;
+    }
+    if (status >= 200 && status < 300) {
+      return true;
+    }
+    throw crispFailure(status, undefined, retryAfter);
+  }
+
+  async #send(
+    method: CrispRequest["method"],
+    path: string,
+    query: Query | undefined,
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+    const started = performance.now();
+    const fullPath = `${this.#basePath}${path}${toSearch(query)}`;
+    let status = 0;
+    try {
+      const headers =
+        body === undefined
+          ? this.#headers
+          : { ...this.#headers, "content-type": "application/json; charset=utf-8" };
+      const response = await this.#dispatcher.request({
+        origin: this.#origin,
+        path: fullPath,
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+        headersTimeout: this.#headersTimeoutMs,
+        bodyTimeout: this.#bodyTimeoutMs,
+      });
+      status = response.statusCode;
+      const text = method === "HEAD" ? "" : await response.body.text();
+      if (method === "HEAD") {
+        await response.body.dump();
+      }
+      const retryAfterHeader = response.headers["retry-after"];
+      const retryAfter = Array.isArray(retryAfterHeader) ? retryAfterHeader[0] : retryAfterHeader;
+      return { status, text, retryAfter };
+    } catch (error) {
+      if (signal?.aborted) {
+        throw signal.reason ?? error;
+      }
+      throw transportFailure(error);
+    } finally {
+      this.#onExchange?.({ method, path, status, durationMs: performance.now() - started });
+    }
+  }
+}
+
+/** Crisp takes booleans as "1"/"0" (crisp-api.md §4); absent values are left out. */
+function toSearch(query: Query | undefined): string {
+  if (query === undefined) {
+    return "";
+  }
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined || value === null) {
+      continue;
+    }
+    params.append(name, typeof value === "boolean" ? (value ? "1" : "0") : String(value));
+  }
+  const search = params.toString();
+  return search === "" ? "" : `?${search}`;
+}
+
+/** Encodes each interpolated path segment; callers validate ids before they get here. */
+export function crispPath(strings: TemplateStringsArray, ...segments: (string | number)[]): string {
+  return strings.reduce(
+    (path, literal, index) =>
+      index < segments.length
+        ? `${path}${literal}${encodeURIComponent(String(segments[index]))}`
+        : `${path}${literal}`,
+    "",
+  );
+}
+
+export interface CrispDispatcherOptions {
+  /** TCP/TLS connect timeout, ms. @default 10_000 */
+  connectTimeoutMs?: number;
+  /** Idle keep-alive socket lifetime, ms. @default 30_000 */
+  keepAliveTimeoutMs?: number;
+  /** Sockets per origin. @default 64 */
+  connections?: number;
+}
+
+/** The production dispatcher: a keep-alive Agent with timeouts fit for a gateway. */
+export function createCrispDispatcher({
+  connectTimeoutMs = 10_000, // 10 seconds
+  keepAliveTimeoutMs = 30_000, // 30 seconds
+  connections = 64,
+}: CrispDispatcherOptions = {}): Agent {
+  return new Agent({
+    connect: { timeout: connectTimeoutMs },
+    keepAliveTimeout: keepAliveTimeoutMs,
+    connections,
+  });
+}

@@ -1,0 +1,61 @@
+import { badUserInput } from "../errors.js";
+
+/**
+ * Crisp's id shapes (crisp-api.md §4: website, people and operator ids are UUIDs, session ids
+ * are `session_<uuid>`, message fingerprints are integers). Every id is checked against its
+ * shape before it enters a URL path, so a client can never steer a request to another route
+ * (`../`, `?`, `#`, encoded slashes) and a typo costs no Crisp request.
+ */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SESSION_ID = /^session_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Deliberately simple: one @, no spaces, a dot in the domain. Crisp validates further.
+const EMAIL = /^[^\s@/?#]+@[^\s@/?#]+\.[^\s@/?#]+$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+export type CrispIdKind = "websiteId" | "sessionId" | "peopleId" | "userId" | "fingerprint";
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+export function isSessionId(value: string): boolean {
+  return SESSION_ID.test(value);
+}
+
+export function isEmail(value: string): boolean {
+  return value.length <= 254 && EMAIL.test(value);
+}
+
+export function isDomain(value: string): boolean {
+  return DOMAIN.test(value);
+}
+
+/** Fingerprints are positive integers that fit a double exactly (Crisp's are ~15 digits). */
+export function isFingerprint(value: number): boolean {
+  return Number.isSafeInteger(value) && value > 0;
+}
+
+/** The shape check for each kind of id, for messages that say what was expected. */
+export const ID_SHAPES: Record<CrispIdKind, { test: (value: string) => boolean; shape: string }> = {
+  websiteId: { test: isUuid, shape: "a UUID" },
+  sessionId: { test: isSessionId, shape: "session_<UUID>" },
+  peopleId: { test: isUuid, shape: "a UUID" },
+  userId: { test: isUuid, shape: "a UUID" },
+  fingerprint: {
+    test: (value) => /^[1-9][0-9]{0,15}$/.test(value) && isFingerprint(Number(value)),
+    shape: "a positive integer",
+  },
+};
+
+/**
+ * Throws BAD_USER_INPUT naming `field` unless `value` has the shape of `kind`. The schema
+ * calls it with the argument's name; the client calls it again before building any path.
+ */
+export function requireId(kind: CrispIdKind, value: string, field: string = kind): string {
+  const { test, shape } = ID_SHAPES[kind];
+  if (!test(value)) {
+    throw badUserInput(field, `expected ${shape}, got ${JSON.stringify(value.slice(0, 80))}.`);
+  }
+  return value;
+}

@@ -1,0 +1,62 @@
+import { badUserInput } from "../errors.js";
+import { type CrispClient, crispPath } from "./client.js";
+import { isFingerprint, requireId } from "./ids.js";
+import { nullIfNotFound } from "./not-found.js";
+import type { CrispMessage } from "./types.js";
+
+export interface MessageBatch {
+  /** Oldest first, as Crisp sends them. */
+  messages: CrispMessage[];
+  /**
+   * Whether older messages exist: Crisp answers 206 while more remain and 200 at the end
+   * (crisp-api.md §4.6, confirmed by Crisp staff in ruby-crisp-api#16).
+   */
+  hasOlder: boolean;
+}
+
+/** `GET /website/{id}/conversation/{session_id}/messages[?timestamp_before=ms]`. */
+export async function listMessages(
+  client: CrispClient,
+  websiteId: string,
+  sessionId: string,
+  timestampBefore: number | undefined,
+  signal?: AbortSignal,
+): Promise<MessageBatch> {
+  requireId("websiteId", websiteId);
+  requireId("sessionId", sessionId);
+  const { status, data } = await client.request<CrispMessage[]>({
+    method: "GET",
+    path: crispPath`/website/${websiteId}/conversation/${sessionId}/messages`,
+    query: { timestamp_before: timestampBefore },
+    signal,
+  });
+  const messages = Array.isArray(data)
+    ? data.map((m) => ({ ...m, website_id: websiteId, session_id: sessionId }))
+    : [];
+  return { messages, hasOlder: status === 206 };
+}
+
+/** `GET /website/{id}/conversation/{session_id}/message/{fingerprint}`; null when missing. */
+export async function getMessage(
+  client: CrispClient,
+  websiteId: string,
+  sessionId: string,
+  fingerprint: number,
+  signal?: AbortSignal,
+): Promise<CrispMessage | null> {
+  requireId("websiteId", websiteId);
+  requireId("sessionId", sessionId);
+  if (!isFingerprint(fingerprint)) {
+    throw badUserInput("fingerprint", "expected a positive integer.");
+  }
+  return nullIfNotFound(
+    client
+      .request<CrispMessage>({
+        method: "GET",
+        path: crispPath`/website/${websiteId}/conversation/${sessionId}/message/${fingerprint}`,
+        signal,
+      })
+      // Ids are filled from the path: the gateway builds global ids from them.
+      .then((response) => ({ ...response.data, website_id: websiteId, session_id: sessionId })),
+  );
+}

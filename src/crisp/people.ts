@@ -1,0 +1,81 @@
+import { badUserInput } from "../errors.js";
+import { type CrispClient, crispPath } from "./client.js";
+import { isEmail, isUuid, requireId } from "./ids.js";
+import { nullIfNotFound } from "./not-found.js";
+import type { CrispPeopleProfile } from "./types.js";
+
+/** Parameters of `GET /website/{id}/people/profiles/{page}` (crisp-api.md §4.7). */
+export interface PeopleListParams {
+  page: number;
+  /** Crisp accepts 20 to 50. */
+  perPage: number;
+  /** A Crisp search field name, sent as `sort_field` (there is no `sort` parameter). */
+  sortField?: string;
+  sortOrder?: "ascending" | "descending";
+  searchText?: string;
+}
+
+/** `GET /website/{website_id}/people/profiles/{page}`. */
+export async function listPeopleProfiles(
+  client: CrispClient,
+  websiteId: string,
+  params: PeopleListParams,
+  signal?: AbortSignal,
+): Promise<CrispPeopleProfile[]> {
+  requireId("websiteId", websiteId);
+  const { data } = await client.request<CrispPeopleProfile[]>({
+    method: "GET",
+    path: crispPath`/website/${websiteId}/people/profiles/${params.page}`,
+    query: {
+      per_page: params.perPage,
+      sort_field: params.sortField,
+      sort_order: params.sortOrder,
+      search_text: params.searchText,
+    },
+    signal,
+  });
+  return Array.isArray(data) ? data : [];
+}
+
+/**
+ * `GET /website/{website_id}/people/profile/{people_id}`; Crisp also takes an email in place
+ * of the id. Null when missing.
+ */
+export async function getPeopleProfile(
+  client: CrispClient,
+  websiteId: string,
+  peopleIdOrEmail: string,
+  signal?: AbortSignal,
+): Promise<CrispPeopleProfile | null> {
+  requireId("websiteId", websiteId);
+  if (!isUuid(peopleIdOrEmail) && !isEmail(peopleIdOrEmail)) {
+    throw badUserInput("peopleId", "expected a people id (a UUID) or an email address.");
+  }
+  return nullIfNotFound(
+    client
+      .request<CrispPeopleProfile>({
+        method: "GET",
+        path: crispPath`/website/${websiteId}/people/profile/${peopleIdOrEmail}`,
+        signal,
+      })
+      .then((response) => response.data),
+  );
+}
+
+/** `GET /website/{id}/people/conversations/{people_id}/list/{page}`: session ids, newest first. */
+export async function listPersonConversations(
+  client: CrispClient,
+  websiteId: string,
+  peopleId: string,
+  page: number,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  requireId("websiteId", websiteId);
+  requireId("peopleId", peopleId);
+  const { data } = await client.request<string[]>({
+    method: "GET",
+    path: crispPath`/website/${websiteId}/people/conversations/${peopleId}/list/${page}`,
+    signal,
+  });
+  return Array.isArray(data) ? data : [];
+}

@@ -1,0 +1,34 @@
+import { type CrispClient, crispPath } from "./client.js";
+import { requireId } from "./ids.js";
+import type { CrispVisitor, CrispVisitorCount } from "./types.js";
+
+/** `GET /website/{website_id}/visitors/list/{page}` (fixed page size, crisp-api.md §4.8). */
+export async function listVisitors(
+  client: CrispClient,
+  websiteId: string,
+  page: number,
+  signal?: AbortSignal,
+): Promise<CrispVisitor[]> {
+  requireId("websiteId", websiteId);
+  const { data } = await client.request<CrispVisitor[]>({
+    method: "GET",
+    path: crispPath`/website/${websiteId}/visitors/list/${page}`,
+    signal,
+  });
+  return Array.isArray(data) ? data : [];
+}
+
+/** `GET /website/{website_id}/visitors/count`. */
+export async function countVisitors(
+  client: CrispClient,
+  websiteId: string,
+  signal?: AbortSignal,
+): Promise<CrispVisitorCount> {
+  requireId("websiteId", websiteId);
+  const { data } = await client.request<CrispVisitorCount>({
+    method: "GET",
+    path: crispPath`/website/${websiteId}/visitors/count`,
+    signal,
+  });
+  return data;
+}

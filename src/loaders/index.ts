@@ -1,0 +1,202 @@
+import DataLoader from "dataloader";
+import type { CrispClient } from "../crisp/client.js";
+import {
+  type ConversationListParams,
+  getConversation,
+  listConversations,
+} from "../crisp/conversations.js";
+import { getMessage, listMessages, type MessageBatch } from "../crisp/messages.js";
+import { listOperators } from "../crisp/operators.js";
+import {
+  getPeopleProfile,
+  listPeopleProfiles,
+  listPersonConversations,
+  type PeopleListParams,
+} from "../crisp/people.js";
+import { listConnectedWebsites } from "../crisp/plugin.js";
+import type {
+  CrispConnectedWebsite,
+  CrispConversation,
+  CrispMessage,
+  CrispOperatorListItem,
+  CrispPeopleProfile,
+  CrispVisitor,
+  CrispVisitorCount,
+  CrispWebsite,
+} from "../crisp/types.js";
+import { countVisitors, listVisitors } from "../crisp/visitors.js";
+import { getWebsite, websiteExists } from "../crisp/website.js";
+import type { UsageCounters } from "../usage.js";
+
+/**
+ * Loader keys are tuples; DataLoader caches by a string, so each key is also given a stable
+ * string form (JSON keeps ids that contain separators from colliding).
+ */
+type Key = readonly (string | number | undefined)[];
+
+/**
+ * A per-request loader over a Crisp read that has no batch endpoint: every distinct key is one
+ * Crisp request, made once per request however many fields ask for it. Counts hits and misses.
+ */
+class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
+  readonly #usage: UsageCounters;
+
+  constructor(usage: UsageCounters, fetchOne: (key: K) => Promise<V>) {
+    super(
+      async (keys) => {
+        usage.cacheMisses += keys.length;
+        const settled = await Promise.allSettled(keys.map((key) => fetchOne(key)));
+        // DataLoader's contract: one result per key, in key order, an Error in a failed slot.
+        return settled.map((result) =>
+          result.status === "fulfilled" ? result.value : toError(result.reason),
+        );
+      },
+      { cacheKeyFn: (key) => JSON.stringify(key) },
+    );
+    this.#usage = usage;
+  }
+
+  override load(key: K): Promise<V> {
+    this.#usage.loads += 1;
+    return super.load(key);
+  }
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+export interface LoaderDeps {
+  crisp: CrispClient;
+  usage: UsageCounters;
+  /** Aborted when the client goes away, so Crisp requests nobody waits for stop. */
+  signal?: AbortSignal;
+}
+
+/** Creates the loaders of one GraphQL request. Never share them across requests. */
+export function createLoaders({ crisp, usage, signal }: LoaderDeps) {
+  const website = new CrispLoader<[string], CrispWebsite | null>(usage, ([websiteId]) =>
+    getWebsite(crisp, websiteId, signal),
+  );
+
+  const domainExists = new CrispLoader<[string], boolean>(usage, ([domain]) =>
+    websiteExists(crisp, domain, signal),
+  );
+  let connectedWebsites: Promise<CrispConnectedWebsite[]> | undefined;
+
+  const conversation = new CrispLoader<[string, string], CrispConversation | null>(
+    usage,
+    ([websiteId, sessionId]) => getConversation(crisp, websiteId, sessionId, signal),
+  );
+  const conversationPage = new CrispLoader<[string, string], CrispConversation[]>(
+    usage,
+    async ([websiteId, params]) => {
+      const page = await listConversations(
+        crisp,
+        websiteId,
+        JSON.parse(params) as ConversationListParams,
+        signal,
+      );
+      for (const item of page) {
+        conversation.prime([websiteId, item.session_id], item);
+      }
+      return page;
+    },
+  );
+
+  const message = new CrispLoader<[string, string, number], CrispMessage | null>(
+    usage,
+    ([websiteId, sessionId, fingerprint]) =>
+      getMessage(crisp, websiteId, sessionId, fingerprint, signal),
+  );
+  const messageBatch = new CrispLoader<[string, string, number | undefined], MessageBatch>(
+    usage,
+    async ([websiteId, sessionId, timestampBefore]) => {
+      const batch = await listMessages(crisp, websiteId, sessionId, timestampBefore, signal);
+      for (const item of batch.messages) {
+        message.prime([websiteId, sessionId, item.fingerprint], item);
+      }
+      return batch;
+    },
+  );
+
+  const person = new CrispLoader<[string, string], CrispPeopleProfile | null>(
+    usage,
+    async ([websiteId, peopleIdOrEmail]) => {
+      const profile = await getPeopleProfile(crisp, websiteId, peopleIdOrEmail, signal);
+      if (profile !== null) {
+        primePerson(websiteId, profile);
+      }
+      return profile;
+    },
+  );
+  const primePerson = (websiteId: string, profile: CrispPeopleProfile) => {
+    person.prime([websiteId, profile.people_id], profile);
+    if (profile.email !== undefined) {
+      person.prime([websiteId, profile.email], profile);
+    }
+  };
+  const peoplePage = new CrispLoader<[string, string], CrispPeopleProfile[]>(
+    usage,
+    async ([websiteId, params]) => {
+      const page = await listPeopleProfiles(
+        crisp,
+        websiteId,
+        JSON.parse(params) as PeopleListParams,
+        signal,
+      );
+      for (const profile of page) {
+        primePerson(websiteId, profile);
+      }
+      return page;
+    },
+  );
+  const personConversationPage = new CrispLoader<[string, string, number], string[]>(
+    usage,
+    ([websiteId, peopleId, page]) =>
+      listPersonConversations(crisp, websiteId, peopleId, page, signal),
+  );
+
+  const operators = new CrispLoader<[string], CrispOperatorListItem[]>(usage, ([websiteId]) =>
+    listOperators(crisp, websiteId, signal),
+  );
+  const visitorPage = new CrispLoader<[string, number], CrispVisitor[]>(
+    usage,
+    ([websiteId, page]) => listVisitors(crisp, websiteId, page, signal),
+  );
+  const visitorCount = new CrispLoader<[string], CrispVisitorCount>(usage, ([websiteId]) =>
+    countVisitors(crisp, websiteId, signal),
+  );
+
+  return {
+    website: (websiteId: string) => website.load([websiteId]),
+    websiteExists: (domain: string) => domainExists.load([domain.toLowerCase()]),
+    /** Every website the plugin token reaches (all pages, once per request). */
+    connectedWebsites: () => {
+      connectedWebsites ??= listConnectedWebsites(crisp, signal);
+      return connectedWebsites;
+    },
+    conversation: (websiteId: string, sessionId: string) =>
+      conversation.load([websiteId, sessionId]),
+    conversationPage: (websiteId: string, params: ConversationListParams) =>
+      conversationPage.load([websiteId, JSON.stringify(params)]),
+    message: (websiteId: string, sessionId: string, fingerprint: number) =>
+      message.load([websiteId, sessionId, fingerprint]),
+    messageBatch: (websiteId: string, sessionId: string, timestampBefore?: number) =>
+      messageBatch.load([websiteId, sessionId, timestampBefore]),
+    /** By people id or by email. */
+    person: (websiteId: string, peopleIdOrEmail: string) =>
+      person.load([websiteId, peopleIdOrEmail]),
+    peoplePage: (websiteId: string, params: PeopleListParams) =>
+      peoplePage.load([websiteId, JSON.stringify(params)]),
+    personConversationPage: (websiteId: string, peopleId: string, page: number) =>
+      personConversationPage.load([websiteId, peopleId, page]),
+    operators: (websiteId: string) => operators.load([websiteId]),
+    operator: async (websiteId: string, userId: string) =>
+      (await operators.load([websiteId])).find((item) => item.details.user_id === userId) ?? null,
+    visitorPage: (websiteId: string, page: number) => visitorPage.load([websiteId, page]),
+    visitorCount: (websiteId: string) => visitorCount.load([websiteId]),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

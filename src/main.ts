@@ -1,0 +1,69 @@
+import { ConfigError, loadConfig } from "./config.js";
+import { createGateway } from "./server.js";
+
+/**
+ * Entry point: config -> (demo: the embedded simulator) -> gateway. The only module of src
+ * that may import the simulator, and only in demo mode.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const stops: (() => Promise<void>)[] = [];
+
+  let crisp: Parameters<typeof createGateway>[0]["crisp"];
+  let defaultWebsiteId = config.defaultWebsiteId;
+  if (config.crisp.mode === "demo") {
+    const { startSimulator } = await import("./simulator/index.js");
+    const simulator = await startSimulator({ seed: config.crisp.seed, host: "127.0.0.1", port: 0 });
+    stops.push(() => simulator.close());
+    crisp = { baseUrl: simulator.url, ...simulator.credentials, timeoutMs: config.crispTimeoutMs };
+    defaultWebsiteId ??= simulator.defaultWebsiteId;
+    console.log(
+      `Demo mode: no CRISP_IDENTIFIER/CRISP_KEY set, serving the embedded Crisp simulator (${simulator.url}, seed ${config.crisp.seed}).`,
+    );
+  } else {
+    crisp = {
+      baseUrl: config.crisp.apiUrl,
+      identifier: config.crisp.identifier,
+      key: config.crisp.key,
+      tier: config.crisp.tier,
+      timeoutMs: config.crispTimeoutMs,
+    };
+    console.log(`Crisp: ${config.crisp.apiUrl} (tier ${config.crisp.tier}).`);
+  }
+
+  const gateway = createGateway({
+    crisp,
+    defaultWebsiteId,
+    demo: config.crisp.mode === "demo",
+    dailyQuota: config.dailyQuota,
+  });
+  const { url } = await gateway.listen(config.host, config.port);
+  stops.unshift(() => gateway.stop());
+  console.log(`GraphiQL: ${url}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    console.log(`${signal}: stopping.`);
+    for (const stop of stops) {
+      await stop();
+    }
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else if (error instanceof Error && "code" in error && error.code === "EADDRINUSE") {
+    console.error(`Cannot listen: the address is already in use (set HOST/PORT). ${error.message}`);
+  } else {
+    console.error("The gateway failed to start:", error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+import SchemaBuilder from "@pothos/core";
+import RelayPlugin from "@pothos/plugin-relay";
+import type { GatewayContext } from "../context.js";
+import { decodeGlobalId, encodeGlobalId } from "./global-id.js";
+
+/**
+ * The schema builder and its plugins. It defines no type: each domain file under src/schema
+ * defines its own (see docs/architecture.md).
+ */
+export const builder = new SchemaBuilder<{
+  Context: GatewayContext;
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: { list: false; items: false };
+  DefaultNodeNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+    SafeInt: { Input: number; Output: number };
+    ID: { Input: string; Output: string };
+  };
+}>({
+  plugins: [RelayPlugin],
+  // Non-null unless a field says otherwise: the contract promises these values.
+  defaultFieldNullability: false,
+  relay: {
+    clientMutationId: "omit",
+    cursorType: "String",
+    edgesFieldOptions: { nullable: { list: false, items: false } },
+    nodeFieldOptions: { nullable: false },
+    nodesOnConnection: true,
+    encodeGlobalID: encodeGlobalId,
+    decodeGlobalID: decodeGlobalId,
+    nodeQueryOptions: {
+      description:
+        "Fetches any object by its global id. Costs what loading that object costs (usually one Crisp request, none when already loaded in this operation). A well-formed id of something that does not exist is null.",
+    },
+    nodesQueryOptions: {
+      description:
+        "Fetches several objects by global id, in order; missing ones are null. Objects of the same kind are loaded once each.",
+    },
+    pageInfoTypeOptions: { description: "Relay paging state of a connection." },
+  },
+});
+
+builder.queryType({ description: "Reads of the Crisp workspace behind this gateway." });

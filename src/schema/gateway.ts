@@ -1,0 +1,63 @@
+import { builder } from "./builder.js";
+
+interface GatewayStatusShape {
+  version: string;
+  demo: boolean;
+  upstreamRequests: number;
+  quotaUsed: number;
+  quotaLimit: number | null;
+  cacheHits: number;
+  cacheMisses: number;
+}
+
+const GatewayStatus = builder.objectRef<GatewayStatusShape>("GatewayStatus").implement({
+  description: "The gateway's own state. Costs no Crisp request.",
+  fields: (t) => ({
+    version: t.exposeString("version", { description: "The gateway's version (package.json)." }),
+    demo: t.exposeBoolean("demo", {
+      description:
+        "True when serving the embedded Crisp simulator instead of a real Crisp account.",
+    }),
+    upstreamRequests: t.exposeInt("upstreamRequests", {
+      description:
+        "HTTP requests sent to Crisp since the gateway started, answered or not, retries included.",
+    }),
+    quotaUsed: t.exposeInt("quotaUsed", {
+      description:
+        "Requests counted against today's Crisp quota (reset at 00:00 UTC) by this gateway process.",
+    }),
+    quotaLimit: t.exposeInt("quotaLimit", {
+      nullable: true,
+      description:
+        "The token's daily quota: CRISP_DAILY_QUOTA, else Crisp's published default for the tier (plugin 5,000, website 10,000); null for user tokens.",
+    }),
+    cacheHits: t.exposeInt("cacheHits", {
+      description:
+        "Loads answered without a Crisp request (already loaded, or primed from a list, in the same operation).",
+    }),
+    cacheMisses: t.exposeInt("cacheMisses", { description: "Loads that needed a Crisp request." }),
+    rateLimitedUntil: t.field({
+      type: "DateTime",
+      nullable: true,
+      description:
+        "Set while Crisp is answering 429/420 or quota errors: when the gateway will try again. Null while Crisp accepts requests.",
+      resolve: () => null,
+    }),
+  }),
+});
+
+builder.queryField("gateway", (t) =>
+  t.field({
+    type: GatewayStatus,
+    description: "The gateway's own state: upstream use, quota, cache. Costs no Crisp request.",
+    resolve: (_root, _args, ctx) => ({
+      version: ctx.gateway.version,
+      demo: ctx.gateway.demo,
+      upstreamRequests: ctx.usage.upstreamRequests,
+      quotaUsed: ctx.usage.quotaUsed,
+      quotaLimit: ctx.gateway.dailyQuota,
+      cacheHits: ctx.usage.cacheHits,
+      cacheMisses: ctx.usage.cacheMisses,
+    }),
+  }),
+);

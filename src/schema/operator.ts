@@ -1,0 +1,101 @@
+import { isUuid } from "../crisp/ids.js";
+import type { CrispOperatorListItem } from "../crisp/types.js";
+import { badUserInput } from "../errors.js";
+import { builder } from "./builder.js";
+import { ConversationRef } from "./conversation.js";
+import { joinIdParts, splitIdParts } from "./global-id.js";
+import { WebsiteRef } from "./website.js";
+
+/** Operators belong to a website in Crisp: the website is part of their identity here. */
+export interface OperatorShape {
+  websiteId: string;
+  details: CrispOperatorListItem["details"];
+}
+
+export const OperatorRef = builder.objectRef<OperatorShape>("Operator");
+
+builder.node(OperatorRef, {
+  description:
+    "A Crisp operator of a website. Every operator field of a website comes from one GET /website/{website_id}/operators/list per operation, however many conversations ask.",
+  id: {
+    resolve: (o) => joinIdParts(o.websiteId, o.details.user_id),
+    parse: (id) => {
+      const [websiteId = "", userId = ""] = splitIdParts(id, 2);
+      if (!isUuid(websiteId) || !isUuid(userId)) {
+        throw badUserInput("id", "not a global id of this gateway.");
+      }
+      return id;
+    },
+  },
+  loadOne: async (id, ctx) => {
+    const [websiteId = "", userId = ""] = id.split("/");
+    const item = await ctx.loaders.operator(websiteId, userId);
+    return item === null ? null : { websiteId, details: item.details };
+  },
+  fields: (t) => ({
+    userId: t.id({
+      description: "Crisp's operator user id (a UUID).",
+      resolve: (o) => o.details.user_id,
+    }),
+    email: t.string({ nullable: true, resolve: (o) => o.details.email ?? null }),
+    avatar: t.string({ nullable: true, resolve: (o) => o.details.avatar ?? null }),
+    firstName: t.string({ nullable: true, resolve: (o) => o.details.first_name ?? null }),
+    lastName: t.string({ nullable: true, resolve: (o) => o.details.last_name ?? null }),
+    role: t.string({
+      nullable: true,
+      description: "owner or member.",
+      resolve: (o) => o.details.role ?? null,
+    }),
+    title: t.string({ nullable: true, resolve: (o) => o.details.title ?? null }),
+    availability: t.string({
+      nullable: true,
+      description: "online, away or offline.",
+      resolve: (o) => o.details.availability ?? null,
+    }),
+  }),
+});
+
+builder.objectField(WebsiteRef, "operators", (t) =>
+  t.field({
+    type: [OperatorRef],
+    description:
+      "The website's operators: GET /website/{website_id}/operators/list (one Crisp request, not paged).",
+    resolve: async (website, _args, ctx) =>
+      (await ctx.loaders.operators(website.websiteId)).map((item) => ({
+        websiteId: website.websiteId,
+        details: item.details,
+      })),
+  }),
+);
+
+builder.objectFields(ConversationRef, (t) => ({
+  assignee: t.field({
+    type: OperatorRef,
+    nullable: true,
+    description:
+      "The operator the conversation is routed to, or null. Resolved from the website's operators list: one Crisp request per website per operation, shared by every conversation.",
+    resolve: async (c, _args, ctx) => {
+      const userId = c.assigned?.user_id;
+      if (!userId) {
+        return null;
+      }
+      const item = await ctx.loaders.operator(c.website_id, userId);
+      return item === null ? null : { websiteId: c.website_id, details: item.details };
+    },
+  }),
+  mentions: t.field({
+    type: [OperatorRef],
+    description:
+      "Operators mentioned in the conversation (same operators list request as `assignee`).",
+    resolve: async (c, _args, ctx) => {
+      const ids = c.mentions ?? [];
+      if (ids.length === 0) {
+        return [];
+      }
+      const operators = await ctx.loaders.operators(c.website_id);
+      return operators
+        .filter((item) => ids.includes(item.details.user_id))
+        .map((item) => ({ websiteId: c.website_id, details: item.details }));
+    },
+  }),
+}));

@@ -1,0 +1,290 @@
+import { isEmail, isSessionId, isUuid, requireId } from "../crisp/ids.js";
+import type { CrispConversation, CrispPeopleProfile } from "../crisp/types.js";
+import { CRISP_FIXED_PAGE_SIZE } from "../crisp/types.js";
+import { badUserInput } from "../errors.js";
+import { fetchSlice, fixedPlan, planPages } from "../loaders/paging.js";
+import { builder } from "./builder.js";
+import { GeolocationRef } from "./common.js";
+import { forwardWindow, offsetConnection } from "./connection.js";
+import { ConversationConnection, ConversationRef } from "./conversation.js";
+import { joinIdParts, splitIdParts } from "./global-id.js";
+import { fromCrispTime } from "./scalars.js";
+import { WebsiteRef } from "./website.js";
+
+/** People profiles carry no website id in Crisp's payload; the gateway keeps it beside. */
+export interface PersonShape {
+  websiteId: string;
+  profile: CrispPeopleProfile;
+}
+
+export const PersonRef = builder.objectRef<PersonShape>("Person");
+
+type Company = NonNullable<CrispPeopleProfile["company"]>;
+type Employment = NonNullable<NonNullable<CrispPeopleProfile["person"]>["employment"]>;
+type SocialProfile = NonNullable<NonNullable<CrispPeopleProfile["person"]>["profiles"]>[number];
+
+const SocialProfileRef = builder.objectRef<SocialProfile>("SocialProfile").implement({
+  description: "A social network profile of the person.",
+  fields: (t) => ({
+    type: t.string({ description: "e.g. twitter, linkedin.", resolve: (p) => p.type ?? "" }),
+    handle: t.string({ resolve: (p) => p.handle ?? "" }),
+    url: t.string({ nullable: true, resolve: (p) => p.url ?? null }),
+  }),
+});
+
+const EmploymentRef = builder.objectRef<Employment>("Employment").implement({
+  description: "Where the person works.",
+  fields: (t) => ({
+    name: t.string({ nullable: true, resolve: (e) => e.name ?? null }),
+    domain: t.string({ nullable: true, resolve: (e) => e.domain ?? null }),
+    title: t.string({ nullable: true, resolve: (e) => e.title ?? null }),
+    role: t.string({ nullable: true, resolve: (e) => e.role ?? null }),
+    seniority: t.string({ nullable: true, resolve: (e) => e.seniority ?? null }),
+  }),
+});
+
+const CompanyRef = builder.objectRef<Company>("Company").implement({
+  description: "The person's company, as enriched by Crisp.",
+  fields: (t) => ({
+    name: t.string({ nullable: true, resolve: (c) => c.name ?? null }),
+    legalName: t.string({ nullable: true, resolve: (c) => c.legal_name ?? null }),
+    domain: t.string({ nullable: true, resolve: (c) => c.domain ?? null }),
+    url: t.string({ nullable: true, resolve: (c) => c.url ?? null }),
+    description: t.string({ nullable: true, resolve: (c) => c.description ?? null }),
+    timezone: t.int({ nullable: true, resolve: (c) => c.timezone ?? null }),
+    phones: t.stringList({ resolve: (c) => c.phones ?? [] }),
+    emails: t.stringList({ resolve: (c) => c.emails ?? [] }),
+    geolocation: t.field({
+      type: GeolocationRef,
+      nullable: true,
+      resolve: (c) => c.geolocation ?? null,
+    }),
+    employees: t.int({ nullable: true, resolve: (c) => c.metrics?.employees ?? null }),
+    marketCap: t.float({ nullable: true, resolve: (c) => c.metrics?.market_cap ?? null }),
+    raised: t.float({ nullable: true, resolve: (c) => c.metrics?.raised ?? null }),
+    arr: t.float({ nullable: true, resolve: (c) => c.metrics?.arr ?? null }),
+  }),
+});
+
+const SortOrder = builder.enumType("SortOrder", {
+  description: "Crisp's sort_order.",
+  values: { ASCENDING: { value: "ascending" }, DESCENDING: { value: "descending" } } as const,
+});
+
+const PeopleSort = builder.inputType("PeopleSort", {
+  description: "Crisp's sort_field and sort_order.",
+  fields: (t) => ({
+    field: t.string({ required: true, description: "A Crisp search field name, e.g. nickname." }),
+    order: t.field({ type: SortOrder }),
+  }),
+});
+
+builder.node(PersonRef, {
+  description:
+    "A Crisp people profile (contact). GET /website/{website_id}/people/profile/{people_id}: one Crisp request per distinct person per operation, none when a people list in the operation returned it.",
+  id: {
+    resolve: (p) => joinIdParts(p.websiteId, p.profile.people_id),
+    parse: (id) => {
+      const [websiteId = "", peopleId = ""] = splitIdParts(id, 2);
+      if (!isUuid(websiteId) || !isUuid(peopleId)) {
+        throw badUserInput("id", "not a global id of this gateway.");
+      }
+      return id;
+    },
+  },
+  loadOne: async (id, ctx) => {
+    const [websiteId = "", peopleId = ""] = id.split("/");
+    const profile = await ctx.loaders.person(websiteId, peopleId);
+    return profile === null ? null : { websiteId, profile };
+  },
+  fields: (t) => ({
+    peopleId: t.id({
+      description: "Crisp's people id (a UUID).",
+      resolve: (p) => p.profile.people_id,
+    }),
+    website: t.field({ type: WebsiteRef, resolve: (p) => ({ websiteId: p.websiteId }) }),
+    email: t.string({ nullable: true, resolve: (p) => p.profile.email ?? null }),
+    nickname: t.string({ nullable: true, resolve: (p) => p.profile.person?.nickname ?? null }),
+    avatar: t.string({ nullable: true, resolve: (p) => p.profile.person?.avatar ?? null }),
+    gender: t.string({ nullable: true, resolve: (p) => p.profile.person?.gender ?? null }),
+    phone: t.string({ nullable: true, resolve: (p) => p.profile.person?.phone ?? null }),
+    address: t.string({ nullable: true, resolve: (p) => p.profile.person?.address ?? null }),
+    description: t.string({
+      nullable: true,
+      resolve: (p) => p.profile.person?.description ?? null,
+    }),
+    websiteUrl: t.string({
+      nullable: true,
+      description: "The person's own website (Crisp's person.website).",
+      resolve: (p) => p.profile.person?.website ?? null,
+    }),
+    timezone: t.int({
+      nullable: true,
+      description: "Minutes offset from UTC.",
+      resolve: (p) => p.profile.person?.timezone ?? null,
+    }),
+    locales: t.stringList({ resolve: (p) => p.profile.person?.locales ?? [] }),
+    profiles: t.field({
+      type: [SocialProfileRef],
+      resolve: (p) => p.profile.person?.profiles ?? [],
+    }),
+    employment: t.field({
+      type: EmploymentRef,
+      nullable: true,
+      resolve: (p) => p.profile.person?.employment ?? null,
+    }),
+    geolocation: t.field({
+      type: GeolocationRef,
+      nullable: true,
+      resolve: (p) => p.profile.person?.geolocation ?? null,
+    }),
+    company: t.field({
+      type: CompanyRef,
+      nullable: true,
+      resolve: (p) => p.profile.company ?? null,
+    }),
+    segments: t.stringList({ resolve: (p) => p.profile.segments ?? [] }),
+    notepad: t.string({ nullable: true, resolve: (p) => p.profile.notepad ?? null }),
+    active: t.boolean({
+      nullable: true,
+      description: "Online right now.",
+      resolve: (p) => p.profile.active?.now ?? null,
+    }),
+    lastActiveAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      resolve: (p) => fromCrispTime(p.profile.active?.last),
+    }),
+    createdAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      resolve: (p) => fromCrispTime(p.profile.created_at),
+    }),
+    updatedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      resolve: (p) => fromCrispTime(p.profile.updated_at),
+    }),
+  }),
+});
+
+const PersonConnection = builder.connectionObject(
+  { type: PersonRef, name: "PersonConnection", description: "A page of people profiles." },
+  { name: "PersonEdge" },
+);
+
+/** Search text goes into a URL: keep it to what Crisp could ever accept. */
+const MAX_SEARCH_LENGTH = 2_000;
+
+builder.objectFields(WebsiteRef, (t) => ({
+  person: t.field({
+    type: PersonRef,
+    nullable: true,
+    description:
+      "By Crisp people id or by email (exactly one): GET /website/{website_id}/people/profile/{people_id or email}, one Crisp request. Null when missing.",
+    args: {
+      peopleId: t.arg.id({ description: "Crisp people id (a UUID)." }),
+      email: t.arg.string({ description: "The person's email." }),
+    },
+    resolve: async (website, args, ctx) => {
+      const hasId = args.peopleId !== null && args.peopleId !== undefined;
+      const hasEmail = args.email !== null && args.email !== undefined;
+      if (hasId === hasEmail) {
+        throw badUserInput("peopleId", "give exactly one of peopleId and email.");
+      }
+      const key = hasId
+        ? requireId("peopleId", String(args.peopleId))
+        : String(args.email).trim().toLowerCase();
+      if (!hasId && !isEmail(key)) {
+        throw badUserInput("email", "expected an email address.");
+      }
+      const profile = await ctx.loaders.person(website.websiteId, key);
+      return profile === null ? null : { websiteId: website.websiteId, profile };
+    },
+  }),
+  people: t.field({
+    type: PersonConnection,
+    description:
+      "People profiles, newest first unless sorted: GET /website/{website_id}/people/profiles/{page} with per_page, sort_field/sort_order and search_text. One Crisp request per page; every profile field comes with it.",
+    args: {
+      first: t.arg.int({ description: "Page size, default 20, at most 50." }),
+      after: t.arg.string({ description: "Cursor of the last person already seen." }),
+      search: t.arg.string({
+        description: "Crisp's search_text: a quick search on name, email, company.",
+      }),
+      sort: t.arg({ type: PeopleSort }),
+    },
+    resolve: async (website, args, ctx) => {
+      const { offset, first } = forwardWindow(args);
+      if ((args.search?.length ?? 0) > MAX_SEARCH_LENGTH) {
+        throw badUserInput("search", `at most ${MAX_SEARCH_LENGTH} characters.`);
+      }
+      if (args.sort && !/^[a-z][a-z0-9_.]{0,63}$/i.test(args.sort.field)) {
+        throw badUserInput("sort.field", "expected a Crisp field name such as nickname.");
+      }
+      if (first === 0) {
+        return offsetConnection([], offset, false);
+      }
+      const slice = await fetchSlice(offset, first, planPages(offset, first), (page, perPage) =>
+        ctx.loaders.peoplePage(website.websiteId, {
+          page,
+          perPage,
+          searchText: args.search ?? undefined,
+          sortField: args.sort?.field,
+          sortOrder: args.sort?.order ?? undefined,
+        }),
+      );
+      const items = slice.items.map((profile) => ({ websiteId: website.websiteId, profile }));
+      return offsetConnection(items, offset, slice.hasNextPage);
+    },
+  }),
+}));
+
+builder.objectField(ConversationRef, "person", (t) =>
+  t.field({
+    type: PersonRef,
+    nullable: true,
+    description:
+      "The people profile bound to this conversation, if any: one GET …/people/profile/{people_id} per distinct person per operation.",
+    resolve: async (c, _args, ctx) => {
+      if (!c.people_id || !isUuid(c.people_id)) {
+        return null;
+      }
+      const profile = await ctx.loaders.person(c.website_id, c.people_id);
+      return profile === null ? null : { websiteId: c.website_id, profile };
+    },
+  }),
+);
+
+builder.objectField(PersonRef, "conversations", (t) =>
+  t.field({
+    type: ConversationConnection,
+    description:
+      "The person's conversations, newest first: GET /website/{website_id}/people/conversations/{people_id}/list/{page} gives session ids (20 a page), then each conversation costs one GET …/conversation/{session_id}.",
+    args: {
+      first: t.arg.int({ description: "Page size, default 20, at most 50." }),
+      after: t.arg.string({ description: "Cursor of the last conversation already seen." }),
+    },
+    resolve: async (person, args, ctx) => {
+      const { offset, first } = forwardWindow(args);
+      if (first === 0) {
+        return offsetConnection([], offset, false);
+      }
+      const { websiteId } = person;
+      const peopleId = person.profile.people_id;
+      const slice = await fetchSlice(
+        offset,
+        first,
+        fixedPlan(offset, first, CRISP_FIXED_PAGE_SIZE),
+        (page) => ctx.loaders.personConversationPage(websiteId, peopleId, page),
+      );
+      const conversations = await Promise.all(
+        slice.items
+          .filter((sessionId) => isSessionId(sessionId))
+          .map((sessionId) => ctx.loaders.conversation(websiteId, sessionId)),
+      );
+      const found = conversations.filter((c): c is CrispConversation => c !== null);
+      return offsetConnection(found, offset, slice.hasNextPage);
+    },
+  }),
+);

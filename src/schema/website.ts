@@ -1,0 +1,129 @@
+import type { GatewayContext } from "../context.js";
+import { isUuid } from "../crisp/ids.js";
+import type { CrispWebsite } from "../crisp/types.js";
+import { badUserInput, ErrorCode, GatewayError } from "../errors.js";
+import { builder } from "./builder.js";
+import { forwardWindow, offsetConnection } from "./connection.js";
+import { decodeGlobalId } from "./global-id.js";
+
+/** A website is known by its id; its details load on demand (listing ids costs less). */
+export interface WebsiteShape {
+  websiteId: string;
+}
+
+export const WebsiteRef = builder.objectRef<WebsiteShape>("Website");
+
+async function loadWebsite(ctx: GatewayContext, websiteId: string): Promise<CrispWebsite> {
+  const website = await ctx.loaders.website(websiteId);
+  if (website === null) {
+    throw new GatewayError(ErrorCode.NOT_FOUND, "Crisp has no such website for this token.");
+  }
+  return website;
+}
+
+builder.node(WebsiteRef, {
+  description:
+    "A Crisp website (workspace). Its details come from GET /website/{website_id}: one Crisp request per website per operation, whatever fields ask for them; `websiteId` alone costs nothing.",
+  id: {
+    resolve: (website) => website.websiteId,
+    parse: (id) => {
+      if (!isUuid(id)) {
+        throw badUserInput("id", "not a global id of this gateway.");
+      }
+      return id;
+    },
+  },
+  loadOne: async (websiteId, ctx) =>
+    (await ctx.loaders.website(websiteId)) === null ? null : { websiteId },
+  fields: (t) => ({
+    websiteId: t.exposeID("websiteId", { description: "Crisp's website id (a UUID)." }),
+    name: t.string({
+      description: "From GET /website/{website_id}.",
+      resolve: async (website, _args, ctx) => (await loadWebsite(ctx, website.websiteId)).name,
+    }),
+    domain: t.string({
+      nullable: true,
+      description: "From GET /website/{website_id}.",
+      resolve: async (website, _args, ctx) =>
+        (await loadWebsite(ctx, website.websiteId)).domain || null,
+    }),
+    logo: t.string({
+      nullable: true,
+      description: "Logo URL from GET /website/{website_id}; Crisp may leave it blank.",
+      resolve: async (website, _args, ctx) =>
+        (await loadWebsite(ctx, website.websiteId)).logo || null,
+    }),
+  }),
+});
+
+const WebsiteConnection = builder.connectionObject(
+  {
+    type: WebsiteRef,
+    name: "WebsiteConnection",
+    description: "Websites the gateway's Crisp token reaches.",
+  },
+  { name: "WebsiteEdge" },
+);
+
+/** The website ids this token reaches: the plugin's installations, or the configured one. */
+async function reachableWebsiteIds(ctx: GatewayContext): Promise<string[]> {
+  if (ctx.gateway.tier === "plugin") {
+    return (await ctx.loaders.connectedWebsites()).map((website) => website.website_id);
+  }
+  return ctx.gateway.defaultWebsiteId === undefined ? [] : [ctx.gateway.defaultWebsiteId];
+}
+
+/** Accepts a Crisp website id or a Website global id. */
+function parseWebsiteArgument(id: string): string {
+  if (isUuid(id)) {
+    return id;
+  }
+  const decoded = decodeGlobalId(id);
+  if (decoded.typename !== "Website" || !isUuid(decoded.id)) {
+    throw badUserInput("id", "expected a Crisp website id (a UUID) or a Website global id.");
+  }
+  return decoded.id;
+}
+
+builder.queryFields((t) => ({
+  websites: t.field({
+    type: WebsiteConnection,
+    description:
+      "Websites the configured token reaches. Plugin tier: every website that installed the plugin, from GET /plugin/connect/websites/all/{page} (all pages, one Crisp request per page of installations, plus one to find the end); other tiers: the configured CRISP_WEBSITE_ID. Listing `websiteId` costs nothing more; other fields cost one GET /website/{website_id} per website.",
+    args: {
+      first: t.arg.int({ description: "Page size, default 20, at most 50." }),
+      after: t.arg.string({ description: "Cursor of the last website already seen." }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const { offset, first } = forwardWindow(args);
+      const ids = await reachableWebsiteIds(ctx);
+      const items = ids.slice(offset, offset + first).map((websiteId) => ({ websiteId }));
+      return offsetConnection(items, offset, ids.length > offset + first);
+    },
+  }),
+  website: t.field({
+    type: WebsiteRef,
+    nullable: true,
+    description:
+      "One website by Crisp website id (or Website global id); without id, the gateway's default website (CRISP_WEBSITE_ID, else the first website the plugin token reaches). One GET /website/{website_id}. Null when Crisp has no such website or the token does not reach it.",
+    args: { id: t.arg.id({ description: "Crisp website id or Website global id." }) },
+    resolve: async (_root, args, ctx) => {
+      const websiteId =
+        args.id === null || args.id === undefined
+          ? (ctx.gateway.defaultWebsiteId ?? (await reachableWebsiteIds(ctx))[0])
+          : parseWebsiteArgument(args.id);
+      if (websiteId === undefined) {
+        return null;
+      }
+      return (await ctx.loaders.website(websiteId)) === null ? null : { websiteId };
+    },
+  }),
+  websiteExists: t.boolean({
+    description:
+      "Whether any Crisp website uses this domain: HEAD /website?domain= (one Crisp request, no body).",
+    args: {
+      domain: t.arg.string({ required: true, description: "A domain such as example.com." }),
+    },
+    resolve: (_root, args, ctx) => ctx.loaders.websiteExists(args.domain),
+  }),
+}));

@@ -1,0 +1,141 @@
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Dispatcher } from "undici";
+import type { GatewayContext, GatewayInfo } from "./context.js";
+import { CrispClient, createCrispDispatcher } from "./crisp/client.js";
+import type { CrispTier } from "./crisp/types.js";
+import { createLoaders } from "./loaders/index.js";
+import { schema } from "./schema/index.js";
+import { UsageCounters } from "./usage.js";
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  }
+).version;
+
+/** Opens in GraphiQL: the dashboard query of the README, so a first visit shows data. */
+export const DEFAULT_GRAPHIQL_QUERY = `# Welcome to the Crisp GraphQL gateway.
+# Every field's description says which Crisp endpoint backs it and what it costs.
+# Press the run button to read the default website's latest conversations.
+query Dashboard {
+  website {
+    name
+    conversations(first: 20) {
+      nodes {
+        sessionId
+        state
+        meta { nickname email }
+        person { email company { name } }
+        assignee { firstName }
+        messages(last: 5) { nodes { type text from timestamp } }
+      }
+    }
+  }
+  gateway { demo upstreamRequests quotaUsed quotaLimit }
+}
+`;
+
+export interface GatewayOptions {
+  crisp: {
+    /** API base, e.g. https://api.crisp.chat/v1. */
+    baseUrl: string;
+    identifier: string;
+    key: string;
+    /** @default "plugin" */
+    tier?: CrispTier;
+    /** @default a keep-alive Agent owned (and closed) by the gateway */
+    dispatcher?: Dispatcher;
+    /** Per Crisp request: time to headers and longest body silence, ms. @default 10_000 */
+    timeoutMs?: number;
+  };
+  /** The website `website` (no id) resolves to. */
+  defaultWebsiteId?: string;
+  /** Serving the embedded simulator. @default false */
+  demo?: boolean;
+  /** Reported by `gateway.quotaLimit`. @default null */
+  dailyQuota?: number | null;
+  /** Yoga's request logging. @default false (tests stay quiet) */
+  logging?: boolean;
+}
+
+export interface Gateway {
+  yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
+  usage: UsageCounters;
+  /** Starts listening; resolves with the GraphQL endpoint URL. */
+  listen(host: string, port: number): Promise<{ url: string; port: number }>;
+  /** Stops accepting, closes every open socket and the Crisp dispatcher the gateway owns. */
+  stop(): Promise<void>;
+}
+
+/** Builds the gateway: HTTP -> Yoga -> schema -> per-request loaders -> Crisp client. */
+export function createGateway({
+  crisp,
+  defaultWebsiteId,
+  demo = false,
+  dailyQuota = null,
+  logging = false,
+}: GatewayOptions): Gateway {
+  const usage = new UsageCounters();
+  const ownsDispatcher = crisp.dispatcher === undefined;
+  const dispatcher = crisp.dispatcher ?? createCrispDispatcher();
+  const tier = crisp.tier ?? "plugin";
+  const client = new CrispClient({
+    baseUrl: crisp.baseUrl,
+    identifier: crisp.identifier,
+    key: crisp.key,
+    tier,
+    dispatcher,
+    userAgent: `crisp-graphql-gateway/${VERSION}`,
+    headersTimeoutMs: crisp.timeoutMs,
+    bodyTimeoutMs: crisp.timeoutMs,
+    onExchange: (exchange) => usage.recordExchange(exchange),
+  });
+  const gateway: GatewayInfo = { version: VERSION, demo, tier, defaultWebsiteId, dailyQuota };
+
+  const yoga = createYoga<Record<string, unknown>, GatewayContext>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    logging,
+    graphiql: {
+      title: demo ? "Crisp GraphQL gateway (demo)" : "Crisp GraphQL gateway",
+      defaultQuery: DEFAULT_GRAPHIQL_QUERY,
+    },
+    context: ({ request }) => ({
+      crisp: client,
+      usage,
+      gateway,
+      loaders: createLoaders({ crisp: client, usage, signal: request.signal }),
+    }),
+  });
+
+  let server: Server | undefined;
+
+  return {
+    yoga,
+    usage,
+    listen: (host, port) =>
+      new Promise((resolve, reject) => {
+        server = createServer(yoga);
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          const address = server?.address() as AddressInfo;
+          const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          resolve({ url: `http://${shownHost}:${address.port}/graphql`, port: address.port });
+        });
+      }),
+    stop: async () => {
+      if (server !== undefined) {
+        const closing = new Promise<void>((resolve) => server?.close(() => resolve()));
+        server.closeAllConnections();
+        await closing;
+      }
+      if (ownsDispatcher) {
+        await dispatcher.close();
+      }
+    },
+  };
+}
