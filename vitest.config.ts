@@ -1,6 +1,12 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  resolve: {
+    // graphql 16 ships CommonJS (`main`) and ESM (`module`) builds. Node loads dependencies
+    // such as graphql-yoga with the CommonJS one, while Vite would give our own files the ESM
+    // one: two copies of graphql, and "Cannot use GraphQLObjectType from another realm".
+    alias: [{ find: /^graphql$/, replacement: "graphql/index.js" }],
+  },
   test: {
     include: ["test/**/*.test.ts"],
     // Servers under test listen on real loopback ports; keep a slow shared machine from

@@ -38,6 +38,10 @@ export const builder = new SchemaBuilder<{
       description:
         "Fetches several objects by global id, in order; missing ones are null. Objects of the same kind are loaded once each.",
     },
+    nodeTypeOptions: {
+      description:
+        "An object with a global id: Apollo Client and Relay normalise it by `id`, and `node(id:)` fetches it again.",
+    },
     pageInfoTypeOptions: { description: "Relay paging state of a connection." },
   },
 });

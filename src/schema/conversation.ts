@@ -231,7 +231,7 @@ export const ConversationConnection = builder.connectionObject(
     name: "ConversationConnection",
     description: "A page of conversations.",
   },
-  { name: "ConversationEdge" },
+  { name: "ConversationEdge", description: "One conversation and its cursor." },
 );
 
 /** Search and filter text go into a URL: keep them to what Crisp could ever accept. */

@@ -337,7 +337,7 @@ builder.node(MessageRef, {
 
 const MessageConnection = builder.connectionObject(
   { type: MessageRef, name: "MessageConnection", description: "Messages, oldest first." },
-  { name: "MessageEdge" },
+  { name: "MessageEdge", description: "One message and its cursor." },
 );
 
 /** Message cursors are the message's timestamp: Crisp pages back with timestamp_before. */

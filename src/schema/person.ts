@@ -170,7 +170,7 @@ builder.node(PersonRef, {
 
 const PersonConnection = builder.connectionObject(
   { type: PersonRef, name: "PersonConnection", description: "A page of people profiles." },
-  { name: "PersonEdge" },
+  { name: "PersonEdge", description: "One person and its cursor." },
 );
 
 /** Search text goes into a URL: keep it to what Crisp could ever accept. */

@@ -69,7 +69,7 @@ const VisitorRef = builder.objectRef<VisitorShape>("Visitor").implement({
 
 const VisitorConnection = builder.connectionObject(
   { type: VisitorRef, name: "VisitorConnection", description: "A page of live visitors." },
-  { name: "VisitorEdge" },
+  { name: "VisitorEdge", description: "One visitor and its cursor." },
 );
 
 const VisitorCountRef = builder.objectRef<CrispVisitorCount>("VisitorCount").implement({

@@ -62,7 +62,7 @@ const WebsiteConnection = builder.connectionObject(
     name: "WebsiteConnection",
     description: "Websites the gateway's Crisp token reaches.",
   },
-  { name: "WebsiteEdge" },
+  { name: "WebsiteEdge", description: "One website and its cursor." },
 );
 
 /** The website ids this token reaches: the plugin's installations, or the configured one. */

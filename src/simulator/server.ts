@@ -1,0 +1,293 @@
+/**
+ * The HTTP side of the simulator: one pipeline per request, in Crisp's order of refusal as
+ * far as we can tell: log arrival, latency, authentication, rate limit, daily quota, injected
+ * error, then routing (route, method, tier, website) and the handler.
+ */
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CrispHttpError, defaultReason, invalidData } from "./errors.js";
+import { Prng } from "./prng.js";
+import type { RouteAnswer, RouteMatch, Router } from "./router.js";
+import { isUuid } from "./routes.js";
+import type { SimulatorStore } from "./store.js";
+import type { SimulatorKnobs, SimulatorRequest, SimulatorToken } from "./types.js";
+
+const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+/** Bodies past this size are refused: the simulator only ever needs small JSON bodies. */
+const MAX_BODY_BYTES = 1_048_576;
+
+export interface SimulatorServerOptions {
+  store: SimulatorStore;
+  router: Router;
+  tokens: SimulatorToken[];
+  knobs: SimulatorKnobs;
+  seed: number;
+}
+
+interface QuotaCounter {
+  /** UTC day (`YYYY-MM-DD`) the count belongs to: a new day starts from zero. */
+  day: string;
+  count: number;
+}
+
+export class SimulatorServer {
+  readonly server: Server;
+  readonly requests: SimulatorRequest[] = [];
+  readonly #store: SimulatorStore;
+  readonly #router: Router;
+  readonly #tokens: SimulatorToken[];
+  #knobs: SimulatorKnobs;
+  readonly #errorRng: Prng;
+  /** Arrival times of the requests each token made inside the current window. */
+  readonly #windows = new Map<string, number[]>();
+  readonly #quotas = new Map<string, QuotaCounter>();
+  readonly #sleeps = new Set<() => void>();
+
+  constructor(options: SimulatorServerOptions) {
+    this.#store = options.store;
+    this.#router = options.router;
+    this.#tokens = options.tokens;
+    this.#knobs = { ...options.knobs };
+    // Its own stream, so injected failures repeat whatever the data generator drew.
+    this.#errorRng = new Prng(options.seed ^ 0x0e77_0e77);
+    this.server = createServer((request, response) => {
+      void this.#serve(request, response);
+    });
+  }
+
+  configure(knobs: Partial<SimulatorKnobs>): void {
+    this.#knobs = { ...this.#knobs, ...knobs };
+  }
+
+  resetQuota(): void {
+    this.#quotas.clear();
+  }
+
+  async listen(host: string, port: number): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+    const address = this.server.address() as AddressInfo;
+    const hostname = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    return `http://${hostname}:${address.port}/v1`;
+  }
+
+  async close(): Promise<void> {
+    for (const wake of this.#sleeps) {
+      wake();
+    }
+    this.#sleeps.clear();
+    const closed = new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+    });
+    // Keep-alive sockets would hold close() open until they time out.
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  async #serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const method = request.method ?? "GET";
+    const rawUrl = request.url ?? "/";
+    const queryStart = rawUrl.indexOf("?");
+    const rawPath = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
+    const rawQuery = queryStart === -1 ? "" : rawUrl.slice(queryStart + 1);
+    const underV1 = rawPath === "/v1" || rawPath.startsWith("/v1/");
+    const path = underV1 ? rawPath.slice(3) || "/" : rawPath;
+    const tierHeader = request.headers["x-crisp-tier"];
+    const entry: SimulatorRequest = {
+      method,
+      path,
+      query: Object.fromEntries(new URLSearchParams(rawQuery)),
+      url: rawQuery === "" ? path : `${path}?${rawQuery}`,
+      status: 0,
+      reason: null,
+      tier: typeof tierHeader === "string" ? tierHeader : null,
+      at: Date.now(),
+    };
+    this.requests.push(entry);
+
+    let answer: RouteAnswer;
+    try {
+      answer = await this.#process(request, entry, underV1);
+    } catch (error) {
+      answer =
+        error instanceof CrispHttpError
+          ? { status: error.status, reason: error.reason, data: {} }
+          : { status: 500, reason: "internal_error", data: {} };
+    }
+    entry.status = answer.status;
+    entry.reason = answer.reason;
+    if (response.destroyed) {
+      return;
+    }
+    const body =
+      method === "HEAD"
+        ? undefined
+        : JSON.stringify({ error: answer.status >= 400, reason: answer.reason, data: answer.data });
+    response.writeHead(answer.status, {
+      "content-type": JSON_CONTENT_TYPE,
+      ...(body === undefined ? {} : { "content-length": Buffer.byteLength(body) }),
+    });
+    response.end(body);
+    // An unread request body would otherwise stall the keep-alive socket.
+    if (!request.readableEnded) {
+      request.resume();
+    }
+  }
+
+  async #process(
+    request: IncomingMessage,
+    entry: SimulatorRequest,
+    underV1: boolean,
+  ): Promise<RouteAnswer> {
+    const knobs = this.#knobs;
+    if (knobs.latencyMs > 0) {
+      await this.#sleep(knobs.latencyMs);
+    }
+    const token = this.#authenticate(request, entry.tier);
+    this.#limitRate(token, knobs);
+    this.#countQuota(token, knobs);
+    this.#injectError(entry.path, knobs);
+
+    const match: RouteMatch = underV1
+      ? this.#router.match(entry.method, entry.path)
+      : { kind: "not_found" };
+    if (match.kind === "not_found") {
+      throw new CrispHttpError(404, "not_found");
+    }
+    if (match.kind === "method_not_allowed") {
+      throw new CrispHttpError(405, "method_not_allowed");
+    }
+    // N42: a token of the wrong tier gets 401; N56 names the reason.
+    if (!match.route.tiers.includes(token.tier)) {
+      throw new CrispHttpError(401, "restricted_route_tier");
+    }
+    const websiteId = match.params.website_id;
+    let website: ReturnType<SimulatorStore["website"]>;
+    if (websiteId !== undefined) {
+      website = isUuid(websiteId) ? this.#store.website(websiteId) : undefined;
+      if (website === undefined) {
+        throw new CrispHttpError(404, "website_not_found");
+      }
+      // N31: a website that exists but is not bound to the token.
+      if (!token.websiteIds.includes(website.website_id)) {
+        throw new CrispHttpError(404, "not_subscribed");
+      }
+    }
+    return match.route.handle({
+      params: match.params,
+      query: entry.query,
+      token,
+      store: this.#store,
+      website,
+      readBody: () => readJsonBody(request),
+    });
+  }
+
+  #authenticate(request: IncomingMessage, tier: string | null): SimulatorToken {
+    const header = request.headers.authorization ?? "";
+    const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim());
+    const decoded = match?.[1] === undefined ? "" : Buffer.from(match[1], "base64").toString();
+    const colon = decoded.indexOf(":");
+    const identifier = colon === -1 ? "" : decoded.slice(0, colon);
+    const key = colon === -1 ? "" : decoded.slice(colon + 1);
+    const token = this.#tokens.find(
+      (item) => item.identifier === identifier && item.key === key && item.tier === tier,
+    );
+    if (token === undefined) {
+      // The wire reason of a bad credential is not documented: `invalid_session` [I].
+      throw new CrispHttpError(401, "invalid_session");
+    }
+    return token;
+  }
+
+  /** A sliding window per token: refused requests do not extend it. */
+  #limitRate(token: SimulatorToken, knobs: SimulatorKnobs): void {
+    const limit = knobs.rateLimit;
+    if (limit === null) {
+      return;
+    }
+    const now = Date.now();
+    const recent = (this.#windows.get(token.identifier) ?? []).filter(
+      (at) => now - at < limit.windowMs,
+    );
+    if (recent.length >= limit.requests) {
+      this.#windows.set(token.identifier, recent);
+      const status = limit.status ?? 429;
+      throw new CrispHttpError(status, defaultReason(status));
+    }
+    recent.push(now);
+    this.#windows.set(token.identifier, recent);
+  }
+
+  /** Counts every authenticated request the rate limiter let through, per UTC day. */
+  #countQuota(token: SimulatorToken, knobs: SimulatorKnobs): void {
+    if (knobs.dailyQuota === null) {
+      return;
+    }
+    const day = new Date().toISOString().slice(0, 10);
+    const counter = this.#quotas.get(token.identifier);
+    const current = counter?.day === day ? counter : { day, count: 0 };
+    current.count++;
+    this.#quotas.set(token.identifier, current);
+    if (current.count > knobs.dailyQuota) {
+      throw new CrispHttpError(423, "quota_limit_exceeded");
+    }
+  }
+
+  #injectError(path: string, knobs: SimulatorKnobs): void {
+    const errors = knobs.errors;
+    if (errors === null) {
+      return;
+    }
+    if (errors.match !== undefined) {
+      // A global RegExp keeps its position between calls; start every test from the start.
+      errors.match.lastIndex = 0;
+      if (!errors.match.test(path)) {
+        return;
+      }
+    }
+    if (this.#errorRng.next() < errors.rate) {
+      throw new CrispHttpError(errors.status, errors.reason ?? defaultReason(errors.status));
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.#sleeps.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#sleeps.add(wake);
+    });
+  }
+}
+
+async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) {
+      throw invalidData();
+    }
+    chunks.push(buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw invalidData();
+  }
+}

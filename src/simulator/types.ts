@@ -1,0 +1,64 @@
+/** The simulator's public types; `index.ts` re-exports them. */
+
+import type { CrispTier } from "../crisp/types.js";
+
+/** A credential the simulator accepts, and the websites it reaches. */
+export interface SimulatorToken {
+  identifier: string;
+  key: string;
+  tier: CrispTier;
+  /** Websites this token may read; any other existing website answers 404 `not_subscribed`. */
+  websiteIds: string[];
+}
+
+/** Behaviours that can be changed while the simulator runs (`configure`). */
+export interface SimulatorKnobs {
+  /** Delay before answering each request, ms. @default 0 */
+  latencyMs: number;
+  /**
+   * Injected failures: answer `status` (with `reason`, default per status) to a fraction `rate`
+   * (0..1) of requests, chosen by a PRNG seeded from the simulator's seed so runs repeat;
+   * `match` (tested on the path after `/v1`) limits it to some routes. @default null
+   */
+  errors: { status: number; rate: number; reason?: string; match?: RegExp } | null;
+  /**
+   * At most `requests` per `windowMs` per token (a sliding window); beyond it the answer is 429
+   * `rate_limited` (or 420 when `status: 420`). Refused requests do not use up the window.
+   * @default null
+   */
+  rateLimit: { requests: number; windowMs: number; status?: 429 | 420 } | null;
+  /**
+   * Requests per token per UTC day before 423 `quota_limit_exceeded`; reset at 00:00 UTC or by
+   * `resetQuota()`. @default null (unlimited)
+   */
+  dailyQuota: number | null;
+}
+
+export interface SimulatorOptions extends Partial<SimulatorKnobs> {
+  /** Seed of every generated id, name and timestamp. @default 1 */
+  seed?: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+  /** @default 0 (any free port) */
+  port?: number;
+  /** Accepted credentials. @default one plugin token and one user token derived from the seed */
+  tokens?: SimulatorToken[];
+}
+
+/** One served request, as the request log keeps it. */
+export interface SimulatorRequest {
+  method: string;
+  /** Path after the `/v1` prefix, e.g. `/website/<id>/conversations/1`. */
+  path: string;
+  query: Record<string, string>;
+  /** `path` plus `?` and the raw query when there is one. */
+  url: string;
+  /** Final HTTP status (0 while the request is still in flight). */
+  status: number;
+  /** Envelope reason of the answer (also for HEAD, which sends no body). */
+  reason: string | null;
+  /** The `X-Crisp-Tier` header as sent. */
+  tier: string | null;
+  /** Arrival time, ms since epoch. */
+  at: number;
+}
