@@ -1,0 +1,71 @@
+import { afterAll } from "vitest";
+import { createGateway, type Gateway, type GatewayOptions } from "../../src/server.js";
+import {
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from "../../src/simulator/index.js";
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+export interface TestGateway {
+  simulator: Simulator;
+  gateway: Gateway;
+  /** Runs an operation through Yoga's fetch (no port), as a client would send it. */
+  query<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
+  /** The Crisp requests the simulator served since the last call, as `METHOD /path?query`. */
+  takeRequests(): string[];
+}
+
+/**
+ * A gateway wired to a fresh simulator, both closed after the file's tests. The simulator is
+ * the real HTTP server, so every request crosses a socket as it would with Crisp.
+ */
+export async function startTestGateway(
+  simulatorOptions: SimulatorOptions = {},
+  gatewayOptions: Partial<GatewayOptions> = {},
+): Promise<TestGateway> {
+  const simulator = await startSimulator({ seed: 1, ...simulatorOptions });
+  const gateway = createGateway({
+    crisp: { baseUrl: simulator.url, ...simulator.credentials },
+    defaultWebsiteId: simulator.defaultWebsiteId,
+    demo: true,
+    dailyQuota: 5_000,
+    ...gatewayOptions,
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await simulator.close();
+  });
+  return {
+    simulator,
+    gateway,
+    async query<T>(query: string, variables?: Record<string, unknown>) {
+      const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/graphql-response+json",
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLResponse<T>;
+    },
+    takeRequests() {
+      const served = simulator.requests.map((request) => `${request.method} ${request.url}`);
+      simulator.clearRequests();
+      return served;
+    },
+  };
+}
+
+/** Order-insensitive view of a request list: parallel loads may reach Crisp in any order. */
+export function sorted(requests: string[]): string[] {
+  return [...requests].sort();
+}
