@@ -1,4 +1,5 @@
 import type { CrispExchange } from "./crisp/client.js";
+import { DEFAULT_RATE_LIMIT_RETRY_AFTER_S } from "./crisp/errors.js";
 
 /**
  * The gateway's own counters, shown by `Query.gateway`. One instance per gateway process,
@@ -13,6 +14,7 @@ export class UsageCounters {
   cacheMisses = 0;
   #quotaDay: number;
   #quotaUsed = 0;
+  #rateLimitedUntil = 0;
   readonly #now: () => number;
 
   /** @param now the clock, injectable so tests can cross midnight UTC without sleeping. */
@@ -26,8 +28,19 @@ export class UsageCounters {
     return this.loads - this.cacheMisses;
   }
 
-  recordExchange(_exchange: CrispExchange): void {
+  /**
+   * Until when Crisp's last 429/420 asks to hold back. Crisp sends no Retry-After
+   * (crisp-api.md §3), so this is the same hint clients get as `retryAfter`.
+   */
+  get rateLimitedUntil(): Date | null {
+    return this.#rateLimitedUntil > this.#now() ? new Date(this.#rateLimitedUntil) : null;
+  }
+
+  recordExchange(exchange: CrispExchange): void {
     this.upstreamRequests += 1;
+    if (exchange.status === 429 || exchange.status === 420) {
+      this.#rateLimitedUntil = this.#now() + DEFAULT_RATE_LIMIT_RETRY_AFTER_S * 1000;
+    }
     this.#rollQuotaDay();
     this.#quotaUsed += 1;
   }

@@ -252,7 +252,7 @@ builder.objectFields(WebsiteRef, (t) => ({
   conversations: t.field({
     type: ConversationConnection,
     description:
-      "Conversations, most recently updated first: GET /website/{website_id}/conversations/{page}. One Crisp request per page (the gateway picks per_page so a page of up to 49 is one request); `meta`, `lastMessage` and every scalar field come with it. `person` costs one request per distinct person, `assignee` one operators list per website, `messages` one request per conversation.",
+      "Conversations, most recently updated first: GET /website/{website_id}/conversations/{page}. One Crisp request per page (the gateway picks per_page between 20 and 50 so that paging forward with the same `first` costs one request per page); `meta`, `lastMessage` and every scalar field come with it. `person` costs one request per distinct person, `assignee` one operators list per website, `messages` one request per conversation.",
     args: {
       first: t.arg.int({ description: "Page size, default 20, at most 50." }),
       after: t.arg.string({ description: "Cursor of the last conversation already seen." }),

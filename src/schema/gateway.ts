@@ -8,6 +8,7 @@ interface GatewayStatusShape {
   quotaLimit: number | null;
   cacheHits: number;
   cacheMisses: number;
+  rateLimitedUntil: Date | null;
 }
 
 const GatewayStatus = builder.objectRef<GatewayStatusShape>("GatewayStatus").implement({
@@ -40,8 +41,8 @@ const GatewayStatus = builder.objectRef<GatewayStatusShape>("GatewayStatus").imp
       type: "DateTime",
       nullable: true,
       description:
-        "Set while Crisp is answering 429/420 or quota errors: when the gateway will try again. Null while Crisp accepts requests.",
-      resolve: () => null,
+        "Set for a while after Crisp answered 429 or 420: until when its throttling is expected to last (the same hint clients get as `retryAfter`). Null while Crisp accepts requests.",
+      resolve: (status) => status.rateLimitedUntil,
     }),
   }),
 });
@@ -58,6 +59,7 @@ builder.queryField("gateway", (t) =>
       quotaLimit: ctx.gateway.dailyQuota,
       cacheHits: ctx.usage.cacheHits,
       cacheMisses: ctx.usage.cacheMisses,
+      rateLimitedUntil: ctx.usage.rateLimitedUntil,
     }),
   }),
 );

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+describe("configuration", () => {
+  it("runs in demo mode on 127.0.0.1:4000 with nothing set", () => {
+    expect(loadConfig({})).toEqual({
+      host: "127.0.0.1",
+      port: 4000,
+      crisp: { mode: "demo", seed: 1 },
+      defaultWebsiteId: undefined,
+      crispTimeoutMs: 10_000,
+      dailyQuota: 5_000,
+    });
+  });
+
+  it("talks to Crisp with credentials, with the documented defaults", () => {
+    const config = loadConfig({ CRISP_IDENTIFIER: "id", CRISP_KEY: "key" });
+    expect(config.crisp).toEqual({
+      mode: "live",
+      identifier: "id",
+      key: "key",
+      tier: "plugin",
+      apiUrl: "https://api.crisp.chat/v1",
+    });
+  });
+
+  it("takes every variable", () => {
+    const config = loadConfig({
+      HOST: "0.0.0.0",
+      PORT: "8080",
+      CRISP_IDENTIFIER: "id",
+      CRISP_KEY: "key",
+      CRISP_TIER: "website",
+      CRISP_API_URL: "http://127.0.0.1:9999/v1",
+      CRISP_WEBSITE_ID: "8c842203-7ed8-4e29-a608-7cf78a7d2fcc",
+      CRISP_TIMEOUT_MS: "5000",
+    });
+    expect(config).toMatchObject({
+      host: "0.0.0.0",
+      port: 8080,
+      defaultWebsiteId: "8c842203-7ed8-4e29-a608-7cf78a7d2fcc",
+      crispTimeoutMs: 5000,
+      dailyQuota: 10_000,
+      crisp: { tier: "website", apiUrl: "http://127.0.0.1:9999/v1" },
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: "99999" }, "PORT"],
+    [{ PORT: "4000abc" }, "PORT"],
+    [{ CRISP_TIER: "admin" }, "CRISP_TIER"],
+    [{ CRISP_API_URL: "ftp://crisp" }, "CRISP_API_URL"],
+    [{ CRISP_WEBSITE_ID: "my-site" }, "CRISP_WEBSITE_ID"],
+    [{ CRISP_TIMEOUT_MS: "0" }, "CRISP_TIMEOUT_MS"],
+    [{ CRISP_IDENTIFIER: "id" }, "CRISP_KEY"],
+    [{ CRISP_KEY: "key" }, "CRISP_IDENTIFIER"],
+  ])("refuses %j naming %s", (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+});
