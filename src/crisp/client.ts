@@ -100,7 +100,11 @@ export class CrispClient {
     const { status, text, retryAfter } = await this.#send(method, path, query, body, signal);
     let envelope: Partial<CrispEnvelope<T>>;
     try {
-      envelope = JSON.parse(text) as Partial<CrispEnvelope<T>>;
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        throw new TypeError("not an envelope");
+      }
+      envelope = parsed as Partial<CrispEnvelope<T>>;
     } catch {
       if (status >= 400) {
         throw crispFailure(status, undefined, retryAfter);
@@ -143,8 +147,17 @@ export class CrispClient {
     body: unknown,
     signal: AbortSignal | undefined,
   ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+    // Nothing was sent for a request its caller already gave up on: don't count it.
+    signal?.throwIfAborted();
     const started = performance.now();
     const fullPath = `${this.#basePath}${path}${toSearch(query)}`;
+    // Our own deadline for the headers: undici's timers tick about once a second and an
+    // injected dispatcher (a MockAgent, a proxy) may ignore `headersTimeout` altogether.
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException("Crisp did not answer in time.", "TimeoutError")),
+      this.#headersTimeoutMs,
+    );
     let status = 0;
     try {
       const headers =
@@ -157,14 +170,17 @@ export class CrispClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
+        signal: signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]),
         headersTimeout: this.#headersTimeoutMs,
         bodyTimeout: this.#bodyTimeoutMs,
       });
+      clearTimeout(timer);
       status = response.statusCode;
-      const text = method === "HEAD" ? "" : await response.body.text();
+      let text = "";
       if (method === "HEAD") {
         await response.body.dump();
+      } else {
+        text = await response.body.text();
       }
       const retryAfterHeader = response.headers["retry-after"];
       const retryAfter = Array.isArray(retryAfterHeader) ? retryAfterHeader[0] : retryAfterHeader;
@@ -173,8 +189,9 @@ export class CrispClient {
       if (signal?.aborted) {
         throw signal.reason ?? error;
       }
-      throw transportFailure(error);
+      throw transportFailure(deadline.signal.aborted ? deadline.signal.reason : error);
     } finally {
+      clearTimeout(timer);
       this.#onExchange?.({ method, path, status, durationMs: performance.now() - started });
     }
   }

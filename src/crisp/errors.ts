@@ -103,10 +103,11 @@ function parseRetryAfter(header: string | undefined): number | undefined {
   }
   const seconds = Number(header);
   if (Number.isFinite(seconds) && seconds >= 0) {
-    return Math.ceil(seconds);
+    // Never 0: a client told to retry at once would spin.
+    return Math.max(1, Math.ceil(seconds));
   }
   const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+  return Number.isNaN(at) ? undefined : Math.max(1, Math.ceil((at - Date.now()) / 1000));
 }
 
 /** Maps a transport failure (no HTTP answer) to GATEWAY_TIMEOUT or UPSTREAM_UNAVAILABLE. */
