@@ -1,7 +1,8 @@
+import { requireAnsweredId } from "./answers.js";
 import { type CrispClient, crispPath, type Query } from "./client.js";
 import { requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
-import type { CrispConversation } from "./types.js";
+import type { CrispConversation, CrispConversationMeta } from "./types.js";
 
 /** Every parameter of `GET /website/{id}/conversations/{page}` (crisp-api.md §4.4). */
 export interface ConversationListParams {
@@ -86,4 +87,97 @@ export async function getConversation(
       })
       .then((response) => response.data),
   );
+}
+
+/** `POST /website/{website_id}/conversation`: a new, empty conversation. */
+export async function createConversation(
+  client: CrispClient,
+  websiteId: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  requireId("websiteId", websiteId);
+  const { data } = await client.request<{ session_id?: string }>({
+    method: "POST",
+    path: crispPath`/website/${websiteId}/conversation`,
+    signal,
+  });
+  return requireAnsweredId(data.session_id, "session_id");
+}
+
+/** `DELETE /website/{website_id}/conversation/{session_id}`. */
+export async function removeConversation(
+  client: CrispClient,
+  websiteId: string,
+  sessionId: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  requireId("websiteId", websiteId);
+  requireId("sessionId", sessionId);
+  await client.request({
+    method: "DELETE",
+    path: crispPath`/website/${websiteId}/conversation/${sessionId}`,
+    signal,
+  });
+}
+
+/** `PATCH …/conversation/{session_id}/state` with `{ state }`. */
+export async function setConversationState(
+  client: CrispClient,
+  websiteId: string,
+  sessionId: string,
+  state: CrispConversation["state"],
+  signal?: AbortSignal,
+): Promise<void> {
+  requireId("websiteId", websiteId);
+  requireId("sessionId", sessionId);
+  await client.request({
+    method: "PATCH",
+    path: crispPath`/website/${websiteId}/conversation/${sessionId}/state`,
+    body: { state },
+    signal,
+  });
+}
+
+/** `PATCH …/conversation/{session_id}/routing`: `{assigned: {user_id}}`, or `{assigned: null}` to unassign. */
+export async function assignConversation(
+  client: CrispClient,
+  websiteId: string,
+  sessionId: string,
+  userId: string | null,
+  signal?: AbortSignal,
+): Promise<void> {
+  requireId("websiteId", websiteId);
+  requireId("sessionId", sessionId);
+  if (userId !== null) {
+    requireId("userId", userId, "operatorId");
+  }
+  await client.request({
+    method: "PATCH",
+    path: crispPath`/website/${websiteId}/conversation/${sessionId}/routing`,
+    body: { assigned: userId === null ? null : { user_id: userId } },
+    signal,
+  });
+}
+
+/** `PATCH …/conversation/{session_id}/meta`: only the given metas change. */
+export async function updateConversationMeta(
+  client: CrispClient,
+  websiteId: string,
+  sessionId: string,
+  meta: Partial<
+    Pick<
+      CrispConversationMeta,
+      "nickname" | "email" | "phone" | "address" | "subject" | "segments" | "data"
+    >
+  >,
+  signal?: AbortSignal,
+): Promise<void> {
+  requireId("websiteId", websiteId);
+  requireId("sessionId", sessionId);
+  await client.request({
+    method: "PATCH",
+    path: crispPath`/website/${websiteId}/conversation/${sessionId}/meta`,
+    body: meta,
+    signal,
+  });
 }

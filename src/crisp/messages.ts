@@ -1,4 +1,5 @@
 import { badUserInput } from "../errors.js";
+import { requireAnsweredId } from "./answers.js";
 import { type CrispClient, crispPath } from "./client.js";
 import { isFingerprint, requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
@@ -59,4 +60,81 @@ export async function getMessage(
       // Ids are filled from the path: the gateway builds global ids from them.
       .then((response) => ({ ...response.data, website_id: websiteId, session_id: sessionId })),
   );
+}
+
+/** The body of `POST …/conversation/{session_id}/message` (crisp-api.md §4.6). */
+export interface SendMessageBody {
+  type: CrispMessage["type"];
+  from: CrispMessage["from"];
+  origin: string;
+  content: CrispMessage["content"];
+  user?: { type?: string; nickname?: string; avatar?: string };
+  mentions?: string[];
+  fingerprint?: number;
+}
+
+/**
+ * `POST …/message`. Never retried by the gateway: a client that retries sends the same
+ * `fingerprint`, and Crisp stores one message per fingerprint.
+ */
+export async function sendMessage(
+  client: CrispClient,
+  websiteId: string,
+  sessionId: string,
+  body: SendMessageBody,
+  signal?: AbortSignal,
+): Promise<number> {
+  requireId("websiteId", websiteId);
+  requireId("sessionId", sessionId);
+  const { data } = await client.request<{ fingerprint?: number }>({
+    method: "POST",
+    path: crispPath`/website/${websiteId}/conversation/${sessionId}/message`,
+    body,
+    signal,
+  });
+  return requireAnsweredId(data.fingerprint ?? body.fingerprint, "fingerprint");
+}
+
+/** `PATCH …/message/{fingerprint}` with `{ content }`. */
+export async function updateMessage(
+  client: CrispClient,
+  websiteId: string,
+  sessionId: string,
+  fingerprint: number,
+  content: CrispMessage["content"],
+  signal?: AbortSignal,
+): Promise<void> {
+  requireId("websiteId", websiteId);
+  requireId("sessionId", sessionId);
+  requireFingerprint(fingerprint);
+  await client.request({
+    method: "PATCH",
+    path: crispPath`/website/${websiteId}/conversation/${sessionId}/message/${fingerprint}`,
+    body: { content },
+    signal,
+  });
+}
+
+/** `DELETE …/message/{fingerprint}`. */
+export async function removeMessage(
+  client: CrispClient,
+  websiteId: string,
+  sessionId: string,
+  fingerprint: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  requireId("websiteId", websiteId);
+  requireId("sessionId", sessionId);
+  requireFingerprint(fingerprint);
+  await client.request({
+    method: "DELETE",
+    path: crispPath`/website/${websiteId}/conversation/${sessionId}/message/${fingerprint}`,
+    signal,
+  });
+}
+
+function requireFingerprint(fingerprint: number): void {
+  if (!isFingerprint(fingerprint)) {
+    throw badUserInput("fingerprint", "expected a positive integer.");
+  }
 }

@@ -1,4 +1,5 @@
 import { badUserInput } from "../errors.js";
+import { requireAnsweredId } from "./answers.js";
 import { type CrispClient, crispPath } from "./client.js";
 import { isEmail, isUuid, requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
@@ -78,4 +79,60 @@ export async function listPersonConversations(
     signal,
   });
   return Array.isArray(data) ? data : [];
+}
+
+/** A people profile as Crisp takes it on create and update (`PeopleProfileUpdateCard`). */
+export type PeopleProfileCard = Partial<
+  Omit<CrispPeopleProfile, "people_id" | "created_at" | "updated_at" | "score" | "active">
+>;
+
+/** `POST /website/{website_id}/people/profile`: answers the new `people_id`. */
+export async function createPeopleProfile(
+  client: CrispClient,
+  websiteId: string,
+  profile: PeopleProfileCard,
+  signal?: AbortSignal,
+): Promise<string> {
+  requireId("websiteId", websiteId);
+  const { data } = await client.request<{ people_id?: string }>({
+    method: "POST",
+    path: crispPath`/website/${websiteId}/people/profile`,
+    body: profile,
+    signal,
+  });
+  return requireAnsweredId(data.people_id, "people_id");
+}
+
+/** `PATCH /website/{website_id}/people/profile/{people_id}`: Crisp merges what is given. */
+export async function updatePeopleProfile(
+  client: CrispClient,
+  websiteId: string,
+  peopleId: string,
+  profile: PeopleProfileCard,
+  signal?: AbortSignal,
+): Promise<void> {
+  requireId("websiteId", websiteId);
+  requireId("peopleId", peopleId);
+  await client.request({
+    method: "PATCH",
+    path: crispPath`/website/${websiteId}/people/profile/${peopleId}`,
+    body: profile,
+    signal,
+  });
+}
+
+/** `DELETE /website/{website_id}/people/profile/{people_id}`. */
+export async function removePeopleProfile(
+  client: CrispClient,
+  websiteId: string,
+  peopleId: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  requireId("websiteId", websiteId);
+  requireId("peopleId", peopleId);
+  await client.request({
+    method: "DELETE",
+    path: crispPath`/website/${websiteId}/people/profile/${peopleId}`,
+    signal,
+  });
 }

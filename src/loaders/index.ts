@@ -56,9 +56,27 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
     this.#usage = usage;
   }
 
+  readonly #keys = new Map<string, K>();
+
   override load(key: K): Promise<V> {
     this.#usage.loads += 1;
+    this.#keys.set(JSON.stringify(key), key);
     return super.load(key);
+  }
+
+  override prime(key: K, value: V | PromiseLike<V> | Error): this {
+    this.#keys.set(JSON.stringify(key), key);
+    return super.prime(key, value);
+  }
+
+  /** Drops every cached key the predicate selects, so the next load asks Crisp again. */
+  clearWhere(select: (key: K) => boolean): void {
+    for (const [cacheKey, key] of this.#keys) {
+      if (select(key)) {
+        this.clear(key);
+        this.#keys.delete(cacheKey);
+      }
+    }
   }
 }
 
@@ -169,6 +187,30 @@ export function createLoaders({ crisp, usage, signal }: LoaderDeps) {
   );
 
   return {
+    /**
+     * After a write to a conversation or its messages: drop the conversation, its messages and
+     * every conversation list page of the website (a change of state, assignee or last message
+     * moves it in or out of filtered pages and reorders them). Nothing else is dropped.
+     */
+    forgetConversation(websiteId: string, sessionId: string) {
+      conversation.clearWhere(([w, s]) => w === websiteId && s === sessionId);
+      messageBatch.clearWhere(([w, s]) => w === websiteId && s === sessionId);
+      message.clearWhere(([w, s]) => w === websiteId && s === sessionId);
+      conversationPage.clearWhere(([w]) => w === websiteId);
+      personConversationPage.clearWhere(([w]) => w === websiteId);
+    },
+    /** After a write to a person: drop it (by id and by email) and the website's people pages. */
+    forgetPerson(websiteId: string, peopleId: string) {
+      // By id, and by any email: the profile may be cached under its old email too.
+      person.clearWhere(([w, key]) => w === websiteId && (key === peopleId || key.includes("@")));
+      peoplePage.clearWhere(([w]) => w === websiteId);
+      personConversationPage.clearWhere(([w, p]) => w === websiteId && p === peopleId);
+    },
+    /** After a website is created or deleted. */
+    forgetWebsite(websiteId: string) {
+      website.clearWhere(([w]) => w === websiteId);
+      connectedWebsites = undefined;
+    },
     website: (websiteId: string) => website.load([websiteId]),
     websiteExists: (domain: string) => domainExists.load([domain.toLowerCase()]),
     /** Every website the plugin token reaches (all pages, once per request). */
