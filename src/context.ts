@@ -1,6 +1,7 @@
 import type { CrispClient } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
 import type { Loaders } from "./loaders/index.js";
+import type { Writes } from "./loaders/writes.js";
 import type { UsageCounters } from "./usage.js";
 
 /** Facts about this gateway process that the schema reports or depends on. */
@@ -18,6 +19,8 @@ export interface GatewayInfo {
 export interface GatewayContext {
   crisp: CrispClient;
   loaders: Loaders;
+  /** Crisp writes that keep `loaders` true to what they changed. */
+  writes: Writes;
   usage: UsageCounters;
   gateway: GatewayInfo;
 }

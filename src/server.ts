@@ -7,6 +7,7 @@ import type { GatewayContext, GatewayInfo } from "./context.js";
 import { CrispClient, createCrispDispatcher } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
 import { createLoaders } from "./loaders/index.js";
+import { createWrites } from "./loaders/writes.js";
 import { schema } from "./schema/index.js";
 import { UsageCounters } from "./usage.js";
 
@@ -104,12 +105,10 @@ export function createGateway({
       title: demo ? "Crisp GraphQL gateway (demo)" : "Crisp GraphQL gateway",
       defaultQuery: DEFAULT_GRAPHIQL_QUERY,
     },
-    context: ({ request }) => ({
-      crisp: client,
-      usage,
-      gateway,
-      loaders: createLoaders({ crisp: client, usage, signal: request.signal }),
-    }),
+    context: ({ request }) => {
+      const loaders = createLoaders({ crisp: client, usage, signal: request.signal });
+      return { crisp: client, usage, gateway, loaders, writes: createWrites(client, loaders) };
+    },
   });
 
   let server: Server | undefined;

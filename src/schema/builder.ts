@@ -45,5 +45,3 @@ export const builder = new SchemaBuilder<{
     pageInfoTypeOptions: { description: "Relay paging state of a connection." },
   },
 });
-
-builder.queryType({ description: "Reads of the Crisp workspace behind this gateway." });

@@ -1,4 +1,5 @@
 import { builder } from "./builder.js";
+import "./root.js";
 import "./scalars.js";
 import "./common.js";
 import "./website.js";

@@ -1,10 +1,11 @@
 import type { GatewayContext } from "../context.js";
-import { isUuid } from "../crisp/ids.js";
+import { isDomain, isUuid, requireId } from "../crisp/ids.js";
 import type { CrispWebsite } from "../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../errors.js";
 import { builder } from "./builder.js";
 import { forwardWindow, offsetConnection } from "./connection.js";
 import { decodeGlobalId } from "./global-id.js";
+import { nonEmpty } from "./input.js";
 
 /** A website is known by its id; its details load on demand (listing ids costs less). */
 export interface WebsiteShape {
@@ -125,5 +126,67 @@ builder.queryFields((t) => ({
       domain: t.arg.string({ required: true, description: "A domain such as example.com." }),
     },
     resolve: (_root, args, ctx) => ctx.loaders.websiteExists(args.domain),
+  }),
+}));
+
+const WebsiteDeletionInput = builder.inputType("WebsiteDeletionInput", {
+  description: "Crisp asks the account owner to verify a website deletion.",
+  fields: (t) => ({
+    websiteId: t.id({ required: true }),
+    method: t.string({ required: true, description: "password, token or google, as Crisp asks." }),
+    secret: t.string({
+      required: true,
+      description: "The password, token or Google proof. Never logged.",
+    }),
+  }),
+});
+
+const VERIFY_METHODS = ["password", "token", "google"] as const;
+
+/** Creating and deleting websites is for Crisp account owners: user-tier tokens only. */
+function requireUserTier(ctx: GatewayContext, mutation: string): void {
+  if (ctx.gateway.tier !== "user") {
+    throw new GatewayError(
+      ErrorCode.FORBIDDEN,
+      `${mutation} needs a Crisp user-tier token (CRISP_TIER=user): Crisp lets only account owners create or delete websites, and this gateway holds a ${ctx.gateway.tier} token.`,
+      { crispReason: "restricted_route_tier" },
+    );
+  }
+}
+
+builder.mutationFields((t) => ({
+  createWebsite: t.field({
+    type: WebsiteRef,
+    description:
+      "POST /website (user tier only; FORBIDDEN otherwise, with no Crisp request). 1 Crisp request, plus one GET /website/{website_id} if the result's details are asked for.",
+    args: {
+      name: t.arg.string({ required: true }),
+      domain: t.arg.string({ required: true, description: "e.g. example.com" }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const name = nonEmpty(args.name, "name", 100);
+      if (!isDomain(args.domain)) {
+        throw badUserInput("domain", "expected a domain name such as example.com.");
+      }
+      requireUserTier(ctx, "createWebsite");
+      const websiteId = await ctx.writes.createWebsite(name, args.domain.toLowerCase());
+      return { websiteId };
+    },
+  }),
+  deleteWebsite: t.boolean({
+    description:
+      "DELETE /website/{website_id} with Crisp's verification (user tier only; FORBIDDEN otherwise, with no Crisp request). Crisp schedules the deletion. 1 Crisp request.",
+    args: { input: t.arg({ type: WebsiteDeletionInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const websiteId = requireId("websiteId", input.websiteId, "input.websiteId");
+      const method = VERIFY_METHODS.find((known) => known === input.method);
+      if (method === undefined) {
+        throw badUserInput("input.method", "expected password, token or google.");
+      }
+      const secret = nonEmpty(input.secret, "input.secret", 500);
+      requireUserTier(ctx, "deleteWebsite");
+      await ctx.writes.deleteWebsite(websiteId, { method, secret });
+      return true;
+    },
   }),
 }));
