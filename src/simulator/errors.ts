@@ -5,18 +5,24 @@
 export class CrispHttpError extends Error {
   readonly status: number;
   readonly reason: string;
+  /** The envelope's `data`; libraries read an optional `data.message` (crisp-api.md §2.2). */
+  readonly data: Record<string, unknown>;
 
-  constructor(status: number, reason: string) {
-    super(`${status} ${reason}`);
+  constructor(status: number, reason: string, message?: string) {
+    super(`${status} ${reason}${message === undefined ? "" : `: ${message}`}`);
     this.name = "CrispHttpError";
     this.status = status;
     this.reason = reason;
+    this.data = message === undefined ? {} : { message };
   }
 }
 
-/** QS2021: schema validation failures answer `invalid_data` (status 400 is inferred). */
-export function invalidData(): CrispHttpError {
-  return new CrispHttpError(400, "invalid_data");
+/**
+ * QS2021: schema validation failures answer `invalid_data` (status 400 is inferred); "a message
+ * may also be provided", which write routes do to name the offending field.
+ */
+export function invalidData(message?: string): CrispHttpError {
+  return new CrispHttpError(400, "invalid_data", message);
 }
 
 /** Reasons Crisp answers per status, for injected errors that name none. */

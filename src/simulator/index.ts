@@ -1,19 +1,24 @@
 /**
- * The embedded Crisp simulator: a real HTTP server answering Crisp's REST API v1 read routes
- * with seeded, deterministic data, plus knobs for latency, failures, rate limits and quotas.
+ * The embedded Crisp simulator: a real HTTP server answering Crisp's REST API v1 read and write
+ * routes with seeded, deterministic data, plus knobs for latency, failures, rate limits and
+ * quotas, and the RTM / web hook events writes cause.
  */
 
+import { SimulatorEventHub } from "./events.js";
+import { Prng } from "./prng.js";
 import { Router } from "./router.js";
 import { READ_ROUTES } from "./routes.js";
 import { generateSeed } from "./seed.js";
 import { SimulatorServer } from "./server.js";
 import { SimulatorStore } from "./store.js";
 import type {
+  SimulatorEventListener,
   SimulatorKnobs,
   SimulatorOptions,
   SimulatorRequest,
   SimulatorToken,
 } from "./types.js";
+import { createWriteClock, createWriteRoutes } from "./write-routes.js";
 
 export type { WebsiteRecord } from "./seed.js";
 export { SEED_ANCHOR } from "./seed-data.js";
@@ -24,6 +29,9 @@ export type {
 } from "./store.js";
 export { SimulatorStore } from "./store.js";
 export type {
+  SimulatorEvent,
+  SimulatorEventListener,
+  SimulatorEventName,
   SimulatorKnobs,
   SimulatorOptions,
   SimulatorRequest,
@@ -47,6 +55,12 @@ export interface Simulator {
   configure(knobs: Partial<SimulatorKnobs>): void;
   /** Forgets every token's daily request count. */
   resetQuota(): void;
+  /**
+   * Calls `listener` with every RTM / web hook event a successful write causes (crisp-api.md
+   * §5.2 body shape), synchronously before the write's HTTP answer. Returns the unsubscribe
+   * function. A listener that throws does not fail the write (a process warning reports it).
+   */
+  onEvent(listener: SimulatorEventListener): () => void;
   /** Closes the server and every open socket, keep-alive ones included. */
   close(): Promise<void>;
 }
@@ -61,6 +75,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     errors = null,
     rateLimit = null,
     dailyQuota = null, // unlimited
+    accountPassword = "demo-password",
+    messageLimit = 10_000, // CHG 2021-03-16: "in the range of 10,000+ messages"
+    now = Date.now,
   } = options;
   const data = generateSeed(seed);
   const tokens = options.tokens ?? data.tokens;
@@ -70,9 +87,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     throw new Error("startSimulator needs at least one plugin token; received none");
   }
   const store = new SimulatorStore(data);
+  const events = new SimulatorEventHub();
+  const writeRoutes = createWriteRoutes({
+    events,
+    clock: createWriteClock(now),
+    // Its own stream, so created ids repeat per seed whatever the data generator drew.
+    ids: new Prng(seed ^ 0x0a11_ad0e),
+    tokens,
+    accountPassword,
+    messageLimit,
+  });
   const server = new SimulatorServer({
     store,
-    router: new Router(READ_ROUTES),
+    router: new Router([...READ_ROUTES, ...writeRoutes]),
     tokens,
     knobs: { latencyMs, errors, rateLimit, dailyQuota },
     seed,
@@ -90,6 +117,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     configure: (knobs) => server.configure(knobs),
     resetQuota: () => server.resetQuota(),
+    onEvent: (listener) => events.on(listener),
     close: () => server.close(),
   };
 }

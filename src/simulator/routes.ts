@@ -38,6 +38,15 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
+export function isEmail(value: string): boolean {
+  return EMAIL.test(value);
+}
+
+/** A `:fingerprint` path segment as a number, or `undefined` when it cannot be one. */
+export function parseFingerprint(raw: string): number | undefined {
+  return FINGERPRINT.test(raw) && Number.isSafeInteger(Number(raw)) ? Number(raw) : undefined;
+}
+
 function resolved(data: unknown): RouteAnswer {
   return { status: 200, reason: "resolved", data };
 }
@@ -51,7 +60,7 @@ function listed<T>(items: readonly T[], page: number, perPage: number): RouteAns
   return { status: slice.length > 0 ? 206 : 200, reason: "listed", data: slice };
 }
 
-function websiteOf(context: RouteContext): CrispWebsite {
+export function websiteOf(context: RouteContext): CrispWebsite {
   if (context.website === undefined) {
     throw new CrispHttpError(404, "website_not_found");
   }
@@ -59,7 +68,7 @@ function websiteOf(context: RouteContext): CrispWebsite {
 }
 
 /** The conversation of `:session_id`, or 404 `session_not_found` (also for malformed ids). */
-function sessionOf(context: RouteContext): { websiteId: string; sessionId: string } {
+export function sessionOf(context: RouteContext): { websiteId: string; sessionId: string } {
   const websiteId = websiteOf(context).website_id;
   const sessionId = context.params.session_id ?? "";
   if (

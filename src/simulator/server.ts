@@ -110,14 +110,20 @@ export class SimulatorServer {
       at: Date.now(),
     };
     this.requests.push(entry);
+    // Read up front, so the log holds the body of refused requests too; only handlers that
+    // call readBody() refuse a body that is not JSON.
+    const body = await readJsonBody(request);
+    if (body.kind === "json") {
+      entry.body = body.value;
+    }
 
     let answer: RouteAnswer;
     try {
-      answer = await this.#process(request, entry, underV1);
+      answer = await this.#process(entry, underV1, request, body);
     } catch (error) {
       answer =
         error instanceof CrispHttpError
-          ? { status: error.status, reason: error.reason, data: {} }
+          ? { status: error.status, reason: error.reason, data: error.data }
           : { status: 500, reason: "internal_error", data: {} };
     }
     entry.status = answer.status;
@@ -125,15 +131,15 @@ export class SimulatorServer {
     if (response.destroyed) {
       return;
     }
-    const body =
+    const text =
       method === "HEAD"
         ? undefined
         : JSON.stringify({ error: answer.status >= 400, reason: answer.reason, data: answer.data });
     response.writeHead(answer.status, {
       "content-type": JSON_CONTENT_TYPE,
-      ...(body === undefined ? {} : { "content-length": Buffer.byteLength(body) }),
+      ...(text === undefined ? {} : { "content-length": Buffer.byteLength(text) }),
     });
-    response.end(body);
+    response.end(text);
     // An unread request body would otherwise stall the keep-alive socket.
     if (!request.readableEnded) {
       request.resume();
@@ -141,9 +147,10 @@ export class SimulatorServer {
   }
 
   async #process(
-    request: IncomingMessage,
     entry: SimulatorRequest,
     underV1: boolean,
+    request: IncomingMessage,
+    body: RequestBody,
   ): Promise<RouteAnswer> {
     const knobs = this.#knobs;
     if (knobs.latencyMs > 0) {
@@ -185,7 +192,12 @@ export class SimulatorServer {
       token,
       store: this.#store,
       website,
-      readBody: () => readJsonBody(request),
+      readBody: async () => {
+        if (body.kind === "invalid") {
+          throw invalidData("the request body is not JSON");
+        }
+        return body.kind === "json" ? body.value : undefined;
+      },
     });
   }
 
@@ -270,24 +282,38 @@ export class SimulatorServer {
   }
 }
 
-async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+type RequestBody =
+  | { kind: "empty" }
+  | { kind: "json"; value: unknown }
+  /** Not JSON, or past MAX_BODY_BYTES. */
+  | { kind: "invalid" };
+
+/** Reads the whole request body (draining, not keeping, what is past the size limit). */
+async function readJsonBody(request: IncomingMessage): Promise<RequestBody> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) {
-      throw invalidData();
+  try {
+    for await (const chunk of request) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(buffer);
+      }
     }
-    chunks.push(buffer);
+  } catch {
+    // An aborted upload: the answer will not reach anyone anyway.
+    return { kind: "invalid" };
+  }
+  if (size > MAX_BODY_BYTES) {
+    return { kind: "invalid" };
   }
   const text = Buffer.concat(chunks).toString("utf8");
   if (text.trim() === "") {
-    return undefined;
+    return { kind: "empty" };
   }
   try {
-    return JSON.parse(text) as unknown;
+    return { kind: "json", value: JSON.parse(text) as unknown };
   } catch {
-    throw invalidData();
+    return { kind: "invalid" };
   }
 }

@@ -79,6 +79,16 @@ export class SimulatorStore {
     return this.#websites.get(websiteId);
   }
 
+  /** Adds a website (`POST /website`); it lists after the seeded ones. */
+  addWebsite(record: WebsiteRecord): void {
+    this.#websites.set(record.website.website_id, record);
+  }
+
+  /** Forgets a website and everything in it (`DELETE /website/{id}`); false when unknown. */
+  removeWebsite(websiteId: string): boolean {
+    return this.#websites.delete(websiteId);
+  }
+
   website(websiteId: string): CrispWebsite | undefined {
     return this.#websites.get(websiteId)?.website;
   }

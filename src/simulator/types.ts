@@ -41,8 +41,27 @@ export interface SimulatorOptions extends Partial<SimulatorKnobs> {
   host?: string;
   /** @default 0 (any free port) */
   port?: number;
-  /** Accepted credentials. @default one plugin token and one user token derived from the seed */
+  /**
+   * Accepted credentials. `POST /website` adds the new website to the calling user token's
+   * `websiteIds` and `DELETE /website/{id}` removes it from every token, so these objects change.
+   * @default one plugin token and one user token derived from the seed
+   */
   tokens?: SimulatorToken[];
+  /**
+   * The account secret `DELETE /website/{id}` accepts in `verify.secret`, whatever the
+   * `verify.method` (password, token or google) [I]. @default "demo-password"
+   */
+  accountPassword?: string;
+  /**
+   * Messages a conversation may hold; sending one more answers 409 `too_many_messages`
+   * (CHG 2021-03-16: "in the range of 10,000+ messages"). @default 10_000
+   */
+  messageLimit?: number;
+  /**
+   * The clock of write routes (ms since epoch). Write timestamps never go back and never fall
+   * before the seed anchor, so written data always sorts after seeded data. @default Date.now
+   */
+  now?: () => number;
 }
 
 /** One served request, as the request log keeps it. */
@@ -61,4 +80,42 @@ export interface SimulatorRequest {
   tier: string | null;
   /** Arrival time, ms since epoch. */
   at: number;
+  /** The parsed JSON request body; absent when there was none or it was not JSON. */
+  body?: unknown;
 }
+
+/** The RTM / web hook events the write routes cause (crisp-api.md §5.5). */
+export type SimulatorEventName =
+  | "message:send"
+  | "message:received"
+  | "message:updated"
+  | "message:removed"
+  | "session:set_state"
+  | "session:set_routing"
+  | "session:set_nickname"
+  | "session:set_email"
+  | "session:set_phone"
+  | "session:set_address"
+  | "session:set_subject"
+  | "session:set_avatar"
+  | "session:set_origin"
+  | "session:set_segments"
+  | "session:set_data"
+  | "session:removed"
+  | "people:profile:created"
+  | "people:profile:updated"
+  | "people:profile:removed";
+
+/**
+ * One event, shaped as the body of the web hook Crisp would POST for it (crisp-api.md §5.2):
+ * `data` repeats `website_id` (and `session_id` for session and message events).
+ */
+export interface SimulatorEvent {
+  event: SimulatorEventName;
+  website_id: string;
+  data: Record<string, unknown>;
+  /** When the write happened, ms since epoch (the write clock, see `SimulatorOptions.now`). */
+  timestamp: number;
+}
+
+export type SimulatorEventListener = (event: SimulatorEvent) => void;
