@@ -734,3 +734,168 @@ describe("websites", () => {
     expect(takeWrites()).toEqual([]);
   });
 });
+
+describe("every mutation", () => {
+  const S = store.listConversations(W, {})[5]?.session_id ?? "";
+  const F = store.messages(W, S)?.[0]?.fingerprint ?? 0;
+  const P = store.people(W)[3]?.people_id ?? "";
+  const O = store.operators(W)[0]?.details.user_id ?? "";
+  const userToken = t.simulator.tokens.find((token) => token.tier === "user");
+  const asUser = createGateway({
+    crisp: {
+      baseUrl: t.simulator.url,
+      identifier: userToken?.identifier ?? "",
+      key: userToken?.key ?? "",
+      tier: "user",
+    },
+    defaultWebsiteId: W,
+  });
+  afterAll(() => asUser.stop());
+  const runAsUser = async (query: string): Promise<GraphQLResponse> => {
+    const response = await asUser.yoga.fetch("http://gateway.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query }),
+    });
+    return (await response.json()) as GraphQLResponse;
+  };
+
+  /** [name, a valid call, the route its write takes, an invalid call, the field it names] */
+  const MUTATIONS: [string, string, RegExp, string, string][] = [
+    [
+      "createConversation",
+      `mutation { createConversation(websiteId: "${W}") { sessionId } }`,
+      /^POST .*\/conversation$/,
+      `mutation { createConversation(websiteId: "x") { sessionId } }`,
+      "websiteId",
+    ],
+    [
+      "removeConversation",
+      `mutation { removeConversation(websiteId: "${W}", sessionId: "${S}") }`,
+      /^DELETE .*\/conversation\/session_[^/]+$/,
+      `mutation { removeConversation(websiteId: "${W}", sessionId: "x") }`,
+      "sessionId",
+    ],
+    [
+      "setConversationState",
+      `mutation { setConversationState(websiteId: "${W}", sessionId: "${S}", state: UNRESOLVED) { state } }`,
+      /^PATCH .*\/state$/,
+      `mutation { setConversationState(websiteId: "${W}", sessionId: "../x", state: UNRESOLVED) { state } }`,
+      "sessionId",
+    ],
+    [
+      "assignConversation",
+      `mutation { assignConversation(websiteId: "${W}", sessionId: "${S}", operatorId: "${O}") { sessionId } }`,
+      /^PATCH .*\/routing$/,
+      `mutation { assignConversation(websiteId: "${W}", sessionId: "${S}", operatorId: "1") { sessionId } }`,
+      "operatorId",
+    ],
+    [
+      "updateConversationMeta",
+      `mutation { updateConversationMeta(input: { websiteId: "${W}", sessionId: "${S}", subject: "Order" }) { sessionId } }`,
+      /^PATCH .*\/meta$/,
+      `mutation { updateConversationMeta(input: { websiteId: "${W}", sessionId: "${S}", subject: "${"x".repeat(300)}" }) { sessionId } }`,
+      "input.subject",
+    ],
+    [
+      "sendMessage",
+      `mutation { sendMessage(input: { websiteId: "${W}", sessionId: "${S}", type: TEXT, from: USER, content: "hi" }) { fingerprint } }`,
+      /^POST .*\/message$/,
+      `mutation { sendMessage(input: { websiteId: "${W}", sessionId: "${S}", type: AUDIO, from: USER, content: "hi" }) { fingerprint } }`,
+      "input.content",
+    ],
+    [
+      "updateMessage",
+      `mutation { updateMessage(input: { websiteId: "${W}", sessionId: "${S}", fingerprint: ${F}, content: "edited" }) { text } }`,
+      /^PATCH .*\/message\/\d+$/,
+      `mutation { updateMessage(input: { websiteId: "${W}", sessionId: "${S}", fingerprint: 0, content: "edited" }) { text } }`,
+      "input.fingerprint",
+    ],
+    [
+      "removeMessage",
+      `mutation { removeMessage(websiteId: "${W}", sessionId: "${S}", fingerprint: ${F}) }`,
+      /^DELETE .*\/message\/\d+$/,
+      `mutation { removeMessage(websiteId: "${W}", sessionId: "${S}", fingerprint: -1) }`,
+      "fingerprint",
+    ],
+    [
+      "createPerson",
+      `mutation { createPerson(input: { websiteId: "${W}", email: "new.person@example.com" }) { peopleId } }`,
+      /^POST .*\/people\/profile$/,
+      `mutation { createPerson(input: { websiteId: "${W}", email: "new.person@", nickname: "x" }) { peopleId } }`,
+      "input.email",
+    ],
+    [
+      "updatePerson",
+      `mutation { updatePerson(input: { websiteId: "${W}", peopleId: "${P}", notepad: "Called" }) { peopleId } }`,
+      /^PATCH .*\/people\/profile\/[^/]+$/,
+      `mutation { updatePerson(input: { websiteId: "${W}", peopleId: "bob", notepad: "x" }) { peopleId } }`,
+      "input.peopleId",
+    ],
+    [
+      "removePerson",
+      `mutation { removePerson(websiteId: "${W}", peopleId: "${P}") }`,
+      /^DELETE .*\/people\/profile\/[^/]+$/,
+      `mutation { removePerson(websiteId: "${W}", peopleId: "a/b") }`,
+      "peopleId",
+    ],
+    [
+      "createWebsite",
+      `mutation { createWebsite(name: "Shop", domain: "shop.example") { websiteId } }`,
+      /^POST \/website$/,
+      `mutation { createWebsite(name: "Shop", domain: "shop") { websiteId } }`,
+      "domain",
+    ],
+    [
+      "deleteWebsite",
+      `mutation { deleteWebsite(input: { websiteId: "${W}", method: "password", secret: "demo-password" }) }`,
+      /^DELETE \/website\/[^/]+$/,
+      `mutation { deleteWebsite(input: { websiteId: "${W}", method: "password", secret: "" }) }`,
+      "input.secret",
+    ],
+  ];
+  const send = (name: string, query: string) =>
+    name.endsWith("Website") ? runAsUser(query) : t.query(query);
+  const routeOf = (pattern: RegExp) =>
+    new RegExp(pattern.source.replace(/^\^[A-Z]+ /, "^").replace(/^\^\.\*/, ""));
+
+  it.each(MUTATIONS)(
+    "%s refuses invalid input with BAD_USER_INPUT and no Crisp request",
+    async (name, _valid, _route, invalid, field) => {
+      takeWrites();
+      const response = await send(name, invalid);
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
+      expect(takeWrites()).toEqual([]);
+    },
+  );
+
+  it.each(MUTATIONS)(
+    "%s maps Crisp throttling to RATE_LIMITED and sends its write once",
+    async (name, valid, route) => {
+      t.simulator.configure({ errors: { status: 429, rate: 1, match: routeOf(route) } });
+      takeWrites();
+      try {
+        const response = await send(name, valid);
+        expect(response.errors?.[0]?.extensions).toMatchObject({ code: "RATE_LIMITED" });
+        expect(takeWrites().filter((w) => route.test(w.request)).length).toBe(
+          name === "updateMessage" ? 0 : 1,
+        );
+      } finally {
+        t.simulator.configure({ errors: null });
+      }
+    },
+  );
+
+  it.each(MUTATIONS)(
+    "%s fails with NOT_FOUND when Crisp answers 404",
+    async (name, valid, route) => {
+      t.simulator.configure({ errors: { status: 404, rate: 1, match: routeOf(route) } });
+      try {
+        const response = await send(name, valid);
+        expect(response.errors?.[0]?.extensions).toMatchObject({ code: "NOT_FOUND" });
+      } finally {
+        t.simulator.configure({ errors: null });
+      }
+    },
+  );
+});
