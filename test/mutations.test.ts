@@ -1,6 +1,10 @@
-import { afterAll, describe, expect, it } from "vitest";
-import { createGateway } from "../src/server.js";
-import { type GraphQLResponse, startTestGateway } from "./helpers/gateway.js";
+import { describe, expect, it } from "vitest";
+import {
+  type GraphQLResponse,
+  queryGateway,
+  startTestGateway,
+  userTierGateway,
+} from "./helpers/gateway.js";
 
 const t = await startTestGateway();
 const W = t.simulator.defaultWebsiteId;
@@ -639,28 +643,9 @@ describe("people", () => {
 });
 
 describe("websites", () => {
-  const userToken = t.simulator.tokens.find((token) => token.tier === "user");
-  const asUser = createGateway({
-    crisp: {
-      baseUrl: t.simulator.url,
-      identifier: userToken?.identifier ?? "",
-      key: userToken?.key ?? "",
-      tier: "user",
-    },
-    defaultWebsiteId: W,
-  });
-  afterAll(() => asUser.stop());
-  const run = async (
-    query: string,
-    variables?: Record<string, unknown>,
-  ): Promise<GraphQLResponse> => {
-    const response = await asUser.yoga.fetch("http://gateway.test/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as GraphQLResponse;
-  };
+  const asUser = userTierGateway(t.simulator);
+  const run = (query: string, variables?: Record<string, unknown>) =>
+    queryGateway(asUser, query, variables);
 
   it("refuses createWebsite and deleteWebsite with a plugin token, saying why, without asking Crisp", async () => {
     takeWrites();
@@ -740,25 +725,8 @@ describe("every mutation", () => {
   const F = store.messages(W, S)?.[0]?.fingerprint ?? 0;
   const P = store.people(W)[3]?.people_id ?? "";
   const O = store.operators(W)[0]?.details.user_id ?? "";
-  const userToken = t.simulator.tokens.find((token) => token.tier === "user");
-  const asUser = createGateway({
-    crisp: {
-      baseUrl: t.simulator.url,
-      identifier: userToken?.identifier ?? "",
-      key: userToken?.key ?? "",
-      tier: "user",
-    },
-    defaultWebsiteId: W,
-  });
-  afterAll(() => asUser.stop());
-  const runAsUser = async (query: string): Promise<GraphQLResponse> => {
-    const response = await asUser.yoga.fetch("http://gateway.test/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query }),
-    });
-    return (await response.json()) as GraphQLResponse;
-  };
+  const asUser = userTierGateway(t.simulator);
+  const runAsUser = (query: string) => queryGateway(asUser, query);
 
   /** [name, a valid call, the route its write takes, an invalid call, the field it names] */
   const MUTATIONS: [string, string, RegExp, string, string][] = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { startTestGateway } from "./helpers/gateway.js";
+import { queryGateway, startTestGateway } from "./helpers/gateway.js";
 
 const t = await startTestGateway();
 const W = t.simulator.defaultWebsiteId;
@@ -86,12 +86,7 @@ describe("Crisp failures reach clients as contract error codes", () => {
       }),
     );
     try {
-      const response = await fast.yoga.fetch("http://gateway.test/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: "{ website { name } }" }),
-      });
-      const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+      const body = await queryGateway(fast, "{ website { name } }");
       expect(body.errors?.[0]?.extensions?.code).toBe("GATEWAY_TIMEOUT");
     } finally {
       await fast.stop();

@@ -69,3 +69,31 @@ export async function startTestGateway(
 export function sorted(requests: string[]): string[] {
   return [...requests].sort();
 }
+
+/** Runs an operation against any gateway through Yoga's fetch. */
+export async function queryGateway<T = Record<string, unknown>>(
+  gateway: Gateway,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse<T>> {
+  const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphQLResponse<T>;
+}
+
+/** A second gateway on the same simulator holding its user-tier token, stopped after the file. */
+export function userTierGateway(simulator: Simulator): Gateway {
+  const token = simulator.tokens.find((candidate) => candidate.tier === "user");
+  if (token === undefined) {
+    throw new Error("the simulator has no user-tier token");
+  }
+  const gateway = createGateway({
+    crisp: { baseUrl: simulator.url, identifier: token.identifier, key: token.key, tier: "user" },
+    defaultWebsiteId: simulator.defaultWebsiteId,
+  });
+  afterAll(() => gateway.stop());
+  return gateway;
+}
