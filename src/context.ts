@@ -2,6 +2,7 @@ import type { CrispClient } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
 import type { Loaders } from "./loaders/index.js";
 import type { Writes } from "./loaders/writes.js";
+import type { CrispEventPubSub } from "./subscriptions/event-bus.js";
 import type { UsageCounters } from "./usage.js";
 
 /** Facts about this gateway process that the schema reports or depends on. */
@@ -21,6 +22,8 @@ export interface GatewayContext {
   loaders: Loaders;
   /** Crisp writes that keep `loaders` true to what they changed. */
   writes: Writes;
+  /** Verified Crisp web hook events, by website. */
+  events: CrispEventPubSub;
   usage: UsageCounters;
   gateway: GatewayInfo;
 }

@@ -1,14 +1,19 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { ExecutionArgs } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Dispatcher } from "undici";
+import { WebSocketServer } from "ws";
 import type { GatewayContext, GatewayInfo } from "./context.js";
 import { CrispClient, createCrispDispatcher } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
 import { createLoaders } from "./loaders/index.js";
 import { createWrites } from "./loaders/writes.js";
 import { schema } from "./schema/index.js";
+import { createMemoryEventBus, type EventBus } from "./subscriptions/event-bus.js";
+import { createWebhookRoute, WEBHOOK_PATH } from "./subscriptions/webhook-route.js";
 import { UsageCounters } from "./usage.js";
 
 const VERSION = (
@@ -60,6 +65,14 @@ export interface GatewayOptions {
   dailyQuota?: number | null;
   /** Yoga's request logging. @default false (tests stay quiet) */
   logging?: boolean;
+  /** Where verified web hook events go. @default an in-memory bus */
+  events?: EventBus;
+  /** Web hook verification: plugin hooks' secret and/or website hooks' `?key=`. Neither: every hook is refused. */
+  hooks?: { secret?: string | undefined; key?: string | undefined; maxBodyBytes?: number };
+  /** graphql-ws ping interval, ms. @default 12_000 */
+  keepAliveMs?: number;
+  /** Largest WebSocket message, bytes. @default 1_048_576 */
+  maxWebSocketPayload?: number;
 }
 
 export interface Gateway {
@@ -78,6 +91,10 @@ export function createGateway({
   demo = false,
   dailyQuota = null,
   logging = false,
+  events = createMemoryEventBus(),
+  hooks = {},
+  keepAliveMs = 12_000, // 12 seconds, graphql-ws' own default: under common proxies' idle timeouts
+  maxWebSocketPayload = 1_048_576, // 1 MiB
 }: GatewayOptions): Gateway {
   const usage = new UsageCounters();
   const ownsDispatcher = crisp.dispatcher === undefined;
@@ -105,20 +122,87 @@ export function createGateway({
       title: demo ? "Crisp GraphQL gateway (demo)" : "Crisp GraphQL gateway",
       defaultQuery: DEFAULT_GRAPHIQL_QUERY,
     },
-    context: ({ request }) => {
-      const loaders = createLoaders({ crisp: client, usage, signal: request.signal });
-      return { crisp: client, usage, gateway, loaders, writes: createWrites(client, loaders) };
+    context: (initial) => {
+      // graphql-ws operations have no fetch Request: they end when the socket does.
+      const signal = (initial as { request?: Request }).request?.signal;
+      const loaders = createLoaders({ crisp: client, usage, signal });
+      return {
+        crisp: client,
+        usage,
+        gateway,
+        loaders,
+        writes: createWrites(client, loaders),
+        events: events.pubsub,
+      };
     },
   });
 
+  const webhook = createWebhookRoute({ pubsub: events.pubsub, ...hooks });
   let server: Server | undefined;
+  let sockets: WebSocketServer | undefined;
+  let disposeSockets: (() => Promise<void>) | undefined;
+
+  /** graphql-ws on the same port and path as HTTP, executed by Yoga's own envelop. */
+  const listenForSockets = (httpServer: Server) => {
+    sockets = new WebSocketServer({
+      server: httpServer,
+      path: "/graphql",
+      maxPayload: maxWebSocketPayload,
+    });
+    const wsServer = useServer<Record<string, unknown>>(
+      {
+        execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+        subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+        onSubscribe: async (ctx, _id, params) => {
+          const {
+            schema: enveloped,
+            execute,
+            subscribe,
+            contextFactory,
+            parse,
+            validate,
+          } = yoga.getEnveloped({
+            ...ctx,
+            req: ctx.extra.request,
+            socket: ctx.extra.socket,
+            params,
+          });
+          const document = parse(params.query);
+          const errors = validate(enveloped, document);
+          if (errors.length > 0) {
+            return errors;
+          }
+          return {
+            schema: enveloped,
+            operationName: params.operationName,
+            document,
+            variableValues: params.variables,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe },
+          };
+        },
+      },
+      sockets,
+      keepAliveMs,
+    );
+    disposeSockets = async () => {
+      await wsServer.dispose();
+    };
+  };
 
   return {
     yoga,
     usage,
     listen: (host, port) =>
       new Promise((resolve, reject) => {
-        server = createServer(yoga);
+        server = createServer((request, response) => {
+          if (request.url === WEBHOOK_PATH || request.url?.startsWith(`${WEBHOOK_PATH}?`)) {
+            webhook(request, response);
+            return;
+          }
+          yoga(request, response);
+        });
+        listenForSockets(server);
         server.once("error", reject);
         server.listen(port, host, () => {
           const address = server?.address() as AddressInfo;
@@ -127,14 +211,27 @@ export function createGateway({
         });
       }),
     stop: async () => {
+      for (const socket of sockets?.clients ?? []) {
+        // 1001 "going away": the WebSocket code for a server shutting down.
+        socket.close(1001, "The gateway is stopping.");
+      }
+      await disposeSockets?.();
+      sockets?.close();
       if (server !== undefined) {
         const closing = new Promise<void>((resolve) => server?.close(() => resolve()));
         server.closeAllConnections();
         await closing;
       }
+      await events.close();
       if (ownsDispatcher) {
         await dispatcher.close();
       }
     },
   };
+}
+
+/** What the graphql-ws handlers get as root value: Yoga's enveloped executors. */
+interface EnvelopedRoot {
+  execute: (args: ExecutionArgs) => ReturnType<typeof import("graphql").execute>;
+  subscribe: (args: ExecutionArgs) => ReturnType<typeof import("graphql").subscribe>;
 }

@@ -186,7 +186,32 @@ export function createLoaders({ crisp, usage, signal }: LoaderDeps) {
     countVisitors(crisp, websiteId, signal),
   );
 
+  const all = [
+    website,
+    domainExists,
+    conversation,
+    conversationPage,
+    message,
+    messageBatch,
+    person,
+    peoplePage,
+    personConversationPage,
+    operators,
+    visitorPage,
+    visitorCount,
+  ];
+
   return {
+    /**
+     * Forgets everything: a subscription keeps one context for its whole life, and each event
+     * it delivers must read Crisp's state after that event, not what an earlier one loaded.
+     */
+    clearAll() {
+      for (const loader of all) {
+        loader.clearWhere(() => true);
+      }
+      connectedWebsites = undefined;
+    },
     /**
      * After a write to a conversation or its messages: drop the conversation, its messages and
      * every conversation list page of the website (a change of state, assignee or last message

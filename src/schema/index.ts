@@ -9,5 +9,6 @@ import "./person.js";
 import "./operator.js";
 import "./visitor.js";
 import "./gateway.js";
+import "./subscription.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,267 @@
+import { filter, map, pipe } from "graphql-yoga";
+import type { GatewayContext } from "../context.js";
+import { isFingerprint, isUuid, requireId } from "../crisp/ids.js";
+import type { CrispConversation, CrispMessage } from "../crisp/types.js";
+import type { CrispHookEvent } from "../subscriptions/event-bus.js";
+import { builder } from "./builder.js";
+import { ConversationRef } from "./conversation.js";
+import { MessageRef } from "./message.js";
+import { PersonRef, type PersonShape } from "./person.js";
+
+const MESSAGE_TYPES = new Set([
+  "text",
+  "note",
+  "file",
+  "animation",
+  "audio",
+  "picker",
+  "field",
+  "carousel",
+  "event",
+]);
+
+/** A `message:send` / `message:received` hook carries the whole message (crisp-api.md §5.5). */
+function hookMessage(event: CrispHookEvent): CrispMessage | null {
+  const data = event.data;
+  if (
+    event.sessionId === null ||
+    typeof data.fingerprint !== "number" ||
+    !isFingerprint(data.fingerprint) ||
+    typeof data.type !== "string" ||
+    !MESSAGE_TYPES.has(data.type)
+  ) {
+    return null;
+  }
+  return {
+    ...(data as unknown as CrispMessage),
+    website_id: event.websiteId,
+    session_id: event.sessionId,
+    from: data.from === "operator" ? "operator" : "user",
+    origin: typeof data.origin === "string" ? data.origin : "chat",
+    timestamp: typeof data.timestamp === "number" ? data.timestamp : event.timestamp,
+  };
+}
+
+/** The website's events, as they arrive, for one subscriber. */
+function websiteEvents(ctx: GatewayContext, websiteId: string) {
+  return ctx.events.subscribe("crisp:event", requireId("websiteId", websiteId));
+}
+
+const forSession = (sessionId: string | null | undefined) => (event: CrispHookEvent) =>
+  sessionId === null || sessionId === undefined || event.sessionId === sessionId;
+
+interface ConversationEventShape {
+  name: string;
+  conversation: CrispConversation;
+  timestamp: Date;
+}
+interface PersonEventShape {
+  name: string;
+  peopleId: string;
+  person: PersonShape | null;
+  timestamp: Date;
+}
+
+const CrispEventRef = builder.objectRef<CrispHookEvent>("CrispEvent").implement({
+  description:
+    "One Crisp web hook event as received, for events without a typed subscription. Costs no Crisp request.",
+  fields: (t) => ({
+    name: t.exposeString("name", { description: "Crisp's event name, e.g. session:set_state." }),
+    websiteId: t.exposeID("websiteId"),
+    sessionId: t.id({ nullable: true, resolve: (e) => e.sessionId }),
+    data: t.field({
+      type: "JSON",
+      description: "The hook's `data`, as Crisp sent it.",
+      resolve: (e) => e.data,
+    }),
+    timestamp: t.field({ type: "DateTime", resolve: (e) => new Date(e.timestamp) }),
+  }),
+});
+
+const ConversationEventRef = builder
+  .objectRef<ConversationEventShape>("ConversationEvent")
+  .implement({
+    description:
+      "A conversation after a session:* event, read again from Crisp (GET …/conversation/{session_id}: one Crisp request per event per subscription).",
+    fields: (t) => ({
+      name: t.exposeString("name", {
+        description: "Crisp's event name that caused it, e.g. session:set_state.",
+      }),
+      conversation: t.field({ type: ConversationRef, resolve: (e) => e.conversation }),
+      timestamp: t.field({ type: "DateTime", resolve: (e) => e.timestamp }),
+    }),
+  });
+
+const PersonEventRef = builder.objectRef<PersonEventShape>("PersonEvent").implement({
+  description:
+    "A people profile after a people:profile:* event, read again from Crisp (one GET …/people/profile/{people_id} per event per subscription; none once removed).",
+  fields: (t) => ({
+    name: t.exposeString("name", {
+      description: "people:profile:created, people:profile:updated or people:profile:removed.",
+    }),
+    peopleId: t.exposeID("peopleId"),
+    person: t.field({
+      type: PersonRef,
+      nullable: true,
+      description: "Null once removed.",
+      resolve: (e) => e.person,
+    }),
+    timestamp: t.field({ type: "DateTime", resolve: (e) => e.timestamp }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  messageAdded: t.field({
+    type: MessageRef,
+    description:
+      "message:send (from the visitor) and message:received (from an operator). The message comes whole in the hook: no Crisp request, except for fields such as `conversation` that load more.",
+    args: {
+      websiteId: t.arg.id({ required: true }),
+      sessionId: t.arg.id({ description: "Only this conversation's messages." }),
+    },
+    subscribe: (_root, args, ctx) =>
+      pipe(
+        websiteEvents(ctx, args.websiteId),
+        filter(
+          (event: CrispHookEvent) =>
+            event.name === "message:send" || event.name === "message:received",
+        ),
+        filter(
+          forSession(
+            args.sessionId === null || args.sessionId === undefined
+              ? null
+              : requireId("sessionId", args.sessionId),
+          ),
+        ),
+        map((event: CrispHookEvent) => {
+          ctx.loaders.clearAll();
+          return hookMessage(event);
+        }),
+        filter((message: CrispMessage | null): message is CrispMessage => message !== null),
+      ),
+    resolve: (message) => message,
+  }),
+  messageUpdated: t.field({
+    type: MessageRef,
+    description:
+      "message:updated. The hook only carries the new content, so the message is read again: one GET …/message/{fingerprint} per event per subscription.",
+    args: {
+      websiteId: t.arg.id({ required: true }),
+      sessionId: t.arg.id({ description: "Only this conversation's messages." }),
+    },
+    subscribe: (_root, args, ctx) =>
+      pipe(
+        websiteEvents(ctx, args.websiteId),
+        filter(
+          (event: CrispHookEvent) => event.name === "message:updated" && event.sessionId !== null,
+        ),
+        filter(
+          forSession(
+            args.sessionId === null || args.sessionId === undefined
+              ? null
+              : requireId("sessionId", args.sessionId),
+          ),
+        ),
+        map(async (event: CrispHookEvent) => {
+          const fingerprint = event.data.fingerprint;
+          if (
+            typeof fingerprint !== "number" ||
+            !isFingerprint(fingerprint) ||
+            event.sessionId === null
+          ) {
+            return null;
+          }
+          ctx.loaders.clearAll();
+          return ctx.loaders.message(event.websiteId, event.sessionId, fingerprint);
+        }),
+        filter((message: CrispMessage | null): message is CrispMessage => message !== null),
+      ),
+    resolve: (message) => message,
+  }),
+  conversationUpdated: t.field({
+    type: ConversationEventRef,
+    description:
+      "Any session:* event that changes a conversation (state, routing, meta, block…), with the conversation as Crisp now holds it. session:removed is not delivered here (see crispEvents).",
+    args: {
+      websiteId: t.arg.id({ required: true }),
+      sessionId: t.arg.id({ description: "Only this conversation." }),
+    },
+    subscribe: (_root, args, ctx) =>
+      pipe(
+        websiteEvents(ctx, args.websiteId),
+        filter(
+          (event: CrispHookEvent) =>
+            event.name.startsWith("session:") &&
+            event.name !== "session:removed" &&
+            event.sessionId !== null,
+        ),
+        filter(
+          forSession(
+            args.sessionId === null || args.sessionId === undefined
+              ? null
+              : requireId("sessionId", args.sessionId),
+          ),
+        ),
+        map(async (event: CrispHookEvent): Promise<ConversationEventShape | null> => {
+          ctx.loaders.clearAll();
+          const conversation = await ctx.loaders.conversation(
+            event.websiteId,
+            event.sessionId ?? "",
+          );
+          return conversation === null
+            ? null
+            : { name: event.name, conversation, timestamp: new Date(event.timestamp) };
+        }),
+        filter(
+          (event: ConversationEventShape | null): event is ConversationEventShape => event !== null,
+        ),
+      ),
+    resolve: (event) => event,
+  }),
+  personUpdated: t.field({
+    type: PersonEventRef,
+    description: "people:profile:created, people:profile:updated and people:profile:removed.",
+    args: { websiteId: t.arg.id({ required: true }) },
+    subscribe: (_root, args, ctx) =>
+      pipe(
+        websiteEvents(ctx, args.websiteId),
+        filter((event: CrispHookEvent) => event.name.startsWith("people:profile:")),
+        map(async (event: CrispHookEvent): Promise<PersonEventShape | null> => {
+          const peopleId = event.data.people_id;
+          if (typeof peopleId !== "string" || !isUuid(peopleId)) {
+            return null;
+          }
+          ctx.loaders.clearAll();
+          const profile =
+            event.name === "people:profile:removed"
+              ? null
+              : await ctx.loaders.person(event.websiteId, peopleId);
+          return {
+            name: event.name,
+            peopleId,
+            person: profile === null ? null : { websiteId: event.websiteId, profile },
+            timestamp: new Date(event.timestamp),
+          };
+        }),
+        filter((event: PersonEventShape | null): event is PersonEventShape => event !== null),
+      ),
+    resolve: (event) => event,
+  }),
+  crispEvents: t.field({
+    type: CrispEventRef,
+    description:
+      "Every event of the website, raw, optionally only the named ones. Costs no Crisp request.",
+    args: {
+      websiteId: t.arg.id({ required: true }),
+      names: t.arg.stringList({
+        description: 'Crisp event names to receive, e.g. ["session:set_state"].',
+      }),
+    },
+    subscribe: (_root, args, ctx) =>
+      pipe(
+        websiteEvents(ctx, args.websiteId),
+        filter((event: CrispHookEvent) => !args.names || args.names.includes(event.name)),
+      ),
+    resolve: (event) => event,
+  }),
+}));

@@ -1,0 +1,58 @@
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import { createPubSub, type PubSub } from "graphql-yoga";
+import { Redis } from "ioredis";
+
+/** One Crisp web hook event, verified, as the gateway relays it. */
+export interface CrispHookEvent {
+  /** Crisp's event name, e.g. message:send. */
+  name: string;
+  websiteId: string;
+  sessionId: string | null;
+  data: Record<string, unknown>;
+  /** Milliseconds, from the hook body. */
+  timestamp: number;
+}
+
+/** Events are routed by website: a subscriber only ever receives its website's events. */
+export type CrispEventPubSub = PubSub<{
+  "crisp:event": [websiteId: string, event: CrispHookEvent];
+}>;
+
+export interface EventBus {
+  pubsub: CrispEventPubSub;
+  /** "memory" or "redis". */
+  kind: "memory" | "redis";
+  close(): Promise<void>;
+}
+
+/** Events stay in this process. */
+export function createMemoryEventBus(): EventBus {
+  return { pubsub: createPubSub() as CrispEventPubSub, kind: "memory", close: async () => {} };
+}
+
+/**
+ * In memory by default. With a Redis URL, Redis pub/sub: a hook received by any instance
+ * reaches the subscribers of every instance.
+ */
+export async function createEventBus({
+  redisUrl,
+}: {
+  redisUrl?: string | undefined;
+} = {}): Promise<EventBus> {
+  if (redisUrl === undefined) {
+    return createMemoryEventBus();
+  }
+  // Fail at start-up, not on the first hook, when Redis cannot be reached.
+  const options = { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true };
+  const publishClient = new Redis(redisUrl, options);
+  const subscribeClient = new Redis(redisUrl, options);
+  await Promise.all([publishClient.connect(), subscribeClient.connect()]);
+  const eventTarget = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
+  return {
+    pubsub: createPubSub({ eventTarget }) as CrispEventPubSub,
+    kind: "redis",
+    close: async () => {
+      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+    },
+  };
+}
