@@ -1,0 +1,229 @@
+import { type Client, createClient } from "graphql-ws";
+import { afterAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { createGateway } from "../src/server.js";
+import { startSimulator } from "../src/simulator/index.js";
+import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
+
+const simulator = await startSimulator({ seed: 1 });
+const gateway = createGateway({
+  crisp: { baseUrl: simulator.url, ...simulator.credentials },
+  defaultWebsiteId: simulator.defaultWebsiteId,
+  hooks: { secret: HOOK_SECRET },
+});
+const { url } = await gateway.listen("127.0.0.1", 0);
+const hookUrl = url.replace("/graphql", "/webhooks/crisp");
+const wsUrl = url.replace("http://", "ws://");
+afterAll(async () => {
+  await gateway.stop();
+  await simulator.close();
+});
+
+const W = simulator.defaultWebsiteId;
+const [first, second] = simulator.store.listConversations(W, {}).slice(0, 2);
+const S1 = first?.session_id ?? "";
+const S2 = second?.session_id ?? "";
+const OTHER_WEBSITE = simulator.store.websites[1]?.website_id ?? "";
+
+function client(): Client {
+  const c = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+  afterAll(() => c.dispose());
+  return c;
+}
+
+/** Subscribes and collects payloads; `next(n)` resolves once n have arrived. */
+function collect<T>(c: Client, query: string, variables: Record<string, unknown>) {
+  const received: T[] = [];
+  const errors: unknown[] = [];
+  let wake: (() => void) | undefined;
+  const dispose = c.subscribe<T>(
+    { query, variables },
+    {
+      next: (value) => {
+        if (value.errors) {
+          errors.push(value.errors);
+        }
+        if (value.data) {
+          received.push(value.data as T);
+        }
+        wake?.();
+      },
+      error: (error) => {
+        errors.push(error);
+        wake?.();
+      },
+      complete: () => wake?.(),
+    },
+  );
+  return {
+    received,
+    errors,
+    dispose,
+    async next(count: number, timeoutMs = 5_000): Promise<T[]> {
+      const deadline = Date.now() + timeoutMs;
+      while (received.length < count && errors.length === 0 && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+      return received;
+    },
+  };
+}
+
+/** Sends a hook for a message the simulator holds, as Crisp would deliver it. */
+async function messageHook(sessionId: string, index = -1) {
+  const message = simulator.store.messages(W, sessionId)?.at(index);
+  const event = message?.from === "operator" ? "message:received" : "message:send";
+  const answer = await postPluginHook(hookUrl, hookBody(W, event, { ...message }));
+  expect(answer.status).toBe(200);
+  return message;
+}
+
+/**
+ * Lets a subscription reach the event bus before a hook is posted. graphql-ws acknowledges a
+ * connection but not a subscription, so there is no event to await here.
+ */
+async function subscribed(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 150));
+}
+
+describe("graphql-ws", () => {
+  it("delivers messageAdded with a message whose conversation resolves, only for the asked session", async () => {
+    const sub = collect<{
+      messageAdded: {
+        fingerprint: number;
+        sessionId: string;
+        text: string;
+        conversation: { sessionId: string; state: string };
+      };
+    }>(
+      client(),
+      `subscription($w: ID!, $s: ID) { messageAdded(websiteId: $w, sessionId: $s) { id fingerprint sessionId text conversation { sessionId state } } }`,
+      { w: W, s: S1 },
+    );
+    await subscribed();
+    await messageHook(S2);
+    const message = await messageHook(S1);
+    const [payload] = await sub.next(1);
+    expect(sub.errors).toEqual([]);
+    expect(payload?.messageAdded).toMatchObject({
+      fingerprint: message?.fingerprint,
+      sessionId: S1,
+      conversation: { sessionId: S1 },
+    });
+    expect(sub.received).toHaveLength(1);
+    sub.dispose();
+  });
+
+  it("never delivers another website's events", async () => {
+    const sub = collect<{ crispEvents: { name: string; websiteId: string } }>(
+      client(),
+      `subscription($w: ID!) { crispEvents(websiteId: $w) { name websiteId sessionId data timestamp } }`,
+      { w: OTHER_WEBSITE },
+    );
+    await subscribed();
+    await messageHook(S1, -2);
+    await postPluginHook(
+      hookUrl,
+      hookBody(OTHER_WEBSITE, "session:set_state", { session_id: S1, state: "pending" }),
+    );
+    const received = await sub.next(1);
+    expect(received.map((r) => r.crispEvents)).toEqual([
+      expect.objectContaining({ name: "session:set_state", websiteId: OTHER_WEBSITE }),
+    ]);
+    sub.dispose();
+  });
+
+  it("shows the new state in conversationUpdated after session:set_state, read fresh from Crisp", async () => {
+    const sub = collect<{
+      conversationUpdated: { name: string; conversation: { sessionId: string; state: string } };
+    }>(
+      client(),
+      `subscription($w: ID!, $s: ID) { conversationUpdated(websiteId: $w, sessionId: $s) { name conversation { id sessionId state } } }`,
+      { w: W, s: S2 },
+    );
+    await subscribed();
+    for (const state of ["resolved", "unresolved"] as const) {
+      const write = await fetch(`${simulator.url}/website/${W}/conversation/${S2}/state`, {
+        method: "PATCH",
+        headers: {
+          authorization: `Basic ${Buffer.from(`${simulator.credentials.identifier}:${simulator.credentials.key}`).toString("base64")}`,
+          "x-crisp-tier": "plugin",
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ state }),
+      });
+      expect(write.status).toBe(200);
+      await postPluginHook(hookUrl, hookBody(W, "session:set_state", { session_id: S2, state }));
+    }
+    const received = await sub.next(2);
+    expect(received.map((r) => r.conversationUpdated.conversation.state)).toEqual([
+      "RESOLVED",
+      "UNRESOLVED",
+    ]);
+    expect(received[0]?.conversationUpdated.name).toBe("session:set_state");
+    sub.dispose();
+  });
+
+  it("refuses a subscription to a malformed website id with BAD_USER_INPUT", async () => {
+    const sub = collect(
+      client(),
+      `subscription { messageAdded(websiteId: "nope") { fingerprint } }`,
+      {},
+    );
+    await sub.next(1, 1_000);
+    expect(JSON.stringify(sub.errors)).toContain("BAD_USER_INPUT");
+  });
+});
+
+describe("Server-Sent Events", () => {
+  it("streams messageAdded over plain HTTP", async () => {
+    const controller = new AbortController();
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({
+        query: `subscription($w: ID!, $s: ID) { messageAdded(websiteId: $w, sessionId: $s) { fingerprint text } }`,
+        variables: { w: W, s: S1 },
+      }),
+      signal: controller.signal,
+    });
+    expect(response.headers.get("content-type")).toMatch(/text\/event-stream/);
+    const reader = response.body?.getReader();
+    await subscribed();
+    const message = await messageHook(S1, -3);
+    let text = "";
+    const decoder = new TextDecoder();
+    while (!text.includes("event: next")) {
+      const chunk = await reader?.read();
+      if (!chunk || chunk.done) {
+        break;
+      }
+      text += decoder.decode(chunk.value);
+    }
+    const data = /event: next\ndata: (.*)\n/.exec(text)?.[1];
+    expect(JSON.parse(data ?? "{}")).toEqual({
+      data: { messageAdded: { fingerprint: message?.fingerprint, text: expect.any(String) } },
+    });
+    controller.abort();
+  });
+});
+
+describe("shutdown", () => {
+  it("closes every WebSocket cleanly when the gateway stops", async () => {
+    const other = createGateway({
+      crisp: { baseUrl: simulator.url, ...simulator.credentials },
+      hooks: { secret: HOOK_SECRET },
+    });
+    const { url: otherUrl } = await other.listen("127.0.0.1", 0);
+    const socket = new WebSocket(otherUrl.replace("http://", "ws://"), "graphql-transport-ws");
+    await new Promise((resolve) => socket.once("open", resolve));
+    socket.send(JSON.stringify({ type: "connection_init" }));
+    await new Promise((resolve) => socket.once("message", resolve));
+    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    await other.stop();
+    expect(await closed).toBe(1001);
+  });
+});
