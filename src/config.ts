@@ -23,6 +23,12 @@ export interface Config {
   crispTimeoutMs: number;
   /** Daily request quota of the token, shown by `gateway.quotaLimit`; null when unknown. */
   dailyQuota: number | null;
+  /** Plugin hooks' signing secret. */
+  hookSecret: string | undefined;
+  /** Website hooks' `?key=`. */
+  hookKey: string | undefined;
+  /** Shared event bus across instances, when set. */
+  redisUrl: string | undefined;
 }
 
 /** Crisp's published daily quotas per token kind (crisp-api.md §3); `user` has none published. */
@@ -63,6 +69,13 @@ const EnvSchema = z.object({
   CRISP_TIMEOUT_MS: integer(100, 120_000).default(10_000),
   CRISP_DAILY_QUOTA: integer(1, 100_000_000).optional(),
   SIMULATOR_SEED: integer(0, 2 ** 31 - 1).default(1),
+  CRISP_HOOK_SECRET: optionalString.refine((value) => value === undefined || value.length >= 16, {
+    message: "a secret of at least 16 characters (the plugin's web hook signing secret)",
+  }),
+  CRISP_HOOK_KEY: optionalString.refine((value) => value === undefined || value.length >= 16, {
+    message: "a key of at least 16 characters (the ?key= of website hooks)",
+  }),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "a redis:// or rediss:// URL" }).optional(),
 });
 
 export class ConfigError extends Error {
@@ -111,5 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     defaultWebsiteId: vars.CRISP_WEBSITE_ID,
     crispTimeoutMs: vars.CRISP_TIMEOUT_MS,
     dailyQuota: vars.CRISP_DAILY_QUOTA ?? DEFAULT_DAILY_QUOTA[tier],
+    hookSecret: vars.CRISP_HOOK_SECRET,
+    hookKey: vars.CRISP_HOOK_KEY,
+    redisUrl: vars.REDIS_URL,
   });
 }

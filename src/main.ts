@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from "./config.js";
 import { createGateway } from "./server.js";
+import { createEventBus } from "./subscriptions/event-bus.js";
 
 /**
  * Entry point: config -> (demo: the embedded simulator) -> gateway. The only module of src
@@ -31,15 +32,21 @@ async function main(): Promise<void> {
     console.log(`Crisp: ${config.crisp.apiUrl} (tier ${config.crisp.tier}).`);
   }
 
+  const events = await createEventBus({ redisUrl: config.redisUrl });
   const gateway = createGateway({
     crisp,
     defaultWebsiteId,
     demo: config.crisp.mode === "demo",
     dailyQuota: config.dailyQuota,
+    events,
+    hooks: { secret: config.hookSecret, key: config.hookKey },
   });
   const { url } = await gateway.listen(config.host, config.port);
   stops.unshift(() => gateway.stop());
   console.log(`GraphiQL: ${url}`);
+  console.log(
+    `Web hooks: ${url.replace("/graphql", "/webhooks/crisp")} (${config.hookSecret || config.hookKey ? "verified" : "refused until CRISP_HOOK_SECRET or CRISP_HOOK_KEY is set"}); events: ${events.kind}.`,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -10,6 +10,9 @@ describe("configuration", () => {
       defaultWebsiteId: undefined,
       crispTimeoutMs: 10_000,
       dailyQuota: 5_000,
+      hookSecret: undefined,
+      hookKey: undefined,
+      redisUrl: undefined,
     });
   });
 
@@ -55,6 +58,8 @@ describe("configuration", () => {
     [{ CRISP_TIMEOUT_MS: "0" }, "CRISP_TIMEOUT_MS"],
     [{ CRISP_IDENTIFIER: "id" }, "CRISP_KEY"],
     [{ CRISP_KEY: "key" }, "CRISP_IDENTIFIER"],
+    [{ CRISP_HOOK_SECRET: "short" }, "CRISP_HOOK_SECRET"],
+    [{ REDIS_URL: "http://127.0.0.1:6379" }, "REDIS_URL"],
   ])("refuses %j naming %s", (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -36,8 +36,11 @@ export function createMemoryEventBus(): EventBus {
  */
 export async function createEventBus({
   redisUrl,
+  onError = (error) => console.error(`Redis event bus: ${error.message}`),
 }: {
   redisUrl?: string | undefined;
+  /** Redis connection trouble after start-up (ioredis keeps reconnecting). @default console.error */
+  onError?: (error: Error) => void;
 } = {}): Promise<EventBus> {
   if (redisUrl === undefined) {
     return createMemoryEventBus();
@@ -46,7 +49,19 @@ export async function createEventBus({
   const options = { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true };
   const publishClient = new Redis(redisUrl, options);
   const subscribeClient = new Redis(redisUrl, options);
-  await Promise.all([publishClient.connect(), subscribeClient.connect()]);
+  for (const client of [publishClient, subscribeClient]) {
+    // ioredis reconnects by itself; say so once per failure instead of an unhandled error.
+    client.on("error", (error: Error) => onError(error));
+  }
+  try {
+    await Promise.all([publishClient.connect(), subscribeClient.connect()]);
+  } catch (error) {
+    publishClient.disconnect();
+    subscribeClient.disconnect();
+    throw new Error(
+      `REDIS_URL: cannot connect to Redis (${error instanceof Error ? error.message : String(error)}).`,
+    );
+  }
   const eventTarget = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
   return {
     pubsub: createPubSub({ eventTarget }) as CrispEventPubSub,
