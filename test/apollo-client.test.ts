@@ -97,7 +97,11 @@ describe("Apollo Client", () => {
     const watching = client
       .watchQuery<ConversationData>({ query: CONVERSATION, variables: { sessionId: S } })
       .subscribe((result) => {
-        const nodes = result.data?.website?.conversation?.messages.nodes;
+        // Only complete results count: Apollo 4 types partial ones as DeepPartial.
+        const nodes =
+          result.dataState === "complete"
+            ? result.data.website.conversation.messages.nodes
+            : undefined;
         if (nodes) {
           seen.push(nodes.map((node) => node.fingerprint));
           notify?.();
