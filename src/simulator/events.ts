@@ -1,5 +1,5 @@
 /**
- * The events write routes cause, for whoever listens (the web hook sender of the next issue,
+ * The events write routes cause, for whoever listens (the web hook sender in `hooks.ts`,
  * tests). A tiny typed listener set rather than an `EventEmitter`: one event kind, typed, and
  * no `error`-event special case to trip over.
  */

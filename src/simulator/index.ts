@@ -1,10 +1,13 @@
 /**
  * The embedded Crisp simulator: a real HTTP server answering Crisp's REST API v1 read and write
  * routes with seeded, deterministic data, plus knobs for latency, failures, rate limits and
- * quotas, and the RTM / web hook events writes cause.
+ * quotas, the RTM / web hook events writes cause, their delivery as signed web hooks
+ * (`hooks.ts`) and optional live demo activity (`live-activity.ts`).
  */
 
 import { SimulatorEventHub } from "./events.js";
+import { checkHooks, HookSender } from "./hooks.js";
+import { LiveActivity } from "./live-activity.js";
 import { Prng } from "./prng.js";
 import { Router } from "./router.js";
 import { READ_ROUTES } from "./routes.js";
@@ -13,12 +16,16 @@ import { SimulatorServer } from "./server.js";
 import { SimulatorStore } from "./store.js";
 import type {
   SimulatorEventListener,
+  SimulatorHookDelivery,
   SimulatorKnobs,
   SimulatorOptions,
   SimulatorRequest,
   SimulatorToken,
 } from "./types.js";
-import { createWriteClock, createWriteRoutes } from "./write-routes.js";
+import { createWriteClock, createWriteRoutes, type WriteEnvironment } from "./write-routes.js";
+
+export { HOOK_ATTEMPT_LIMIT, hookBody, hookTarget, signHook } from "./hooks.js";
+export type { LiveAction } from "./live-activity.js";
 
 export type { WebsiteRecord } from "./seed.js";
 export { SEED_ANCHOR } from "./seed-data.js";
@@ -32,7 +39,10 @@ export type {
   SimulatorEvent,
   SimulatorEventListener,
   SimulatorEventName,
+  SimulatorHookDelivery,
+  SimulatorHooks,
   SimulatorKnobs,
+  SimulatorLiveActivity,
   SimulatorOptions,
   SimulatorRequest,
   SimulatorToken,
@@ -61,7 +71,23 @@ export interface Simulator {
    * function. A listener that throws does not fail the write (a process warning reports it).
    */
   onEvent(listener: SimulatorEventListener): () => void;
-  /** Closes the server and every open socket, keep-alive ones included. */
+  /**
+   * The 16-hex plugin id plugin hooks name in `X-Crisp-Hook-Origin`
+   * (`plugin/rtm <pluginId> production`); derived from the seed.
+   */
+  pluginId: string;
+  /** Every web hook delivery attempt (see `SimulatorKnobs.hooks`), oldest first. */
+  hookDeliveries: SimulatorHookDelivery[];
+  clearHookDeliveries(): void;
+  /**
+   * Resolves once no hook is queued, in flight or waiting for a retry: await it after a write
+   * instead of sleeping. Events are queued before a write answers, so its hooks are included.
+   */
+  hooksIdle(): Promise<void>;
+  /**
+   * Stops live activity, drops pending hook deliveries (aborting the one in flight) and closes
+   * the server and every open socket, keep-alive ones included. No timer survives it.
+   */
   close(): Promise<void>;
 }
 
@@ -78,6 +104,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     accountPassword = "demo-password",
     messageLimit = 10_000, // CHG 2021-03-16: "in the range of 10,000+ messages"
     now = Date.now,
+    hooks = null,
+    liveActivity = null,
+    hookTimestampUnit = "ms",
+    hookRetryDelaysMs = [200, 1000], // 200 ms, then 1 s
   } = options;
   const data = generateSeed(seed);
   const tokens = options.tokens ?? data.tokens;
@@ -88,7 +118,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
   const store = new SimulatorStore(data);
   const events = new SimulatorEventHub();
-  const writeRoutes = createWriteRoutes({
+  const write: WriteEnvironment = {
     events,
     clock: createWriteClock(now),
     // Its own stream, so created ids repeat per seed whatever the data generator drew.
@@ -96,7 +126,24 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tokens,
     accountPassword,
     messageLimit,
+  };
+  const writeRoutes = createWriteRoutes(write);
+  const pluginId = new Prng(seed ^ 0x0b0c_4a11).hex(16);
+  const hookSender = new HookSender({
+    pluginId,
+    timestampUnit: hookTimestampUnit,
+    retryDelaysMs: hookRetryDelaysMs,
   });
+  hookSender.configure(hooks);
+  const stopHooks = events.on((event) => hookSender.enqueue(event));
+  const activity = new LiveActivity({
+    store,
+    write,
+    // Its own stream: activity never shifts the ids the write routes create.
+    rng: new Prng(seed ^ 0x11fe_ac71),
+    defaultWebsiteId: defaultWebsite.website.website_id,
+  });
+  activity.check(liveActivity);
   const server = new SimulatorServer({
     store,
     router: new Router([...READ_ROUTES, ...writeRoutes]),
@@ -105,6 +152,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     seed,
   });
   const url = await server.listen(host, port);
+  activity.configure(liveActivity);
   return {
     url,
     credentials: { identifier: plugin.identifier, key: plugin.key, tier: "plugin" },
@@ -115,9 +163,34 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clearRequests: () => {
       server.requests.length = 0;
     },
-    configure: (knobs) => server.configure(knobs),
+    configure: (knobs) => {
+      const { hooks: newHooks, liveActivity: newActivity, ...serverKnobs } = knobs;
+      // Both checked first, so a bad setting changes nothing.
+      if (newHooks !== undefined) {
+        checkHooks(newHooks);
+      }
+      if (newActivity !== undefined) {
+        activity.check(newActivity);
+      }
+      if (newHooks !== undefined) {
+        hookSender.configure(newHooks);
+      }
+      if (newActivity !== undefined) {
+        activity.configure(newActivity);
+      }
+      server.configure(serverKnobs);
+    },
     resetQuota: () => server.resetQuota(),
     onEvent: (listener) => events.on(listener),
-    close: () => server.close(),
+    pluginId,
+    hookDeliveries: hookSender.deliveries,
+    clearHookDeliveries: () => hookSender.clearDeliveries(),
+    hooksIdle: () => hookSender.idle(),
+    close: async () => {
+      activity.stop();
+      stopHooks();
+      await hookSender.close();
+      await server.close();
+    },
   };
 }

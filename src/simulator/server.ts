@@ -17,11 +17,14 @@ const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 /** Bodies past this size are refused: the simulator only ever needs small JSON bodies. */
 const MAX_BODY_BYTES = 1_048_576;
 
+/** The knobs the HTTP pipeline reads (hooks and live activity live beside it). */
+export type ServerKnobs = Pick<SimulatorKnobs, "latencyMs" | "errors" | "rateLimit" | "dailyQuota">;
+
 export interface SimulatorServerOptions {
   store: SimulatorStore;
   router: Router;
   tokens: SimulatorToken[];
-  knobs: SimulatorKnobs;
+  knobs: ServerKnobs;
   seed: number;
 }
 
@@ -37,7 +40,7 @@ export class SimulatorServer {
   readonly #store: SimulatorStore;
   readonly #router: Router;
   readonly #tokens: SimulatorToken[];
-  #knobs: SimulatorKnobs;
+  #knobs: ServerKnobs;
   readonly #errorRng: Prng;
   /** Arrival times of the requests each token made inside the current window. */
   readonly #windows = new Map<string, number[]>();
@@ -56,7 +59,7 @@ export class SimulatorServer {
     });
   }
 
-  configure(knobs: Partial<SimulatorKnobs>): void {
+  configure(knobs: Partial<ServerKnobs>): void {
     this.#knobs = { ...this.#knobs, ...knobs };
   }
 
@@ -219,7 +222,7 @@ export class SimulatorServer {
   }
 
   /** A sliding window per token: refused requests do not extend it. */
-  #limitRate(token: SimulatorToken, knobs: SimulatorKnobs): void {
+  #limitRate(token: SimulatorToken, knobs: ServerKnobs): void {
     const limit = knobs.rateLimit;
     if (limit === null) {
       return;
@@ -238,7 +241,7 @@ export class SimulatorServer {
   }
 
   /** Counts every authenticated request the rate limiter let through, per UTC day. */
-  #countQuota(token: SimulatorToken, knobs: SimulatorKnobs): void {
+  #countQuota(token: SimulatorToken, knobs: ServerKnobs): void {
     if (knobs.dailyQuota === null) {
       return;
     }
@@ -252,7 +255,7 @@ export class SimulatorServer {
     }
   }
 
-  #injectError(path: string, knobs: SimulatorKnobs): void {
+  #injectError(path: string, knobs: ServerKnobs): void {
     const errors = knobs.errors;
     if (errors === null) {
       return;

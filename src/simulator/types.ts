@@ -32,6 +32,45 @@ export interface SimulatorKnobs {
    * `resetQuota()`. @default null (unlimited)
    */
   dailyQuota: number | null;
+  /**
+   * Where to deliver a web hook for every event (crisp-api.md §5): a plugin hook, signed with
+   * `secret` (`X-Crisp-Signature`), or a website hook, unsigned and protected by `?key=<key>`
+   * added to `url`. Setting it (or `null`) drops the deliveries still queued for the previous
+   * target, retries included. @default null (no hooks)
+   */
+  hooks: SimulatorHooks | null;
+  /**
+   * Live demo activity: every `intervalMs`, one random visitor or operator action on
+   * `websiteId` (default: the default website), through the write routes' code, so it emits
+   * events and hooks and shows in reads. Drawn from a PRNG seeded from the simulator's seed.
+   * @default null (no activity)
+   */
+  liveActivity: SimulatorLiveActivity | null;
+}
+
+/** A web hook target (crisp-api.md §5.1): plugin hooks are signed, website hooks are not. */
+export type SimulatorHooks =
+  | { url: string; kind: "plugin"; secret: string }
+  | { url: string; kind: "website"; key: string };
+
+/** See `SimulatorKnobs.liveActivity`. */
+export interface SimulatorLiveActivity {
+  intervalMs: number;
+  /** @default the default website */
+  websiteId?: string;
+}
+
+/** One web hook delivery attempt, as `Simulator.hookDeliveries` keeps it. */
+export interface SimulatorHookDelivery {
+  event: SimulatorEventName;
+  /** The configured hook URL (for website hooks, without the `?key=` added to it). */
+  url: string;
+  /** 1, 2, 3: the `X-Delivery-Attempt-Count` sent. */
+  attempt: number;
+  /** The receiver's HTTP status; 0 on a network error or a timeout. */
+  status: number;
+  /** When the attempt was sent, ms since epoch. */
+  at: number;
 }
 
 export interface SimulatorOptions extends Partial<SimulatorKnobs> {
@@ -62,6 +101,16 @@ export interface SimulatorOptions extends Partial<SimulatorKnobs> {
    * before the seed anchor, so written data always sorts after seeded data. @default Date.now
    */
   now?: () => number;
+  /**
+   * Unit of the `X-Crisp-Request-Timestamp` hook header, which Crisp does not document
+   * (crisp-api.md §5.2): milliseconds [I] or seconds. @default "ms"
+   */
+  hookTimestampUnit?: "ms" | "s";
+  /**
+   * Waits before the 2nd and 3rd delivery attempt of a hook that failed (non-2xx or network
+   * error); Crisp does not document its schedule [I]. @default [200, 1000]
+   */
+  hookRetryDelaysMs?: readonly number[];
 }
 
 /** One served request, as the request log keeps it. */

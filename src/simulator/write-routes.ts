@@ -26,6 +26,7 @@ import type {
   CrispConversationMeta,
   CrispConversationState,
   CrispMessage,
+  CrispOperatorListItem,
   CrispPeopleProfile,
   CrispTier,
 } from "../crisp/types.js";
@@ -37,6 +38,7 @@ import { isEmail, isUuid, parseFingerprint, sessionOf, websiteOf } from "./route
 import type { WebsiteRecord } from "./seed.js";
 import { SEED_ANCHOR } from "./seed-data.js";
 import { renderMessage } from "./seed-messages.js";
+import type { SimulatorStore } from "./store.js";
 import type { SimulatorEventName, SimulatorToken } from "./types.js";
 import {
   checkContent,
@@ -46,6 +48,7 @@ import {
   checkString,
   isObject,
   type JsonObject,
+  type MessageInput,
   mergeDeep,
   objectBody,
   onlyKeys,
@@ -103,7 +106,8 @@ const added = (data: unknown): RouteAnswer => ({ status: 201, reason: "added", d
 const updated = (): RouteAnswer => ({ status: 200, reason: "updated", data: {} });
 const deleted = (): RouteAnswer => ({ status: 200, reason: "deleted", data: {} });
 
-interface SessionTarget {
+/** A conversation a write changes, with its website record and its (mutable) messages. */
+export interface SessionTarget {
   websiteId: string;
   sessionId: string;
   record: WebsiteRecord;
@@ -111,12 +115,16 @@ interface SessionTarget {
   messages: CrispMessage[];
 }
 
-function sessionTarget(context: RouteContext): SessionTarget {
-  const { websiteId, sessionId } = sessionOf(context);
-  const record = context.store.record(websiteId);
-  const conversation = context.store.conversation(websiteId, sessionId);
+/** The conversation `sessionId` of `websiteId`; `undefined` when either is unknown. */
+export function findSessionTarget(
+  store: SimulatorStore,
+  websiteId: string,
+  sessionId: string,
+): SessionTarget | undefined {
+  const record = store.record(websiteId);
+  const conversation = store.conversation(websiteId, sessionId);
   if (record === undefined || conversation === undefined) {
-    throw new CrispHttpError(404, "session_not_found");
+    return undefined;
   }
   let messages = record.messages.get(sessionId);
   if (messages === undefined) {
@@ -124,6 +132,15 @@ function sessionTarget(context: RouteContext): SessionTarget {
     record.messages.set(sessionId, messages);
   }
   return { websiteId, sessionId, record, conversation, messages };
+}
+
+function sessionTarget(context: RouteContext): SessionTarget {
+  const { websiteId, sessionId } = sessionOf(context);
+  const target = findSessionTarget(context.store, websiteId, sessionId);
+  if (target === undefined) {
+    throw new CrispHttpError(404, "session_not_found");
+  }
+  return target;
 }
 
 function messageIndex(context: RouteContext, target: SessionTarget): number {
@@ -168,6 +185,156 @@ function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
 }
 
+/**
+ * Emits a write's event in Crisp's hook body shape: `data` repeats `website_id` first
+ * (crisp-api.md §5.2). Shared by the write routes and the live demo activity.
+ */
+export function emitWriteEvent(
+  env: Pick<WriteEnvironment, "events" | "clock">,
+  event: SimulatorEventName,
+  websiteId: string,
+  data: JsonObject,
+  timestamp = env.clock(),
+): void {
+  env.events.emit({
+    event,
+    website_id: websiteId,
+    data: { website_id: websiteId, ...data },
+    timestamp,
+  });
+}
+
+/**
+ * Adds a new, empty, pending conversation to `record` (`POST …/conversation`; no event, see
+ * the header). `meta` replaces the default anonymous `visitorNNNNNN` meta.
+ */
+export function addConversation(
+  env: Pick<WriteEnvironment, "clock" | "ids">,
+  record: WebsiteRecord,
+  options: { sessionId?: string; meta?: CrispConversationMeta; peopleId?: string } = {},
+): CrispConversation {
+  const websiteId = record.website.website_id;
+  const sessionId = options.sessionId ?? `session_${env.ids.uuid()}`;
+  const now = env.clock();
+  const conversation: CrispConversation = {
+    session_id: sessionId,
+    website_id: websiteId,
+    ...(options.peopleId === undefined ? {} : { people_id: options.peopleId }),
+    state: "pending",
+    status: 0,
+    is_verified: false,
+    is_blocked: false,
+    availability: "offline",
+    active: { now: false },
+    mentions: [],
+    participants: [],
+    created_at: now,
+    updated_at: now,
+    unread: { operator: 0, visitor: 0 },
+    meta: options.meta ?? {
+      nickname: `visitor${env.ids.int(100000, 999999)}`,
+      avatar: null,
+      segments: [],
+      data: {},
+    },
+  };
+  record.conversations.push(conversation);
+  record.messages.set(sessionId, []);
+  return conversation;
+}
+
+/** Sets a conversation's state and emits `session:set_state` (`PATCH …/state`). */
+export function setConversationState(
+  env: Pick<WriteEnvironment, "events" | "clock">,
+  target: SessionTarget,
+  state: CrispConversationState,
+): void {
+  const conversation = target.conversation;
+  conversation.state = state;
+  conversation.status = STATUS[state];
+  if (state === "resolved") {
+    // Nobody waits on a resolved conversation (the seed computes it the same way).
+    delete conversation.waiting_since;
+  }
+  conversation.updated_at = env.clock();
+  emitWriteEvent(
+    env,
+    "session:set_state",
+    target.websiteId,
+    { session_id: target.sessionId, state },
+    conversation.updated_at,
+  );
+}
+
+/** What `appendMessage` needs of a new message (a checked `POST …/message` body). */
+export type NewMessage = Omit<MessageInput, "user">;
+
+/**
+ * Appends a message to a conversation, updates the conversation and emits `message:send`
+ * (from a visitor) or `message:received` (from an operator), as `POST …/message` does.
+ * 409 `too_many_messages` at the message limit. A given fingerprint already taken is bumped:
+ * the route answers an idempotent retry before calling this.
+ */
+export function appendMessage(
+  env: Pick<WriteEnvironment, "events" | "clock" | "messageLimit">,
+  target: SessionTarget,
+  input: NewMessage,
+  user: NonNullable<CrispMessage["user"]>,
+): CrispMessage {
+  const { messages, conversation } = target;
+  if (messages.length >= env.messageLimit) {
+    throw new CrispHttpError(409, "too_many_messages");
+  }
+  const last = messages[messages.length - 1];
+  const timestamp = Math.max(env.clock(), (last?.timestamp ?? 0) + 1);
+  let fingerprint = input.fingerprint ?? timestamp * 100;
+  while (messages.some((message) => message.fingerprint === fingerprint)) {
+    fingerprint++;
+  }
+  const message: CrispMessage = {
+    session_id: target.sessionId,
+    website_id: target.websiteId,
+    type: input.type,
+    from: input.from,
+    origin: input.origin,
+    content: input.content,
+    mentions: input.mentions ?? [],
+    read: "",
+    delivered: "",
+    edited: false,
+    translated: input.translated ?? false,
+    automated: input.automated ?? false,
+    stamped: true,
+    fingerprint,
+    timestamp,
+    user,
+  };
+  messages.push(message);
+  applyNewMessage(conversation, message);
+  emitWriteEvent(
+    env,
+    input.from === "user" ? "message:send" : "message:received",
+    target.websiteId,
+    structuredClone(message) as unknown as JsonObject,
+    timestamp,
+  );
+  return message;
+}
+
+/** How an operator signs a message (the seed's shape): `type: "website"`, "First L.". */
+export function operatorUser(
+  operator: CrispOperatorListItem,
+  given: MessageInput["user"] = {},
+): NonNullable<CrispMessage["user"]> {
+  const { details } = operator;
+  return compact({
+    type: given.type ?? "website",
+    user_id: details.user_id,
+    nickname: given.nickname ?? `${details.first_name ?? ""} ${details.last_name?.[0] ?? ""}.`,
+    avatar: given.avatar ?? details.avatar,
+  });
+}
+
 /** The write routes, bound to the simulator's shared write state. */
 export function createWriteRoutes(env: WriteEnvironment): Route[] {
   const emit = (
@@ -175,14 +342,7 @@ export function createWriteRoutes(env: WriteEnvironment): Route[] {
     websiteId: string,
     data: JsonObject,
     timestamp = env.clock(),
-  ): void => {
-    env.events.emit({
-      event,
-      website_id: websiteId,
-      data: { website_id: websiteId, ...data },
-      timestamp,
-    });
-  };
+  ): void => emitWriteEvent(env, event, websiteId, data, timestamp);
 
   return [
     {
@@ -267,31 +427,8 @@ export function createWriteRoutes(env: WriteEnvironment): Route[] {
         if (record === undefined) {
           throw new CrispHttpError(404, "website_not_found");
         }
-        const sessionId = `session_${env.ids.uuid()}`;
-        const now = env.clock();
-        record.conversations.push({
-          session_id: sessionId,
-          website_id: websiteId,
-          state: "pending",
-          status: 0,
-          is_verified: false,
-          is_blocked: false,
-          availability: "offline",
-          active: { now: false },
-          mentions: [],
-          participants: [],
-          created_at: now,
-          updated_at: now,
-          unread: { operator: 0, visitor: 0 },
-          meta: {
-            nickname: `visitor${env.ids.int(100000, 999999)}`,
-            avatar: null,
-            segments: [],
-            data: {},
-          },
-        });
-        record.messages.set(sessionId, []);
-        return added({ session_id: sessionId });
+        const conversation = addConversation(env, record);
+        return added({ session_id: conversation.session_id });
       },
     },
     {
@@ -318,20 +455,7 @@ export function createWriteRoutes(env: WriteEnvironment): Route[] {
         if (typeof state !== "string" || !STATES.includes(state as CrispConversationState)) {
           throw invalidData(`state must be one of ${STATES.join(", ")}`);
         }
-        const conversation = target.conversation;
-        conversation.state = state as CrispConversationState;
-        conversation.status = STATUS[conversation.state];
-        if (conversation.state === "resolved") {
-          // Nobody waits on a resolved conversation (the seed computes it the same way).
-          delete conversation.waiting_since;
-        }
-        conversation.updated_at = env.clock();
-        emit(
-          "session:set_state",
-          target.websiteId,
-          { session_id: target.sessionId, state },
-          conversation.updated_at,
-        );
+        setConversationState(env, target, state as CrispConversationState);
         return updated();
       },
     },
@@ -415,49 +539,14 @@ export function createWriteRoutes(env: WriteEnvironment): Route[] {
       handle: async (context) => {
         const target = sessionTarget(context);
         const input = checkMessage(await context.readBody());
-        const { messages, conversation } = target;
         if (
           input.fingerprint !== undefined &&
-          messages.some((message) => message.fingerprint === input.fingerprint)
+          target.messages.some((message) => message.fingerprint === input.fingerprint)
         ) {
           return dispatched(input.fingerprint);
         }
-        if (messages.length >= env.messageLimit) {
-          throw new CrispHttpError(409, "too_many_messages");
-        }
-        const last = messages[messages.length - 1];
-        const timestamp = Math.max(env.clock(), (last?.timestamp ?? 0) + 1);
-        let fingerprint = input.fingerprint ?? timestamp * 100;
-        while (messages.some((message) => message.fingerprint === fingerprint)) {
-          fingerprint++;
-        }
-        const message: CrispMessage = {
-          session_id: target.sessionId,
-          website_id: target.websiteId,
-          type: input.type,
-          from: input.from,
-          origin: input.origin,
-          content: input.content,
-          mentions: input.mentions ?? [],
-          read: "",
-          delivered: "",
-          edited: false,
-          translated: input.translated ?? false,
-          automated: input.automated ?? false,
-          stamped: true,
-          fingerprint,
-          timestamp,
-          user: messageUser(context, target, input),
-        };
-        messages.push(message);
-        applyNewMessage(conversation, message);
-        emit(
-          input.from === "user" ? "message:send" : "message:received",
-          target.websiteId,
-          structuredClone(message) as unknown as JsonObject,
-          timestamp,
-        );
-        return dispatched(fingerprint);
+        const message = appendMessage(env, target, input, messageUser(context, target, input));
+        return dispatched(message.fingerprint);
       },
     },
     {
@@ -631,13 +720,7 @@ function messageUser(
   }
   const owner = target.record.operators.find((operator) => operator.details.role === "owner");
   if (context.token.tier === "user" && owner !== undefined) {
-    const { details } = owner;
-    return compact({
-      type: given.type ?? "website",
-      user_id: details.user_id,
-      nickname: given.nickname ?? `${details.first_name ?? ""} ${details.last_name?.[0] ?? ""}.`,
-      avatar: given.avatar ?? details.avatar,
-    });
+    return operatorUser(owner, given);
   }
   return compact({
     type: given.type ?? "website",
