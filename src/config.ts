@@ -29,6 +29,8 @@ export interface Config {
   hookKey: string | undefined;
   /** Shared event bus across instances, when set. */
   redisUrl: string | undefined;
+  /** Demo mode: ms between the simulator's live visitor/operator actions; 0 turns them off. */
+  demoActivityMs: number;
 }
 
 /** Crisp's published daily quotas per token kind (crisp-api.md §3); `user` has none published. */
@@ -69,6 +71,7 @@ const EnvSchema = z.object({
   CRISP_TIMEOUT_MS: integer(100, 120_000).default(10_000),
   CRISP_DAILY_QUOTA: integer(1, 100_000_000).optional(),
   SIMULATOR_SEED: integer(0, 2 ** 31 - 1).default(1),
+  DEMO_ACTIVITY_MS: integer(0, 3_600_000).default(4_000),
   CRISP_HOOK_SECRET: optionalString.refine((value) => value === undefined || value.length >= 16, {
     message: "a secret of at least 16 characters (the plugin's web hook signing secret)",
   }),
@@ -127,5 +130,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     hookSecret: vars.CRISP_HOOK_SECRET,
     hookKey: vars.CRISP_HOOK_KEY,
     redisUrl: vars.REDIS_URL,
+    demoActivityMs: vars.DEMO_ACTIVITY_MS,
   });
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { ConfigError, loadConfig } from "./config.js";
 import { createGateway } from "./server.js";
 import { createEventBus } from "./subscriptions/event-bus.js";
@@ -12,10 +13,28 @@ async function main(): Promise<void> {
 
   let crisp: Parameters<typeof createGateway>[0]["crisp"];
   let defaultWebsiteId = config.defaultWebsiteId;
+  let hookSecret = config.hookSecret;
+  /** Demo mode: once the gateway listens, the simulator sends its hooks there. */
+  let afterListen: (hookUrl: string) => void = () => undefined;
   if (config.crisp.mode === "demo") {
     const { startSimulator } = await import("./simulator/index.js");
     const simulator = await startSimulator({ seed: config.crisp.seed, host: "127.0.0.1", port: 0 });
     stops.push(() => simulator.close());
+    // The simulator signs its hooks like a Crisp plugin; a fresh secret per run unless set.
+    const secret = hookSecret ?? randomBytes(32).toString("hex");
+    hookSecret = secret;
+    const intervalMs = config.demoActivityMs;
+    afterListen = (hookUrl) => {
+      simulator.configure({
+        hooks: { url: hookUrl, kind: "plugin", secret },
+        liveActivity: intervalMs > 0 ? { intervalMs } : null,
+      });
+      if (intervalMs > 0) {
+        console.log(
+          `Demo activity: a visitor or operator acts every ${intervalMs / 1000} s; subscribe in GraphiQL to see it.`,
+        );
+      }
+    };
     crisp = { baseUrl: simulator.url, ...simulator.credentials, timeoutMs: config.crispTimeoutMs };
     defaultWebsiteId ??= simulator.defaultWebsiteId;
     console.log(
@@ -39,14 +58,16 @@ async function main(): Promise<void> {
     demo: config.crisp.mode === "demo",
     dailyQuota: config.dailyQuota,
     events,
-    hooks: { secret: config.hookSecret, key: config.hookKey },
+    hooks: { secret: hookSecret, key: config.hookKey },
   });
   const { url } = await gateway.listen(config.host, config.port);
   stops.unshift(() => gateway.stop());
   console.log(`GraphiQL: ${url}`);
+  const hookUrl = url.replace("/graphql", "/webhooks/crisp");
   console.log(
-    `Web hooks: ${url.replace("/graphql", "/webhooks/crisp")} (${config.hookSecret || config.hookKey ? "verified" : "refused until CRISP_HOOK_SECRET or CRISP_HOOK_KEY is set"}); events: ${events.kind}.`,
+    `Web hooks: ${hookUrl} (${hookSecret || config.hookKey ? "verified" : "refused until CRISP_HOOK_SECRET or CRISP_HOOK_KEY is set"}); events: ${events.kind}.`,
   );
+  afterListen(hookUrl);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -13,6 +13,7 @@ describe("configuration", () => {
       hookSecret: undefined,
       hookKey: undefined,
       redisUrl: undefined,
+      demoActivityMs: 4_000,
     });
   });
 

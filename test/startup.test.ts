@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { createClient } from "graphql-ws";
 import { describe, expect, it, onTestFinished } from "vitest";
+import WebSocket from "ws";
 
 /** Starts `src/main.ts` the way `npm start` does, with the given environment. */
 function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string } {
@@ -68,6 +70,42 @@ describe("npm start", () => {
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");
     expect(code).toBe(0);
+  });
+
+  it("in demo mode, fires subscriptions within seconds from the simulator's live activity", async () => {
+    const { child, output } = startMain({ PORT: "0", DEMO_ACTIVITY_MS: "200" });
+    const [, url] = await waitFor(/GraphiQL: (http:\/\/127\.0\.0\.1:\d+\/graphql)/, output, child);
+    await waitFor(/Demo activity/, output, child);
+    const site = (await (
+      await fetch(url ?? "", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ website { websiteId } }" }),
+      })
+    ).json()) as { data: { website: { websiteId: string } } };
+    const client = createClient({
+      url: (url ?? "").replace("http://", "ws://"),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+    });
+    onTestFinished(() => client.dispose());
+    const event = await new Promise<unknown>((resolve, reject) => {
+      client.subscribe(
+        {
+          query: `subscription($w: ID!) { crispEvents(websiteId: $w) { name websiteId } }`,
+          variables: { w: site.data.website.websiteId },
+        },
+        { next: (value) => resolve(value.data), error: reject, complete: () => undefined },
+      );
+    });
+    expect(event).toEqual({
+      crispEvents: {
+        name: expect.stringMatching(/^(message|session):/),
+        websiteId: site.data.website.websiteId,
+      },
+    });
+    child.kill("SIGTERM");
+    await once(child, "exit");
   });
 
   it("stops before listening when a variable is bad, naming it and what was expected", async () => {
