@@ -9,6 +9,8 @@ import { WebSocketServer } from "ws";
 import type { GatewayContext, GatewayInfo } from "./context.js";
 import { CrispClient, createCrispDispatcher } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
+import { CACHE_KINDS, SharedCache, type SharedCacheOptions } from "./loaders/cache.js";
+import { applyEventToCache } from "./loaders/coherence.js";
 import { createLoaders } from "./loaders/index.js";
 import { createWrites } from "./loaders/writes.js";
 import { schema } from "./schema/index.js";
@@ -73,6 +75,8 @@ export interface GatewayOptions {
   keepAliveMs?: number;
   /** Largest WebSocket message, bytes. @default 1_048_576 */
   maxWebSocketPayload?: number;
+  /** The cache shared by requests; `false` stores nothing (in-flight requests are still shared). @default the documented defaults */
+  cache?: SharedCacheOptions | false;
 }
 
 export interface Gateway {
@@ -95,6 +99,7 @@ export function createGateway({
   hooks = {},
   keepAliveMs = 12_000, // 12 seconds, graphql-ws' own default: under common proxies' idle timeouts
   maxWebSocketPayload = 1_048_576, // 1 MiB
+  cache: cacheOptions = {},
 }: GatewayOptions): Gateway {
   const usage = new UsageCounters();
   const ownsDispatcher = crisp.dispatcher === undefined;
@@ -112,6 +117,20 @@ export function createGateway({
     onExchange: (exchange) => usage.recordExchange(exchange),
   });
   const gateway: GatewayInfo = { version: VERSION, demo, tier, defaultWebsiteId, dailyQuota };
+  // Entries are per token: another identifier or tier never reads this one's data.
+  const cache = new SharedCache(
+    `${crisp.identifier}:${tier}`,
+    cacheOptions === false
+      ? { ttlMs: Object.fromEntries(CACHE_KINDS.map((kind) => [kind, 0])) }
+      : cacheOptions,
+  );
+  // Every verified hook, whichever instance received it, drops what it changed.
+  const cacheUpkeep = events.pubsub.subscribe("crisp:any", "all");
+  void (async () => {
+    for await (const event of cacheUpkeep) {
+      applyEventToCache(cache, event);
+    }
+  })();
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -122,10 +141,8 @@ export function createGateway({
       title: demo ? "Crisp GraphQL gateway (demo)" : "Crisp GraphQL gateway",
       defaultQuery: DEFAULT_GRAPHIQL_QUERY,
     },
-    context: (initial) => {
-      // graphql-ws operations have no fetch Request: they end when the socket does.
-      const signal = (initial as { request?: Request }).request?.signal;
-      const loaders = createLoaders({ crisp: client, usage, signal });
+    context: () => {
+      const loaders = createLoaders({ crisp: client, usage, cache });
       return {
         crisp: client,
         usage,
@@ -222,6 +239,7 @@ export function createGateway({
         server.closeAllConnections();
         await closing;
       }
+      await cacheUpkeep.return?.();
       await events.close();
       if (ownsDispatcher) {
         await dispatcher.close();

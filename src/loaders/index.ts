@@ -27,6 +27,12 @@ import type {
 import { countVisitors, listVisitors } from "../crisp/visitors.js";
 import { getWebsite, websiteExists } from "../crisp/website.js";
 import type { UsageCounters } from "../usage.js";
+import type { CacheKey, CacheKind, SharedCache } from "./cache.js";
+import {
+  dropConversationAfterWrite,
+  dropPersonAfterWrite,
+  dropWebsiteAfterWrite,
+} from "./coherence.js";
 
 /**
  * Loader keys are tuples; DataLoader caches by a string, so each key is also given a stable
@@ -41,11 +47,21 @@ type Key = readonly (string | number | undefined)[];
 class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
   readonly #usage: UsageCounters;
 
-  constructor(usage: UsageCounters, fetchOne: (key: K) => Promise<V>) {
+  constructor(
+    usage: UsageCounters,
+    shared: { cache: SharedCache; kind: CacheKind; scope?: (key: K) => CacheKey },
+    fetchOne: (key: K) => Promise<V>,
+  ) {
+    const cacheKey = shared.scope ?? ((key: K) => [shared.kind, ...key] as unknown as CacheKey);
+    const fetchCounted = (key: K) => {
+      usage.cacheMisses += 1;
+      return fetchOne(key);
+    };
     super(
       async (keys) => {
-        usage.cacheMisses += keys.length;
-        const settled = await Promise.allSettled(keys.map((key) => fetchOne(key)));
+        const settled = await Promise.allSettled(
+          keys.map((key) => shared.cache.get(cacheKey(key), () => fetchCounted(key))),
+        );
         // DataLoader's contract: one result per key, in key order, an Error in a failed slot.
         return settled.map((result) =>
           result.status === "fulfilled" ? result.value : toError(result.reason),
@@ -87,33 +103,49 @@ function toError(reason: unknown): Error {
 export interface LoaderDeps {
   crisp: CrispClient;
   usage: UsageCounters;
-  /** Aborted when the client goes away, so Crisp requests nobody waits for stop. */
-  signal?: AbortSignal;
+  /** Shared by every request of this token. */
+  cache: SharedCache;
 }
 
-/** Creates the loaders of one GraphQL request. Never share them across requests. */
-export function createLoaders({ crisp, usage, signal }: LoaderDeps) {
-  const website = new CrispLoader<[string], CrispWebsite | null>(usage, ([websiteId]) =>
-    getWebsite(crisp, websiteId, signal),
+/**
+ * Creates the loaders of one GraphQL request. Never share them across requests: the shared
+ * cache beneath them is what requests share.
+ *
+ * No loader passes the client's abort signal to Crisp: a load may be shared with other
+ * requests waiting for the same key, and one client leaving must not fail the others.
+ */
+export function createLoaders({ crisp, usage, cache }: LoaderDeps) {
+  const from = <K extends Key>(kind: CacheKind, scope?: (key: K) => CacheKey) => ({
+    cache,
+    kind,
+    ...(scope ? { scope } : {}),
+  });
+  const website = new CrispLoader<[string], CrispWebsite | null>(
+    usage,
+    from("website"),
+    ([websiteId]) => getWebsite(crisp, websiteId),
   );
 
-  const domainExists = new CrispLoader<[string], boolean>(usage, ([domain]) =>
-    websiteExists(crisp, domain, signal),
+  const domainExists = new CrispLoader<[string], boolean>(
+    usage,
+    from("websiteExists", ([domain]) => ["websiteExists", "*", domain] as const),
+    ([domain]) => websiteExists(crisp, domain),
   );
   let connectedWebsites: Promise<CrispConnectedWebsite[]> | undefined;
 
   const conversation = new CrispLoader<[string, string], CrispConversation | null>(
     usage,
-    ([websiteId, sessionId]) => getConversation(crisp, websiteId, sessionId, signal),
+    from("conversation"),
+    ([websiteId, sessionId]) => getConversation(crisp, websiteId, sessionId),
   );
   const conversationPage = new CrispLoader<[string, string], CrispConversation[]>(
     usage,
+    from("conversationPage"),
     async ([websiteId, params]) => {
       const page = await listConversations(
         crisp,
         websiteId,
         JSON.parse(params) as ConversationListParams,
-        signal,
       );
       for (const item of page) {
         conversation.prime([websiteId, item.session_id], item);
@@ -124,13 +156,14 @@ export function createLoaders({ crisp, usage, signal }: LoaderDeps) {
 
   const message = new CrispLoader<[string, string, number], CrispMessage | null>(
     usage,
-    ([websiteId, sessionId, fingerprint]) =>
-      getMessage(crisp, websiteId, sessionId, fingerprint, signal),
+    from("message"),
+    ([websiteId, sessionId, fingerprint]) => getMessage(crisp, websiteId, sessionId, fingerprint),
   );
   const messageBatch = new CrispLoader<[string, string, number | undefined], MessageBatch>(
     usage,
+    from("messageBatch"),
     async ([websiteId, sessionId, timestampBefore]) => {
-      const batch = await listMessages(crisp, websiteId, sessionId, timestampBefore, signal);
+      const batch = await listMessages(crisp, websiteId, sessionId, timestampBefore);
       for (const item of batch.messages) {
         message.prime([websiteId, sessionId, item.fingerprint], item);
       }
@@ -140,8 +173,9 @@ export function createLoaders({ crisp, usage, signal }: LoaderDeps) {
 
   const person = new CrispLoader<[string, string], CrispPeopleProfile | null>(
     usage,
+    from("person"),
     async ([websiteId, peopleIdOrEmail]) => {
-      const profile = await getPeopleProfile(crisp, websiteId, peopleIdOrEmail, signal);
+      const profile = await getPeopleProfile(crisp, websiteId, peopleIdOrEmail);
       if (profile !== null) {
         primePerson(websiteId, profile);
       }
@@ -156,12 +190,12 @@ export function createLoaders({ crisp, usage, signal }: LoaderDeps) {
   };
   const peoplePage = new CrispLoader<[string, string], CrispPeopleProfile[]>(
     usage,
+    from("peoplePage"),
     async ([websiteId, params]) => {
       const page = await listPeopleProfiles(
         crisp,
         websiteId,
         JSON.parse(params) as PeopleListParams,
-        signal,
       );
       for (const profile of page) {
         primePerson(websiteId, profile);
@@ -171,19 +205,24 @@ export function createLoaders({ crisp, usage, signal }: LoaderDeps) {
   );
   const personConversationPage = new CrispLoader<[string, string, number], string[]>(
     usage,
-    ([websiteId, peopleId, page]) =>
-      listPersonConversations(crisp, websiteId, peopleId, page, signal),
+    from("personConversationPage"),
+    ([websiteId, peopleId, page]) => listPersonConversations(crisp, websiteId, peopleId, page),
   );
 
-  const operators = new CrispLoader<[string], CrispOperatorListItem[]>(usage, ([websiteId]) =>
-    listOperators(crisp, websiteId, signal),
+  const operators = new CrispLoader<[string], CrispOperatorListItem[]>(
+    usage,
+    from("operators"),
+    ([websiteId]) => listOperators(crisp, websiteId),
   );
   const visitorPage = new CrispLoader<[string, number], CrispVisitor[]>(
     usage,
-    ([websiteId, page]) => listVisitors(crisp, websiteId, page, signal),
+    from("visitorPage"),
+    ([websiteId, page]) => listVisitors(crisp, websiteId, page),
   );
-  const visitorCount = new CrispLoader<[string], CrispVisitorCount>(usage, ([websiteId]) =>
-    countVisitors(crisp, websiteId, signal),
+  const visitorCount = new CrispLoader<[string], CrispVisitorCount>(
+    usage,
+    from("visitorCount"),
+    ([websiteId]) => countVisitors(crisp, websiteId),
   );
 
   const all = [
@@ -218,6 +257,7 @@ export function createLoaders({ crisp, usage, signal }: LoaderDeps) {
      * moves it in or out of filtered pages and reorders them). Nothing else is dropped.
      */
     forgetConversation(websiteId: string, sessionId: string) {
+      dropConversationAfterWrite(cache, websiteId, sessionId);
       conversation.clearWhere(([w, s]) => w === websiteId && s === sessionId);
       messageBatch.clearWhere(([w, s]) => w === websiteId && s === sessionId);
       message.clearWhere(([w, s]) => w === websiteId && s === sessionId);
@@ -226,6 +266,7 @@ export function createLoaders({ crisp, usage, signal }: LoaderDeps) {
     },
     /** After a write to a person: drop it (by id and by email) and the website's people pages. */
     forgetPerson(websiteId: string, peopleId: string) {
+      dropPersonAfterWrite(cache, websiteId, peopleId);
       // By id, and by any email: the profile may be cached under its old email too.
       person.clearWhere(([w, key]) => w === websiteId && (key === peopleId || key.includes("@")));
       peoplePage.clearWhere(([w]) => w === websiteId);
@@ -233,6 +274,7 @@ export function createLoaders({ crisp, usage, signal }: LoaderDeps) {
     },
     /** After a website is created or deleted. */
     forgetWebsite(websiteId: string) {
+      dropWebsiteAfterWrite(cache, websiteId);
       website.clearWhere(([w]) => w === websiteId);
       connectedWebsites = undefined;
     },
@@ -240,7 +282,10 @@ export function createLoaders({ crisp, usage, signal }: LoaderDeps) {
     websiteExists: (domain: string) => domainExists.load([domain.toLowerCase()]),
     /** Every website the plugin token reaches (all pages, once per request). */
     connectedWebsites: () => {
-      connectedWebsites ??= listConnectedWebsites(crisp, signal);
+      connectedWebsites ??= cache.get(["connectedWebsites", "*"], () => {
+        usage.cacheMisses += 1;
+        return listConnectedWebsites(crisp);
+      });
       return connectedWebsites;
     },
     conversation: (websiteId: string, sessionId: string) =>

@@ -16,6 +16,8 @@ export interface CrispHookEvent {
 /** Events are routed by website: a subscriber only ever receives its website's events. */
 export type CrispEventPubSub = PubSub<{
   "crisp:event": [websiteId: string, event: CrispHookEvent];
+  /** Every event once more, for the gateway's own cache upkeep. */
+  "crisp:any": [scope: "all", event: CrispHookEvent];
 }>;
 
 export interface EventBus {

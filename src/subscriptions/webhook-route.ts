@@ -127,7 +127,10 @@ export function createWebhookRoute({
     processed.set(fingerprint, true);
     answer(response, 200, { ok: true }, event.name);
     // Crisp only needs to know the hook arrived; relaying happens after the answer.
-    setImmediate(() => pubsub.publish("crisp:event", event.websiteId, event));
+    setImmediate(() => {
+      pubsub.publish("crisp:any", "all", event);
+      pubsub.publish("crisp:event", event.websiteId, event);
+    });
   }
 
   function authenticate(request: IncomingMessage, rawBody: Buffer): HookCheck {

@@ -1,0 +1,161 @@
+import { LRUCache } from "lru-cache";
+
+/**
+ * The cache shared by every request, beneath the per-request loaders. Keyed by token, website
+ * and resource; bounded by entries and bytes; a TTL per kind of resource. Only successful
+ * Crisp answers are stored: an error, a throttling answer or a timeout never is.
+ *
+ * Concurrent requests for the same key share one in-flight Crisp request, so a hundred
+ * dashboards opening at once cost what one costs.
+ */
+
+export const CACHE_KINDS = [
+  "website",
+  "websiteExists",
+  "connectedWebsites",
+  "conversation",
+  "conversationPage",
+  "messageBatch",
+  "message",
+  "person",
+  "peoplePage",
+  "personConversationPage",
+  "operators",
+  "visitorPage",
+  "visitorCount",
+] as const;
+export type CacheKind = (typeof CACHE_KINDS)[number];
+
+/**
+ * How long each kind is served without asking Crisp, in ms. Slow-changing configuration
+ * lives minutes; conversations and lists seconds, because web hooks (when configured) drop
+ * what they change at once and the TTL only bounds staleness when they are not.
+ */
+export const DEFAULT_CACHE_TTLS_MS: Readonly<Record<CacheKind, number>> = {
+  website: 300_000, // 5 minutes: names and domains hardly change
+  websiteExists: 300_000,
+  connectedWebsites: 300_000,
+  operators: 300_000,
+  conversation: 30_000,
+  conversationPage: 15_000,
+  messageBatch: 30_000,
+  message: 300_000, // a message only changes through message:updated, which drops it
+  person: 120_000,
+  peoplePage: 60_000,
+  personConversationPage: 60_000,
+  visitorPage: 10_000, // live visitors come and go
+  visitorCount: 10_000,
+};
+
+export interface SharedCacheOptions {
+  /** Largest number of entries. @default 20_000 */
+  maxEntries?: number;
+  /** Largest total size of the stored JSON, bytes. @default 67_108_864 (64 MiB) */
+  maxBytes?: number;
+  /** TTL per kind, ms; 0 disables caching of that kind. @default DEFAULT_CACHE_TTLS_MS */
+  ttlMs?: Partial<Record<CacheKind, number>>;
+  /** The clock, injectable for tests. @default performance.now */
+  now?: () => number;
+}
+
+/** A cache key: its parts, of which the first two are always the kind and the website. */
+export type CacheKey = readonly [
+  kind: CacheKind,
+  websiteId: string,
+  ...rest: (string | number | undefined)[],
+];
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+}
+
+export class SharedCache {
+  readonly stats: CacheStats = { hits: 0, misses: 0 };
+  readonly #entries: LRUCache<string, { value: unknown; key: CacheKey }>;
+  readonly #inflight = new Map<string, Promise<unknown>>();
+  readonly #ttl: Record<CacheKind, number>;
+  readonly #scope: string;
+
+  /** @param scope separates tokens: two tokens never share entries. */
+  constructor(
+    scope: string,
+    {
+      maxEntries = 20_000,
+      maxBytes = 67_108_864, // 64 MiB
+      ttlMs = {},
+      now,
+    }: SharedCacheOptions = {},
+  ) {
+    this.#scope = scope;
+    this.#ttl = { ...DEFAULT_CACHE_TTLS_MS, ...ttlMs };
+    this.#entries = new LRUCache({
+      max: maxEntries,
+      maxSize: maxBytes,
+      sizeCalculation: (entry) => Math.max(1, JSON.stringify(entry.value ?? null).length),
+      ttlAutopurge: false,
+      ...(now === undefined ? {} : { perf: { now } }),
+    });
+  }
+
+  /**
+   * The cached value of `key`, else the one `load` fetches, shared with every concurrent
+   * caller of the same key. A rejected load is not stored.
+   */
+  async get<T>(key: CacheKey, load: () => Promise<T>): Promise<T> {
+    const id = this.#id(key);
+    const ttl = this.#ttl[key[0]];
+    const cached = ttl > 0 ? this.#entries.get(id) : undefined;
+    if (cached !== undefined) {
+      this.stats.hits += 1;
+      return cached.value as T;
+    }
+    const pending = this.#inflight.get(id);
+    if (pending !== undefined) {
+      this.stats.hits += 1;
+      return pending as Promise<T>;
+    }
+    this.stats.misses += 1;
+    const loading = load().then((value) => {
+      // A drop that happened while this load was in flight wins: it knew of a newer change.
+      if (this.#inflight.get(id) === loading && ttl > 0) {
+        this.#entries.set(id, { value, key }, { ttl });
+      }
+      return value;
+    });
+    this.#inflight.set(id, loading);
+    try {
+      return await loading;
+    } finally {
+      if (this.#inflight.get(id) === loading) {
+        this.#inflight.delete(id);
+      }
+    }
+  }
+
+  /** Drops every entry (and in-flight load) of the website whose key `select` picks. */
+  drop(websiteId: string, select: (key: CacheKey, value: unknown) => boolean): number {
+    let dropped = 0;
+    for (const [id, entry] of this.#entries.entries()) {
+      if (entry.key[1] === websiteId && select(entry.key, entry.value)) {
+        this.#entries.delete(id);
+        dropped += 1;
+      }
+    }
+    for (const id of [...this.#inflight.keys()]) {
+      const key = JSON.parse(id).slice(1) as CacheKey;
+      if (key[1] === websiteId && select(key, undefined)) {
+        this.#inflight.delete(id);
+      }
+    }
+    return dropped;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #id(key: CacheKey): string {
+    return JSON.stringify([this.#scope, ...key]);
+  }
+}

@@ -1,0 +1,195 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { createGateway } from "../src/server.js";
+import { startSimulator } from "../src/simulator/index.js";
+import { queryGateway, sorted } from "./helpers/gateway.js";
+import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
+
+const simulator = await startSimulator({ seed: 1 });
+const W = simulator.defaultWebsiteId;
+afterAll(() => simulator.close());
+
+async function cachedGateway(options: Parameters<typeof createGateway>[0]["cache"] = {}) {
+  const gateway = createGateway({
+    crisp: { baseUrl: simulator.url, ...simulator.credentials },
+    defaultWebsiteId: W,
+    hooks: { secret: HOOK_SECRET },
+    cache: options,
+  });
+  const { url } = await gateway.listen("127.0.0.1", 0);
+  afterAll(() => gateway.stop());
+  return { gateway, hookUrl: url.replace("/graphql", "/webhooks/crisp") };
+}
+
+function takeRequests(): string[] {
+  const served = simulator.requests.map((request) => `${request.method} ${request.url}`);
+  simulator.clearRequests();
+  return served;
+}
+
+const DASHBOARD = `{ website { name conversations(first: 20) { nodes { sessionId state meta { nickname email } person { email company { name } } assignee { firstName } messages(last: 5) { nodes { type text from timestamp } } } } } }`;
+
+/** Lets the gateway's own cache upkeep see a hook it just answered. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe("the shared cache", () => {
+  it("sends the Crisp requests of one dashboard query for 200 concurrent identical ones on a cold cache", async () => {
+    const reference = createGateway({
+      crisp: { baseUrl: simulator.url, ...simulator.credentials },
+      defaultWebsiteId: W,
+      cache: false,
+    });
+    afterAll(() => reference.stop());
+    takeRequests();
+    await queryGateway(reference, DASHBOARD);
+    const one = sorted(takeRequests());
+
+    const { gateway } = await cachedGateway();
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () => queryGateway(gateway, DASHBOARD)),
+    );
+    expect(answers.every((answer) => answer.errors === undefined)).toBe(true);
+    expect(new Set(answers.map((answer) => JSON.stringify(answer.data))).size).toBe(1);
+    expect(sorted(takeRequests())).toEqual(one);
+  });
+
+  it("answers a warm dashboard with no Crisp request at all", async () => {
+    const { gateway } = await cachedGateway();
+    await queryGateway(gateway, DASHBOARD);
+    takeRequests();
+    const warm = await queryGateway<{ gateway: { cacheHits: number } }>(gateway, DASHBOARD);
+    expect(warm.errors).toBeUndefined();
+    expect(takeRequests()).toEqual([]);
+  });
+
+  it("never stores a failure: the next query asks Crisp again", async () => {
+    const { gateway } = await cachedGateway();
+    simulator.configure({ errors: { status: 503, rate: 1 } });
+    const failed = await queryGateway(gateway, "{ website { name } }");
+    simulator.configure({ errors: null });
+    expect(failed.errors?.[0]?.extensions?.code).toBe("UPSTREAM_UNAVAILABLE");
+    takeRequests();
+    const retried = await queryGateway(gateway, "{ website { name } }");
+    expect(retried.errors).toBeUndefined();
+    expect(takeRequests()).toEqual([`GET /website/${W}`]);
+  });
+
+  it("stays within its entry bound", async () => {
+    const { gateway } = await cachedGateway({ maxEntries: 5 });
+    await queryGateway(gateway, DASHBOARD);
+    takeRequests();
+    await queryGateway(gateway, DASHBOARD);
+    // With room for 5 entries most of the 38 loads must be fetched again.
+    expect(takeRequests().length).toBeGreaterThan(30);
+  });
+});
+
+describe("web hooks keep the cache true", () => {
+  const page = simulator.store.listConversations(W, {}).slice(0, 20);
+  const S = page[2]?.session_id ?? "";
+
+  it("a message event drops that conversation's messages and the list page holding it, nothing else", async () => {
+    const { gateway, hookUrl } = await cachedGateway();
+    await queryGateway(gateway, DASHBOARD);
+    const message = simulator.store.messages(W, S)?.at(-1);
+    expect(
+      (
+        await postPluginHook(
+          hookUrl,
+          hookBody(W, "message:send", { ...message, session_id: S, fingerprint: 111222333444555 }),
+        )
+      ).status,
+    ).toBe(200);
+    await settle();
+    takeRequests();
+    await queryGateway(gateway, DASHBOARD);
+    expect(sorted(takeRequests())).toEqual(
+      sorted([
+        `GET /website/${W}/conversations/1?per_page=21`,
+        `GET /website/${W}/conversation/${S}/messages`,
+      ]),
+    );
+  });
+
+  it("a session event drops that conversation and the page holding it, and shows the new state at once", async () => {
+    const { gateway, hookUrl } = await cachedGateway();
+    const query = `query($s: ID!) { website { conversation(sessionId: $s) { state messages(last: 1) { nodes { fingerprint } } } } }`;
+    await queryGateway(gateway, query, { s: S });
+    const next =
+      simulator.store.conversation(W, S)?.state === "resolved" ? "unresolved" : "resolved";
+    await fetch(`${simulator.url}/website/${W}/conversation/${S}/state`, {
+      method: "PATCH",
+      headers: {
+        authorization: `Basic ${Buffer.from(`${simulator.credentials.identifier}:${simulator.credentials.key}`).toString("base64")}`,
+        "x-crisp-tier": "plugin",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ state: next }),
+    });
+    takeRequests();
+    const stale = await queryGateway<{ website: { conversation: { state: string } } }>(
+      gateway,
+      query,
+      { s: S },
+    );
+    expect(stale.data?.website.conversation.state).not.toBe(next.toUpperCase());
+    expect(
+      (
+        await postPluginHook(
+          hookUrl,
+          hookBody(W, "session:set_state", { session_id: S, state: next }),
+        )
+      ).status,
+    ).toBe(200);
+    await settle();
+    takeRequests();
+    const fresh = await queryGateway<{ website: { conversation: { state: string } } }>(
+      gateway,
+      query,
+      { s: S },
+    );
+    expect(fresh.data?.website.conversation.state).toBe(next.toUpperCase());
+    expect(takeRequests()).toEqual([`GET /website/${W}/conversation/${S}`]);
+  });
+
+  it("a people event drops that person only", async () => {
+    const { gateway, hookUrl } = await cachedGateway();
+    const [a, b] = simulator.store.people(W);
+    const query = `query($a: ID!, $b: ID!) { website { a: person(peopleId: $a) { email } b: person(peopleId: $b) { email } } }`;
+    await queryGateway(gateway, query, { a: a?.people_id, b: b?.people_id });
+    expect(
+      (
+        await postPluginHook(
+          hookUrl,
+          hookBody(W, "people:profile:updated", {
+            people_id: a?.people_id,
+            email: a?.email,
+            update: {},
+          }),
+        )
+      ).status,
+    ).toBe(200);
+    await settle();
+    takeRequests();
+    await queryGateway(gateway, query, { a: a?.people_id, b: b?.people_id });
+    expect(takeRequests()).toEqual([`GET /website/${W}/people/profile/${a?.people_id}`]);
+  });
+
+  it("a mutation shows its write at once in cached lists (read-your-writes)", async () => {
+    const { gateway } = await cachedGateway();
+    const list = `{ website { conversations(first: 50, filter: { resolved: true }) { nodes { sessionId } } } }`;
+    await queryGateway(gateway, list);
+    const open = simulator.store
+      .listConversations(W, {})
+      .find((c) => c.state !== "resolved")?.session_id;
+    const write = await queryGateway(
+      gateway,
+      `mutation($w: ID!, $s: ID!) { setConversationState(websiteId: $w, sessionId: $s, state: RESOLVED) { state } }`,
+      { w: W, s: open },
+    );
+    expect(write.errors).toBeUndefined();
+    const after = await queryGateway<{
+      website: { conversations: { nodes: { sessionId: string }[] } };
+    }>(gateway, list);
+    expect(after.data?.website.conversations.nodes.map((n) => n.sessionId)).toContain(open);
+  });
+});
