@@ -4,6 +4,7 @@ import WebSocket from "ws";
 import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { createEventBus } from "../src/subscriptions/event-bus.js";
+import { queryGateway } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
 
 /**
@@ -67,6 +68,51 @@ describe("two gateway instances on one Redis", () => {
         data: expect.objectContaining({ state: "resolved" }),
       },
     });
+  });
+
+  it("refreshes the cache of the other instance too", async () => {
+    const simulator = await startSimulator({ seed: 1 });
+    const W = simulator.defaultWebsiteId;
+    const start = async () => {
+      const gateway = createGateway({
+        crisp: { baseUrl: simulator.url, ...simulator.credentials },
+        defaultWebsiteId: W,
+        hooks: { secret: HOOK_SECRET },
+        events: await createEventBus({ redisUrl: REDIS_URL }),
+      });
+      const { url } = await gateway.listen("127.0.0.1", 0);
+      return { gateway, url };
+    };
+    const a = await start();
+    const b = await start();
+    afterAll(async () => {
+      await a.gateway.stop();
+      await b.gateway.stop();
+      await simulator.close();
+    });
+    const session = simulator.store.listConversations(W, {})[1]?.session_id ?? "";
+    const query = `query($s: ID!) { website { conversation(sessionId: $s) { state } } }`;
+    await queryGateway(b.gateway, query, { s: session });
+    simulator.clearRequests();
+    await queryGateway(b.gateway, query, { s: session });
+    expect(simulator.requests).toEqual([]);
+    const answer = await postPluginHook(
+      a.url.replace("/graphql", "/webhooks/crisp"),
+      hookBody(W, "session:set_state", {
+        session_id: session,
+        state: "pending",
+        marker: Math.random(),
+      }),
+    );
+    expect(answer.status).toBe(200);
+    // Instance b learns of the hook through Redis: poll its effect rather than sleep blindly.
+    for (let i = 0; i < 50 && simulator.requests.length === 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await queryGateway(b.gateway, query, { s: session });
+    }
+    expect(simulator.requests.map((r) => `${r.method} ${r.path}`)).toContain(
+      `GET /website/${W}/conversation/${session}`,
+    );
   });
 
   it("refuses to start when Redis cannot be reached, rather than losing events later", async () => {
