@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isUuid } from "./crisp/ids.js";
 import type { CrispTier } from "./crisp/types.js";
+import { CACHE_KINDS, type CacheKind } from "./loaders/cache.js";
 
 /** Where Crisp is: the real API (credentials given) or the embedded simulator (demo mode). */
 export type CrispTarget =
@@ -31,6 +32,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Demo mode: ms between the simulator's live visitor/operator actions; 0 turns them off. */
   demoActivityMs: number;
+  /** The shared cache's bounds and TTLs (docs/configuration.md). */
+  cache: { maxEntries: number; maxBytes: number; ttlMs: Partial<Record<CacheKind, number>> };
 }
 
 /** Crisp's published daily quotas per token kind (crisp-api.md §3); `user` has none published. */
@@ -72,6 +75,16 @@ const EnvSchema = z.object({
   CRISP_DAILY_QUOTA: integer(1, 100_000_000).optional(),
   SIMULATOR_SEED: integer(0, 2 ** 31 - 1).default(1),
   DEMO_ACTIVITY_MS: integer(0, 3_600_000).default(4_000),
+  CACHE_MAX_ENTRIES: integer(1, 10_000_000).default(20_000),
+  CACHE_MAX_BYTES: integer(1_024, 2 ** 40).default(67_108_864),
+  CACHE_TTL_MS: z
+    .string()
+    .trim()
+    .regex(
+      /^(\s*[a-zA-Z]+\s*=\s*\d+\s*)(,\s*[a-zA-Z]+\s*=\s*\d+\s*)*$/,
+      "kind=milliseconds pairs separated by commas, e.g. conversation=10000,operators=600000",
+    )
+    .optional(),
   CRISP_HOOK_SECRET: optionalString.refine((value) => value === undefined || value.length >= 16, {
     message: "a secret of at least 16 characters (the plugin's web hook signing secret)",
   }),
@@ -80,6 +93,22 @@ const EnvSchema = z.object({
   }),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "a redis:// or rediss:// URL" }).optional(),
 });
+
+/** `CACHE_TTL_MS=conversation=10000,operators=600000`: per-kind overrides of the defaults. */
+function parseTtls(value: string | undefined): Partial<Record<CacheKind, number>> {
+  const ttls: Partial<Record<CacheKind, number>> = {};
+  for (const pair of value?.split(",") ?? []) {
+    const [name = "", ms = ""] = pair.split("=").map((part) => part.trim());
+    const kind = CACHE_KINDS.find((known) => known === name);
+    if (kind === undefined) {
+      throw new ConfigError(
+        `Invalid configuration:\n  CACHE_TTL_MS: unknown kind ${JSON.stringify(name)}: expected one of ${CACHE_KINDS.join(", ")}`,
+      );
+    }
+    ttls[kind] = Number(ms);
+  }
+  return ttls;
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -131,5 +160,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     hookKey: vars.CRISP_HOOK_KEY,
     redisUrl: vars.REDIS_URL,
     demoActivityMs: vars.DEMO_ACTIVITY_MS,
+    cache: {
+      maxEntries: vars.CACHE_MAX_ENTRIES,
+      maxBytes: vars.CACHE_MAX_BYTES,
+      ttlMs: parseTtls(vars.CACHE_TTL_MS),
+    },
   });
 }

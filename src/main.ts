@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     dailyQuota: config.dailyQuota,
     events,
     hooks: { secret: hookSecret, key: config.hookKey },
+    cache: config.cache,
   });
   const { url } = await gateway.listen(config.host, config.port);
   stops.unshift(() => gateway.stop());

@@ -14,6 +14,7 @@ describe("configuration", () => {
       hookKey: undefined,
       redisUrl: undefined,
       demoActivityMs: 4_000,
+      cache: { maxEntries: 20_000, maxBytes: 67_108_864, ttlMs: {} },
     });
   });
 
@@ -50,6 +51,13 @@ describe("configuration", () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it("reads per-kind cache TTLs", () => {
+    expect(loadConfig({ CACHE_TTL_MS: "conversation=5000, operators=0" }).cache.ttlMs).toEqual({
+      conversation: 5000,
+      operators: 0,
+    });
+  });
+
   it.each([
     [{ PORT: "99999" }, "PORT"],
     [{ PORT: "4000abc" }, "PORT"],
@@ -61,6 +69,9 @@ describe("configuration", () => {
     [{ CRISP_KEY: "key" }, "CRISP_IDENTIFIER"],
     [{ CRISP_HOOK_SECRET: "short" }, "CRISP_HOOK_SECRET"],
     [{ REDIS_URL: "http://127.0.0.1:6379" }, "REDIS_URL"],
+    [{ CACHE_TTL_MS: "conversation:5" }, "CACHE_TTL_MS"],
+    [{ CACHE_TTL_MS: "conversations=5" }, "CACHE_TTL_MS"],
+    [{ CACHE_MAX_ENTRIES: "0" }, "CACHE_MAX_ENTRIES"],
   ])("refuses %j naming %s", (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -1,5 +1,5 @@
 import { createClient } from "graphql-ws";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
@@ -33,7 +33,7 @@ describe("two gateway instances on one Redis", () => {
       webSocketImpl: WebSocket,
       retryAttempts: 0,
     });
-    afterAll(async () => {
+    onTestFinished(async () => {
       await client.dispose();
       await a.gateway.stop();
       await b.gateway.stop();
@@ -85,7 +85,7 @@ describe("two gateway instances on one Redis", () => {
     };
     const a = await start();
     const b = await start();
-    afterAll(async () => {
+    onTestFinished(async () => {
       await a.gateway.stop();
       await b.gateway.stop();
       await simulator.close();
