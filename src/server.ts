@@ -9,6 +9,7 @@ import { WebSocketServer } from "ws";
 import type { GatewayContext, GatewayInfo } from "./context.js";
 import { CrispClient, createCrispDispatcher } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
+import { UpstreamGuard, type UpstreamGuardOptions } from "./crisp/upstream-guard.js";
 import { CACHE_KINDS, SharedCache, type SharedCacheOptions } from "./loaders/cache.js";
 import { applyEventToCache } from "./loaders/coherence.js";
 import { createLoaders } from "./loaders/index.js";
@@ -63,7 +64,7 @@ export interface GatewayOptions {
   defaultWebsiteId?: string;
   /** Serving the embedded simulator. @default false */
   demo?: boolean;
-  /** Reported by `gateway.quotaLimit`. @default null */
+  /** The token's daily quota: enforced, and reported by `gateway.quotaLimit`. @default null */
   dailyQuota?: number | null;
   /** Yoga's request logging. @default false (tests stay quiet) */
   logging?: boolean;
@@ -75,6 +76,8 @@ export interface GatewayOptions {
   keepAliveMs?: number;
   /** Largest WebSocket message, bytes. @default 1_048_576 */
   maxWebSocketPayload?: number;
+  /** Backoff and circuit breaker settings (the quota is `dailyQuota`). @default UpstreamGuard's */
+  guard?: Omit<UpstreamGuardOptions, "dailyQuota">;
   /** The cache shared by requests; `false` stores nothing (in-flight requests are still shared). @default the documented defaults */
   cache?: SharedCacheOptions | false;
 }
@@ -100,6 +103,7 @@ export function createGateway({
   keepAliveMs = 12_000, // 12 seconds, graphql-ws' own default: under common proxies' idle timeouts
   maxWebSocketPayload = 1_048_576, // 1 MiB
   cache: cacheOptions = {},
+  guard: guardOptions = {},
 }: GatewayOptions): Gateway {
   const usage = new UsageCounters();
   const ownsDispatcher = crisp.dispatcher === undefined;
@@ -115,6 +119,7 @@ export function createGateway({
     headersTimeoutMs: crisp.timeoutMs,
     bodyTimeoutMs: crisp.timeoutMs,
     onExchange: (exchange) => usage.recordExchange(exchange),
+    guard: new UpstreamGuard({ dailyQuota, ...guardOptions }),
   });
   const gateway: GatewayInfo = { version: VERSION, demo, tier, defaultWebsiteId, dailyQuota };
   // Entries are per token: another identifier or tier never reads this one's data.

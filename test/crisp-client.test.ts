@@ -479,7 +479,11 @@ describe("error mapping", () => {
       crispReason: undefined,
     },
   ])("maps HTTP $status $crispReason to $code", async ({ status, body, code, crispReason }) => {
-    crisp.reply({ pathname: conversationPath, status, body });
+    // Reads are retried on 5xx: Crisp sees the request three times.
+    const attempts = status >= 500 ? 3 : 1;
+    for (let i = 0; i < attempts; i += 1) {
+      crisp.reply({ pathname: conversationPath, status, body });
+    }
 
     const error = await gatewayErrorOf(
       crisp.client.request({
@@ -490,6 +494,7 @@ describe("error mapping", () => {
 
     expect(error.code).toBe(code);
     expect(error.extensions).toEqual(crispReason === undefined ? { code } : { code, crispReason });
+    expect(crisp.exchanges).toHaveLength(attempts);
     crisp.agent.assertNoPendingInterceptors();
   });
 
@@ -544,7 +549,10 @@ describe("error mapping", () => {
     });
 
     const inSeconds = await gatewayErrorOf(getConversation(crisp.client, WEBSITE_ID, SESSION_ID));
-    const atDate = await gatewayErrorOf(getConversation(crisp.client, WEBSITE_ID, SESSION_ID));
+    // The first client now holds back for 7 s (its guard honours Retry-After): ask with another.
+    const atDate = await gatewayErrorOf(
+      getConversation(crisp.clientWith({}), WEBSITE_ID, SESSION_ID),
+    );
 
     expect(inSeconds.extensions).toEqual({
       code: ErrorCode.RATE_LIMITED,
@@ -839,11 +847,12 @@ describe("exchange reporting", () => {
     await getWebsite(crisp.client, WEBSITE_ID);
     await getConversation(crisp.client, WEBSITE_ID, SESSION_ID);
     await websiteExists(crisp.client, "crisp.chat");
-    await rejectionOf(
-      crisp.client.request({ method: "GET", path: `/website/${WEBSITE_ID}/operators/list` }),
-    );
+    // A network failure is retried (three attempts); a 429 is not, the client backs off.
     await rejectionOf(
       crisp.client.request({ method: "GET", path: `/website/${WEBSITE_ID}/visitors/count` }),
+    );
+    await rejectionOf(
+      crisp.client.request({ method: "GET", path: `/website/${WEBSITE_ID}/operators/list` }),
     );
 
     expect(crisp.exchanges).toEqual([
@@ -860,16 +869,16 @@ describe("exchange reporting", () => {
         durationMs: expect.any(Number),
       },
       { method: "HEAD", path: "/website", status: 200, durationMs: expect.any(Number) },
+      ...[1, 2, 3].map(() => ({
+        method: "GET",
+        path: `/website/${WEBSITE_ID}/visitors/count`,
+        status: 0,
+        durationMs: expect.any(Number),
+      })),
       {
         method: "GET",
         path: `/website/${WEBSITE_ID}/operators/list`,
         status: 429,
-        durationMs: expect.any(Number),
-      },
-      {
-        method: "GET",
-        path: `/website/${WEBSITE_ID}/visitors/count`,
-        status: 0,
         durationMs: expect.any(Number),
       },
     ]);

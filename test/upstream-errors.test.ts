@@ -11,7 +11,6 @@ describe("Crisp failures reach clients as contract error codes", () => {
     [503, undefined, "UPSTREAM_UNAVAILABLE"],
     [429, undefined, "RATE_LIMITED"],
     [420, undefined, "RATE_LIMITED"],
-    [423, "quota_limit_exceeded", "QUOTA_EXCEEDED"],
     [402, "subscription_upgrade_required", "PLAN_REQUIRED"],
     [403, "not_allowed", "FORBIDDEN"],
     [401, undefined, "UNAUTHENTICATED"],
@@ -167,7 +166,7 @@ describe("bad GraphQL", () => {
 
 describe("gateway.rateLimitedUntil", () => {
   it("is set after Crisp throttles, and null otherwise", async () => {
-    const fresh = await startTestGateway();
+    const fresh = await startTestGateway({}, { guard: {} });
     const quiet = await fresh.query<{ gateway: { rateLimitedUntil: string | null } }>(
       "{ gateway { rateLimitedUntil } }",
     );

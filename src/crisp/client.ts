@@ -1,8 +1,9 @@
 import { Buffer } from "node:buffer";
 import { Agent, type Dispatcher } from "undici";
 import { ErrorCode, GatewayError } from "../errors.js";
-import { crispFailure, transportFailure } from "./errors.js";
+import { crispFailure, parseRetryAfter, transportFailure } from "./errors.js";
 import type { CrispEnvelope, CrispTier } from "./types.js";
+import { UpstreamGuard } from "./upstream-guard.js";
 
 export type QueryValue = string | number | boolean | undefined | null;
 export type Query = Record<string, QueryValue>;
@@ -48,6 +49,8 @@ export interface CrispClientOptions {
   bodyTimeoutMs?: number;
   /** Told about every exchange, answered or not (counters, quota, metrics). */
   onExchange?: (exchange: CrispExchange) => void;
+  /** Quota, shared backoff and circuit breaker. @default a guard with no quota */
+  guard?: UpstreamGuard;
 }
 
 /**
@@ -57,6 +60,7 @@ export interface CrispClientOptions {
  */
 export class CrispClient {
   readonly tier: CrispTier;
+  readonly guard: UpstreamGuard;
   readonly #origin: string;
   readonly #basePath: string;
   readonly #headers: Record<string, string>;
@@ -75,7 +79,9 @@ export class CrispClient {
     headersTimeoutMs = 10_000, // 10 seconds: undici's 300 s default would hold a GraphQL request far too long
     bodyTimeoutMs = 10_000, // 10 seconds
     onExchange,
+    guard = new UpstreamGuard(),
   }: CrispClientOptions) {
+    this.guard = guard;
     const url = new URL(baseUrl);
     this.tier = tier;
     this.#origin = url.origin;
@@ -97,7 +103,7 @@ export class CrispClient {
    * Crisp error answer, unreadable answer, network failure or timeout.
    */
   async request<T>({ method, path, query, body, signal }: CrispRequest): Promise<CrispResponse<T>> {
-    const { status, text, retryAfter } = await this.#send(method, path, query, body, signal);
+    const { status, text, retryAfter } = await this.#sendGuarded(method, path, query, body, signal);
     let envelope: Partial<CrispEnvelope<T>>;
     try {
       const parsed: unknown = JSON.parse(text);
@@ -130,7 +136,7 @@ export class CrispClient {
 
   /** HEAD checks answer 200 (exists) or 404 (missing) with no body (crisp-api.md §2.2). */
   async exists(path: string, query?: Query, signal?: AbortSignal): Promise<boolean> {
-    const { status, retryAfter } = await this.#send("HEAD", path, query, undefined, signal);
+    const { status, retryAfter } = await this.#sendGuarded("HEAD", path, query, undefined, signal);
     if (status === 404) {
       return false;
     }
@@ -140,6 +146,62 @@ export class CrispClient {
     throw crispFailure(status, undefined, retryAfter);
   }
 
+  /**
+   * Sends through the guard (quota, shared backoff, breaker), retrying reads only: GET and
+   * HEAD on 5xx, 420/429 and network failures, at most twice. A write is sent once, whatever
+   * happens: a retried POST could create twice what the client asked for once.
+   */
+  async #sendGuarded(
+    method: CrispRequest["method"],
+    path: string,
+    query: Query | undefined,
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+    const retriable = method === "GET" || method === "HEAD";
+    let previous: { status: number; text: string; retryAfter: string | undefined } | undefined;
+    let previousError: unknown;
+    for (let attempt = 0; ; attempt += 1) {
+      // Nothing is sent, or counted, for a caller that already gave up.
+      signal?.throwIfAborted();
+      let admission: ReturnType<UpstreamGuard["admit"]>;
+      try {
+        admission = this.guard.admit();
+      } catch (refusal) {
+        // A retry the guard refuses (Crisp asked to back off, or the breaker opened): the
+        // caller gets what Crisp last said, not the guard's refusal.
+        if (previous !== undefined) {
+          return previous;
+        }
+        throw previousError ?? refusal;
+      }
+      try {
+        previous = await this.#send(method, path, query, body, signal);
+      } catch (error) {
+        admission.settle(0);
+        const timedOut = error instanceof GatewayError && error.code === ErrorCode.GATEWAY_TIMEOUT;
+        if (!retriable || timedOut || attempt >= MAX_READ_RETRIES || signal?.aborted) {
+          throw error;
+        }
+        previousError = error;
+        previous = undefined;
+        await pause(retryDelayMs(attempt), signal);
+        continue;
+      }
+      const retryAfterSeconds = parseRetryAfter(previous.retryAfter);
+      admission.settle(
+        previous.status,
+        previous.status >= 400 ? envelopeReason(previous.text) : undefined,
+        retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000,
+      );
+      const failed = previous.status >= 500 || previous.status === 429 || previous.status === 420;
+      if (!failed || !retriable || attempt >= MAX_READ_RETRIES) {
+        return previous;
+      }
+      await pause(retryDelayMs(attempt), signal);
+    }
+  }
+
   async #send(
     method: CrispRequest["method"],
     path: string,
@@ -147,8 +209,6 @@ export class CrispClient {
     body: unknown,
     signal: AbortSignal | undefined,
   ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
-    // Nothing was sent for a request its caller already gave up on: don't count it.
-    signal?.throwIfAborted();
     const started = performance.now();
     const fullPath = `${this.#basePath}${path}${toSearch(query)}`;
     // Our own deadline for the headers: undici's timers tick about once a second and an
@@ -194,6 +254,43 @@ export class CrispClient {
       clearTimeout(timer);
       this.#onExchange?.({ method, path, status, durationMs: performance.now() - started });
     }
+  }
+}
+
+/** Reads are retried at most twice (three attempts in all). */
+const MAX_READ_RETRIES = 2;
+
+/** 100 ms, then 300 ms, with jitter: short, because the operation is waiting. */
+function retryDelayMs(attempt: number): number {
+  return 100 * 3 ** attempt * (0.5 + Math.random() / 2);
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Crisp's `reason` of an error answer, when its body is an envelope. */
+function envelopeReason(text: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === "object" &&
+      parsed !== null &&
+      "reason" in parsed &&
+      typeof parsed.reason === "string"
+      ? parsed.reason
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
 

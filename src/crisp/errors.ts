@@ -97,7 +97,7 @@ export function crispFailure(
 }
 
 /** Crisp may one day send Retry-After; honour it when it does (seconds or an HTTP date). */
-function parseRetryAfter(header: string | undefined): number | undefined {
+export function parseRetryAfter(header: string | undefined): number | undefined {
   if (header === undefined || header === "") {
     return undefined;
   }

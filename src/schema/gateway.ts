@@ -25,23 +25,23 @@ const GatewayStatus = builder.objectRef<GatewayStatusShape>("GatewayStatus").imp
     }),
     quotaUsed: t.exposeInt("quotaUsed", {
       description:
-        "Requests counted against today's Crisp quota (reset at 00:00 UTC) by this gateway process.",
+        "Requests counted against today's Crisp quota (reset at 00:00 UTC) by this gateway process. Past quotaLimit, reads that are not cached fail with QUOTA_EXCEEDED without calling Crisp.",
     }),
     quotaLimit: t.exposeInt("quotaLimit", {
       nullable: true,
       description:
-        "The token's daily quota: CRISP_DAILY_QUOTA, else Crisp's published default for the tier (plugin 5,000, website 10,000); null for user tokens.",
+        "The token's daily quota, enforced by the gateway: CRISP_DAILY_QUOTA, else Crisp's published default for the tier (plugin 5,000, website 10,000); null for user tokens.",
     }),
     cacheHits: t.exposeInt("cacheHits", {
       description:
-        "Loads answered without a Crisp request (already loaded, or primed from a list, in the same operation).",
+        "Loads answered without a Crisp request: already loaded or primed in the same operation, or from the shared cache.",
     }),
     cacheMisses: t.exposeInt("cacheMisses", { description: "Loads that needed a Crisp request." }),
     rateLimitedUntil: t.field({
       type: "DateTime",
       nullable: true,
       description:
-        "Set for a while after Crisp answered 429 or 420: until when its throttling is expected to last (the same hint clients get as `retryAfter`). Null while Crisp accepts requests.",
+        "Set while the gateway holds back: after Crisp answered 429 or 420, until the backoff ends (then one probe goes first); after the daily quota is spent, until 00:00 UTC. Null while Crisp accepts requests.",
       resolve: (status) => status.rateLimitedUntil,
     }),
   }),
@@ -55,11 +55,11 @@ builder.queryField("gateway", (t) =>
       version: ctx.gateway.version,
       demo: ctx.gateway.demo,
       upstreamRequests: ctx.usage.upstreamRequests,
-      quotaUsed: ctx.usage.quotaUsed,
+      quotaUsed: ctx.crisp.guard.quotaUsed,
       quotaLimit: ctx.gateway.dailyQuota,
       cacheHits: ctx.usage.cacheHits,
       cacheMisses: ctx.usage.cacheMisses,
-      rateLimitedUntil: ctx.usage.rateLimitedUntil,
+      rateLimitedUntil: ctx.crisp.guard.rateLimitedUntil,
     }),
   }),
 );

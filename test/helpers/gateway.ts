@@ -37,8 +37,10 @@ export async function startTestGateway(
     defaultWebsiteId: simulator.defaultWebsiteId,
     demo: true,
     dailyQuota: 5_000,
-    // These tests count what one operation costs; the shared cache has its own tests.
+    // These tests count what one operation costs, and inject Crisp failures one after the
+    // other on one gateway; the shared cache, backoff and breaker have their own tests.
     cache: false,
+    guard: LENIENT_GUARD,
     ...gatewayOptions,
   });
   afterAll(async () => {
@@ -66,6 +68,9 @@ export async function startTestGateway(
     },
   };
 }
+
+/** A guard that forgets a throttle within a millisecond and never opens its breaker. */
+export const LENIENT_GUARD = { backoffBaseMs: 1, backoffMaxMs: 1, breakerThreshold: 1_000_000 };
 
 /** Order-insensitive view of a request list: parallel loads may reach Crisp in any order. */
 export function sorted(requests: string[]): string[] {
@@ -95,6 +100,7 @@ export function userTierGateway(simulator: Simulator): Gateway {
   const gateway = createGateway({
     crisp: { baseUrl: simulator.url, identifier: token.identifier, key: token.key, tier: "user" },
     defaultWebsiteId: simulator.defaultWebsiteId,
+    guard: LENIENT_GUARD,
   });
   afterAll(() => gateway.stop());
   return gateway;
