@@ -33,7 +33,12 @@ export interface Config {
   /** Demo mode: ms between the simulator's live visitor/operator actions; 0 turns them off. */
   demoActivityMs: number;
   /** The shared cache's bounds and TTLs (docs/configuration.md). */
-  cache: { maxEntries: number; maxBytes: number; ttlMs: Partial<Record<CacheKind, number>> };
+  cache: {
+    maxEntries: number;
+    maxBytes: number;
+    maxStaleMs: number;
+    ttlMs: Partial<Record<CacheKind, number>>;
+  };
 }
 
 /** Crisp's published daily quotas per token kind (crisp-api.md §3); `user` has none published. */
@@ -77,6 +82,7 @@ const EnvSchema = z.object({
   DEMO_ACTIVITY_MS: integer(0, 3_600_000).default(4_000),
   CACHE_MAX_ENTRIES: integer(1, 10_000_000).default(20_000),
   CACHE_MAX_BYTES: integer(1_024, 2 ** 40).default(67_108_864),
+  CACHE_MAX_STALE_MS: integer(0, 86_400_000).default(600_000),
   CACHE_TTL_MS: z
     .string()
     .trim()
@@ -163,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     cache: {
       maxEntries: vars.CACHE_MAX_ENTRIES,
       maxBytes: vars.CACHE_MAX_BYTES,
+      maxStaleMs: vars.CACHE_MAX_STALE_MS,
       ttlMs: parseTtls(vars.CACHE_TTL_MS),
     },
   });

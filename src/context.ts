@@ -2,6 +2,7 @@ import type { CrispClient } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
 import type { Loaders } from "./loaders/index.js";
 import type { Writes } from "./loaders/writes.js";
+import type { Staleness } from "./plugins/use-stale-marker.js";
 import type { CrispEventPubSub } from "./subscriptions/event-bus.js";
 import type { UsageCounters } from "./usage.js";
 
@@ -24,6 +25,8 @@ export interface GatewayContext {
   writes: Writes;
   /** Verified Crisp web hook events, by website. */
   events: CrispEventPubSub;
+  /** Set when an answer came from the shared cache past its TTL (extensions.stale). */
+  staleness: Staleness;
   usage: UsageCounters;
   gateway: GatewayInfo;
 }

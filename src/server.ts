@@ -14,6 +14,7 @@ import { CACHE_KINDS, SharedCache, type SharedCacheOptions } from "./loaders/cac
 import { applyEventToCache } from "./loaders/coherence.js";
 import { createLoaders } from "./loaders/index.js";
 import { createWrites } from "./loaders/writes.js";
+import { type Staleness, useStaleMarker } from "./plugins/use-stale-marker.js";
 import { schema } from "./schema/index.js";
 import { createMemoryEventBus, type EventBus } from "./subscriptions/event-bus.js";
 import { createWebhookRoute, WEBHOOK_PATH } from "./subscriptions/webhook-route.js";
@@ -146,8 +147,17 @@ export function createGateway({
       title: demo ? "Crisp GraphQL gateway (demo)" : "Crisp GraphQL gateway",
       defaultQuery: DEFAULT_GRAPHIQL_QUERY,
     },
+    plugins: [useStaleMarker()],
     context: () => {
-      const loaders = createLoaders({ crisp: client, usage, cache });
+      const staleness: Staleness = { servedStale: false };
+      const loaders = createLoaders({
+        crisp: client,
+        usage,
+        cache,
+        onStale: () => {
+          staleness.servedStale = true;
+        },
+      });
       return {
         crisp: client,
         usage,
@@ -155,6 +165,7 @@ export function createGateway({
         loaders,
         writes: createWrites(client, loaders),
         events: events.pubsub,
+        staleness,
       };
     },
   });

@@ -54,6 +54,11 @@ export interface SharedCacheOptions {
   maxBytes?: number;
   /** TTL per kind, ms; 0 disables caching of that kind. @default DEFAULT_CACHE_TTLS_MS */
   ttlMs?: Partial<Record<CacheKind, number>>;
+  /**
+   * How long past its TTL an entry may still be served while a background refresh runs, or
+   * while Crisp throttles, is over quota or fails. @default 600_000 (10 minutes)
+   */
+  maxStaleMs?: number;
   /** The clock, injectable for tests. @default performance.now */
   now?: () => number;
 }
@@ -68,11 +73,22 @@ export type CacheKey = readonly [
 export interface CacheStats {
   hits: number;
   misses: number;
+  /** Answers served past their TTL (while refreshing, or because Crisp could not answer). */
+  staleServes: number;
+}
+
+interface Entry {
+  value: unknown;
+  key: CacheKey;
+  /** When it stops being fresh (clock of the cache). */
+  freshUntil: number;
 }
 
 export class SharedCache {
-  readonly stats: CacheStats = { hits: 0, misses: 0 };
-  readonly #entries: LRUCache<string, { value: unknown; key: CacheKey }>;
+  readonly stats: CacheStats = { hits: 0, misses: 0, staleServes: 0 };
+  readonly #entries: LRUCache<string, Entry>;
+  readonly #maxStaleMs: number;
+  readonly #now: () => number;
   readonly #inflight = new Map<string, Promise<unknown>>();
   readonly #ttl: Record<CacheKind, number>;
   readonly #scope: string;
@@ -84,30 +100,47 @@ export class SharedCache {
       maxEntries = 20_000,
       maxBytes = 67_108_864, // 64 MiB
       ttlMs = {},
-      now,
+      maxStaleMs = 600_000, // 10 minutes
+      now = () => performance.now(),
     }: SharedCacheOptions = {},
   ) {
     this.#scope = scope;
+    this.#maxStaleMs = maxStaleMs;
+    this.#now = now;
     this.#ttl = { ...DEFAULT_CACHE_TTLS_MS, ...ttlMs };
     this.#entries = new LRUCache({
       max: maxEntries,
       maxSize: maxBytes,
       sizeCalculation: (entry) => Math.max(1, JSON.stringify(entry.value ?? null).length),
       ttlAutopurge: false,
-      ...(now === undefined ? {} : { perf: { now } }),
+      perf: { now },
     });
   }
 
   /**
    * The cached value of `key`, else the one `load` fetches, shared with every concurrent
    * caller of the same key. A rejected load is not stored.
+   *
+   * Past its TTL (but within `maxStaleMs`) the old value is answered at once and refreshed in
+   * the background; `onStale` is told, so the response can say it used stale data. A failed
+   * refresh keeps the old value: while Crisp throttles or fails, what the gateway had stays
+   * served, and only what it never had fails.
    */
-  async get<T>(key: CacheKey, load: () => Promise<T>): Promise<T> {
+  async get<T>(key: CacheKey, load: () => Promise<T>, onStale?: () => void): Promise<T> {
     const id = this.#id(key);
     const ttl = this.#ttl[key[0]];
     const cached = ttl > 0 ? this.#entries.get(id) : undefined;
     if (cached !== undefined) {
-      this.stats.hits += 1;
+      if (cached.freshUntil > this.#now()) {
+        this.stats.hits += 1;
+        return cached.value as T;
+      }
+      this.stats.staleServes += 1;
+      onStale?.();
+      if (!this.#inflight.has(id)) {
+        // Errors of a background refresh are the next caller's concern, not this one's.
+        this.#load(id, key, ttl, load).catch(() => undefined);
+      }
       return cached.value as T;
     }
     const pending = this.#inflight.get(id);
@@ -116,10 +149,18 @@ export class SharedCache {
       return pending as Promise<T>;
     }
     this.stats.misses += 1;
+    return this.#load(id, key, ttl, load);
+  }
+
+  async #load<T>(id: string, key: CacheKey, ttl: number, load: () => Promise<T>): Promise<T> {
     const loading = load().then((value) => {
       // A drop that happened while this load was in flight wins: it knew of a newer change.
       if (this.#inflight.get(id) === loading && ttl > 0) {
-        this.#entries.set(id, { value, key }, { ttl });
+        this.#entries.set(
+          id,
+          { value, key, freshUntil: this.#now() + ttl },
+          { ttl: ttl + this.#maxStaleMs },
+        );
       }
       return value;
     });

@@ -49,7 +49,12 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
 
   constructor(
     usage: UsageCounters,
-    shared: { cache: SharedCache; kind: CacheKind; scope?: (key: K) => CacheKey },
+    shared: {
+      cache: SharedCache;
+      kind: CacheKind;
+      scope?: (key: K) => CacheKey;
+      onStale?: () => void;
+    },
     fetchOne: (key: K) => Promise<V>,
   ) {
     const cacheKey = shared.scope ?? ((key: K) => [shared.kind, ...key] as unknown as CacheKey);
@@ -60,7 +65,9 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
     super(
       async (keys) => {
         const settled = await Promise.allSettled(
-          keys.map((key) => shared.cache.get(cacheKey(key), () => fetchCounted(key))),
+          keys.map((key) =>
+            shared.cache.get(cacheKey(key), () => fetchCounted(key), shared.onStale),
+          ),
         );
         // DataLoader's contract: one result per key, in key order, an Error in a failed slot.
         return settled.map((result) =>
@@ -105,6 +112,8 @@ export interface LoaderDeps {
   usage: UsageCounters;
   /** Shared by every request of this token. */
   cache: SharedCache;
+  /** Told when an answer comes from past its TTL, so the response can say so. */
+  onStale?: () => void;
 }
 
 /**
@@ -114,11 +123,12 @@ export interface LoaderDeps {
  * No loader passes the client's abort signal to Crisp: a load may be shared with other
  * requests waiting for the same key, and one client leaving must not fail the others.
  */
-export function createLoaders({ crisp, usage, cache }: LoaderDeps) {
+export function createLoaders({ crisp, usage, cache, onStale }: LoaderDeps) {
   const from = <K extends Key>(kind: CacheKind, scope?: (key: K) => CacheKey) => ({
     cache,
     kind,
     ...(scope ? { scope } : {}),
+    ...(onStale ? { onStale } : {}),
   });
   const website = new CrispLoader<[string], CrispWebsite | null>(
     usage,
@@ -282,10 +292,14 @@ export function createLoaders({ crisp, usage, cache }: LoaderDeps) {
     websiteExists: (domain: string) => domainExists.load([domain.toLowerCase()]),
     /** Every website the plugin token reaches (all pages, once per request). */
     connectedWebsites: () => {
-      connectedWebsites ??= cache.get(["connectedWebsites", "*"], () => {
-        usage.cacheMisses += 1;
-        return listConnectedWebsites(crisp);
-      });
+      connectedWebsites ??= cache.get(
+        ["connectedWebsites", "*"],
+        () => {
+          usage.cacheMisses += 1;
+          return listConnectedWebsites(crisp);
+        },
+        onStale,
+      );
       return connectedWebsites;
     },
     conversation: (websiteId: string, sessionId: string) =>
