@@ -42,13 +42,30 @@ function hookMessage(event: CrispHookEvent): CrispMessage | null {
   };
 }
 
-/** The website's events, as they arrive, for one subscriber. */
-function websiteEvents(ctx: GatewayContext, websiteId: string) {
-  return ctx.events.subscribe("crisp:event", requireId("websiteId", websiteId));
+/**
+ * The website's events a subscriber accepts, as they arrive, optionally of one conversation.
+ * Ids are checked before anything is subscribed.
+ */
+function eventsOf(
+  ctx: GatewayContext,
+  args: { websiteId: string; sessionId?: string | null | undefined },
+  accept: (event: CrispHookEvent) => boolean,
+) {
+  const websiteId = requireId("websiteId", args.websiteId);
+  const sessionId =
+    args.sessionId === null || args.sessionId === undefined
+      ? null
+      : requireId("sessionId", args.sessionId);
+  return pipe(
+    ctx.events.subscribe("crisp:event", websiteId),
+    filter(
+      (event: CrispHookEvent) =>
+        accept(event) && (sessionId === null || event.sessionId === sessionId),
+    ),
+  );
 }
 
-const forSession = (sessionId: string | null | undefined) => (event: CrispHookEvent) =>
-  sessionId === null || sessionId === undefined || event.sessionId === sessionId;
+const isPresent = <T>(value: T | null): value is T => value !== null;
 
 interface ConversationEventShape {
   name: string;
@@ -121,23 +138,16 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, args, ctx) =>
       pipe(
-        websiteEvents(ctx, args.websiteId),
-        filter(
-          (event: CrispHookEvent) =>
-            event.name === "message:send" || event.name === "message:received",
-        ),
-        filter(
-          forSession(
-            args.sessionId === null || args.sessionId === undefined
-              ? null
-              : requireId("sessionId", args.sessionId),
-          ),
+        eventsOf(
+          ctx,
+          args,
+          (event) => event.name === "message:send" || event.name === "message:received",
         ),
         map((event: CrispHookEvent) => {
           ctx.loaders.clearAll();
           return hookMessage(event);
         }),
-        filter((message: CrispMessage | null): message is CrispMessage => message !== null),
+        filter(isPresent<CrispMessage>),
       ),
     resolve: (message) => message,
   }),
@@ -151,16 +161,10 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, args, ctx) =>
       pipe(
-        websiteEvents(ctx, args.websiteId),
-        filter(
-          (event: CrispHookEvent) => event.name === "message:updated" && event.sessionId !== null,
-        ),
-        filter(
-          forSession(
-            args.sessionId === null || args.sessionId === undefined
-              ? null
-              : requireId("sessionId", args.sessionId),
-          ),
+        eventsOf(
+          ctx,
+          args,
+          (event) => event.name === "message:updated" && event.sessionId !== null,
         ),
         map(async (event: CrispHookEvent) => {
           const fingerprint = event.data.fingerprint;
@@ -174,7 +178,7 @@ builder.subscriptionFields((t) => ({
           ctx.loaders.clearAll();
           return ctx.loaders.message(event.websiteId, event.sessionId, fingerprint);
         }),
-        filter((message: CrispMessage | null): message is CrispMessage => message !== null),
+        filter(isPresent<CrispMessage>),
       ),
     resolve: (message) => message,
   }),
@@ -188,19 +192,13 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, args, ctx) =>
       pipe(
-        websiteEvents(ctx, args.websiteId),
-        filter(
-          (event: CrispHookEvent) =>
+        eventsOf(
+          ctx,
+          args,
+          (event) =>
             event.name.startsWith("session:") &&
             event.name !== "session:removed" &&
             event.sessionId !== null,
-        ),
-        filter(
-          forSession(
-            args.sessionId === null || args.sessionId === undefined
-              ? null
-              : requireId("sessionId", args.sessionId),
-          ),
         ),
         map(async (event: CrispHookEvent): Promise<ConversationEventShape | null> => {
           ctx.loaders.clearAll();
@@ -212,9 +210,7 @@ builder.subscriptionFields((t) => ({
             ? null
             : { name: event.name, conversation, timestamp: new Date(event.timestamp) };
         }),
-        filter(
-          (event: ConversationEventShape | null): event is ConversationEventShape => event !== null,
-        ),
+        filter(isPresent<ConversationEventShape>),
       ),
     resolve: (event) => event,
   }),
@@ -224,8 +220,7 @@ builder.subscriptionFields((t) => ({
     args: { websiteId: t.arg.id({ required: true }) },
     subscribe: (_root, args, ctx) =>
       pipe(
-        websiteEvents(ctx, args.websiteId),
-        filter((event: CrispHookEvent) => event.name.startsWith("people:profile:")),
+        eventsOf(ctx, args, (event) => event.name.startsWith("people:profile:")),
         map(async (event: CrispHookEvent): Promise<PersonEventShape | null> => {
           const peopleId = event.data.people_id;
           if (typeof peopleId !== "string" || !isUuid(peopleId)) {
@@ -243,7 +238,7 @@ builder.subscriptionFields((t) => ({
             timestamp: new Date(event.timestamp),
           };
         }),
-        filter((event: PersonEventShape | null): event is PersonEventShape => event !== null),
+        filter(isPresent<PersonEventShape>),
       ),
     resolve: (event) => event,
   }),
@@ -258,10 +253,7 @@ builder.subscriptionFields((t) => ({
       }),
     },
     subscribe: (_root, args, ctx) =>
-      pipe(
-        websiteEvents(ctx, args.websiteId),
-        filter((event: CrispHookEvent) => !args.names || args.names.includes(event.name)),
-      ),
+      eventsOf(ctx, args, (event) => !args.names || args.names.includes(event.name)),
     resolve: (event) => event,
   }),
 }));
