@@ -32,6 +32,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Demo mode: ms between the simulator's live visitor/operator actions; 0 turns them off. */
   demoActivityMs: number;
+  /** Largest worst-case Crisp requests of one operation (estimated before, capped during). */
+  maxOperationCost: number;
   /** The shared cache's bounds and TTLs (docs/configuration.md). */
   cache: {
     maxEntries: number;
@@ -80,6 +82,7 @@ const EnvSchema = z.object({
   CRISP_DAILY_QUOTA: integer(1, 100_000_000).optional(),
   SIMULATOR_SEED: integer(0, 2 ** 31 - 1).default(1),
   DEMO_ACTIVITY_MS: integer(0, 3_600_000).default(4_000),
+  MAX_OPERATION_COST: integer(1, 100_000).default(500),
   CACHE_MAX_ENTRIES: integer(1, 10_000_000).default(20_000),
   CACHE_MAX_BYTES: integer(1_024, 2 ** 40).default(67_108_864),
   CACHE_MAX_STALE_MS: integer(0, 86_400_000).default(600_000),
@@ -166,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     hookKey: vars.CRISP_HOOK_KEY,
     redisUrl: vars.REDIS_URL,
     demoActivityMs: vars.DEMO_ACTIVITY_MS,
+    maxOperationCost: vars.MAX_OPERATION_COST,
     cache: {
       maxEntries: vars.CACHE_MAX_ENTRIES,
       maxBytes: vars.CACHE_MAX_BYTES,

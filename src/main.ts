@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     events,
     hooks: { secret: hookSecret, key: config.hookKey },
     cache: config.cache,
+    maxOperationCost: config.maxOperationCost,
   });
   const { url } = await gateway.listen(config.host, config.port);
   stops.unshift(() => gateway.stop());

@@ -14,6 +14,7 @@ import { CACHE_KINDS, SharedCache, type SharedCacheOptions } from "./loaders/cac
 import { applyEventToCache } from "./loaders/coherence.js";
 import { createLoaders } from "./loaders/index.js";
 import { createWrites } from "./loaders/writes.js";
+import { useCostLimit } from "./plugins/use-cost-limit.js";
 import { type Staleness, useStaleMarker } from "./plugins/use-stale-marker.js";
 import { schema } from "./schema/index.js";
 import { createMemoryEventBus, type EventBus } from "./subscriptions/event-bus.js";
@@ -77,6 +78,8 @@ export interface GatewayOptions {
   keepAliveMs?: number;
   /** Largest WebSocket message, bytes. @default 1_048_576 */
   maxWebSocketPayload?: number;
+  /** Largest worst-case Crisp requests of one operation, estimated before it runs and capped while it runs. @default 500 */
+  maxOperationCost?: number;
   /** Backoff and circuit breaker settings (the quota is `dailyQuota`). @default UpstreamGuard's */
   guard?: Omit<UpstreamGuardOptions, "dailyQuota">;
   /** The cache shared by requests; `false` stores nothing (in-flight requests are still shared). @default the documented defaults */
@@ -105,6 +108,7 @@ export function createGateway({
   maxWebSocketPayload = 1_048_576, // 1 MiB
   cache: cacheOptions = {},
   guard: guardOptions = {},
+  maxOperationCost = 500,
 }: GatewayOptions): Gateway {
   const usage = new UsageCounters();
   const ownsDispatcher = crisp.dispatcher === undefined;
@@ -147,13 +151,14 @@ export function createGateway({
       title: demo ? "Crisp GraphQL gateway (demo)" : "Crisp GraphQL gateway",
       defaultQuery: DEFAULT_GRAPHIQL_QUERY,
     },
-    plugins: [useStaleMarker()],
+    plugins: [useStaleMarker(), useCostLimit({ maxCost: maxOperationCost })],
     context: () => {
       const staleness: Staleness = { servedStale: false };
       const loaders = createLoaders({
         crisp: client,
         usage,
         cache,
+        budget: { limit: maxOperationCost, spent: 0 },
         onStale: () => {
           staleness.servedStale = true;
         },

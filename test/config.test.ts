@@ -14,6 +14,7 @@ describe("configuration", () => {
       hookKey: undefined,
       redisUrl: undefined,
       demoActivityMs: 4_000,
+      maxOperationCost: 500,
       cache: { maxEntries: 20_000, maxBytes: 67_108_864, maxStaleMs: 600_000, ttlMs: {} },
     });
   });

@@ -26,6 +26,7 @@ import type {
 } from "../crisp/types.js";
 import { countVisitors, listVisitors } from "../crisp/visitors.js";
 import { getWebsite, websiteExists } from "../crisp/website.js";
+import { type CrispBudget, overBudget } from "../plugins/use-cost-limit.js";
 import type { UsageCounters } from "../usage.js";
 import type { CacheKey, CacheKind, SharedCache } from "./cache.js";
 import {
@@ -54,11 +55,20 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
       kind: CacheKind;
       scope?: (key: K) => CacheKey;
       onStale?: () => void;
+      budget?: CrispBudget;
     },
     fetchOne: (key: K) => Promise<V>,
   ) {
     const cacheKey = shared.scope ?? ((key: K) => [shared.kind, ...key] as unknown as CacheKey);
     const fetchCounted = (key: K) => {
+      const { budget } = shared;
+      if (budget !== undefined) {
+        // The runtime cap behind the cost estimate: an operation never spends more than that.
+        budget.spent += 1;
+        if (budget.spent > budget.limit) {
+          return Promise.reject(overBudget(budget.spent, budget.limit, "spent"));
+        }
+      }
       usage.cacheMisses += 1;
       return fetchOne(key);
     };
@@ -114,6 +124,8 @@ export interface LoaderDeps {
   cache: SharedCache;
   /** Told when an answer comes from past its TTL, so the response can say so. */
   onStale?: () => void;
+  /** The operation's Crisp request budget (runtime cap); none for subscriptions' events. */
+  budget?: CrispBudget;
 }
 
 /**
@@ -123,12 +135,13 @@ export interface LoaderDeps {
  * No loader passes the client's abort signal to Crisp: a load may be shared with other
  * requests waiting for the same key, and one client leaving must not fail the others.
  */
-export function createLoaders({ crisp, usage, cache, onStale }: LoaderDeps) {
+export function createLoaders({ crisp, usage, cache, onStale, budget }: LoaderDeps) {
   const from = <K extends Key>(kind: CacheKind, scope?: (key: K) => CacheKey) => ({
     cache,
     kind,
     ...(scope ? { scope } : {}),
     ...(onStale ? { onStale } : {}),
+    ...(budget ? { budget } : {}),
   });
   const website = new CrispLoader<[string], CrispWebsite | null>(
     usage,
@@ -256,6 +269,10 @@ export function createLoaders({ crisp, usage, cache, onStale }: LoaderDeps) {
      * it delivers must read Crisp's state after that event, not what an earlier one loaded.
      */
     clearAll() {
+      // Each event a subscription delivers is a new read of Crisp, with a budget of its own.
+      if (budget !== undefined) {
+        budget.spent = 0;
+      }
       for (const loader of all) {
         loader.clearWhere(() => true);
       }
