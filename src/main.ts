@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     hooks: { secret: hookSecret, key: config.hookKey },
     cache: config.cache,
     maxOperationCost: config.maxOperationCost,
+    operationDeadlineMs: config.operationDeadlineMs,
   });
   const { url } = await gateway.listen(config.host, config.port);
   stops.unshift(() => gateway.stop());

@@ -15,6 +15,7 @@ import { applyEventToCache } from "./loaders/coherence.js";
 import { createLoaders } from "./loaders/index.js";
 import { createWrites } from "./loaders/writes.js";
 import { useCostLimit } from "./plugins/use-cost-limit.js";
+import { useOperationDeadline } from "./plugins/use-operation-deadline.js";
 import { type Staleness, useStaleMarker } from "./plugins/use-stale-marker.js";
 import { schema } from "./schema/index.js";
 import { createMemoryEventBus, type EventBus } from "./subscriptions/event-bus.js";
@@ -80,6 +81,8 @@ export interface GatewayOptions {
   maxWebSocketPayload?: number;
   /** Largest worst-case Crisp requests of one operation, estimated before it runs and capped while it runs. @default 500 */
   maxOperationCost?: number;
+  /** Longest a query or mutation may take before GATEWAY_TIMEOUT, ms. @default 25_000 */
+  operationDeadlineMs?: number;
   /** Backoff and circuit breaker settings (the quota is `dailyQuota`). @default UpstreamGuard's */
   guard?: Omit<UpstreamGuardOptions, "dailyQuota">;
   /** The cache shared by requests; `false` stores nothing (in-flight requests are still shared). @default the documented defaults */
@@ -109,6 +112,7 @@ export function createGateway({
   cache: cacheOptions = {},
   guard: guardOptions = {},
   maxOperationCost = 500,
+  operationDeadlineMs = 25_000, // 25 seconds: under common proxies' 30 s, over two slow Crisp pages
 }: GatewayOptions): Gateway {
   const usage = new UsageCounters();
   const ownsDispatcher = crisp.dispatcher === undefined;
@@ -151,7 +155,11 @@ export function createGateway({
       title: demo ? "Crisp GraphQL gateway (demo)" : "Crisp GraphQL gateway",
       defaultQuery: DEFAULT_GRAPHIQL_QUERY,
     },
-    plugins: [useStaleMarker(), useCostLimit({ maxCost: maxOperationCost })],
+    plugins: [
+      useStaleMarker(),
+      useCostLimit({ maxCost: maxOperationCost }),
+      useOperationDeadline({ deadlineMs: operationDeadlineMs }),
+    ],
     context: () => {
       const staleness: Staleness = { servedStale: false };
       const loaders = createLoaders({

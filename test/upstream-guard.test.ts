@@ -191,3 +191,19 @@ describe("the circuit breaker", () => {
     expect(t.takeRequests()).toHaveLength(3);
   });
 });
+
+describe("the operation deadline", () => {
+  it("answers GATEWAY_TIMEOUT within the deadline when Crisp is slow", async () => {
+    const t = await guarded({ operationDeadlineMs: 300 });
+    t.simulator.configure({ latencyMs: 5_000 });
+    try {
+      const started = Date.now();
+      const answer = await t.query(NAME);
+      expect(answer.errors?.[0]?.extensions?.code).toBe("GATEWAY_TIMEOUT");
+      expect(answer.errors?.[0]?.message).toMatch(/deadline/);
+      expect(Date.now() - started).toBeLessThan(4_000);
+    } finally {
+      t.simulator.configure({ latencyMs: 0 });
+    }
+  });
+});
