@@ -32,6 +32,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Demo mode: ms between the simulator's live visitor/operator actions; 0 turns them off. */
   demoActivityMs: number;
+  /** pino level of the structured logs. */
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Longest a query or mutation may take, ms. */
   operationDeadlineMs: number;
   /** Largest worst-case Crisp requests of one operation (estimated before, capped during). */
@@ -86,6 +88,11 @@ const EnvSchema = z.object({
   DEMO_ACTIVITY_MS: integer(0, 3_600_000).default(4_000),
   MAX_OPERATION_COST: integer(1, 100_000).default(500),
   OPERATION_DEADLINE_MS: integer(100, 600_000).default(25_000),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      error: "one of fatal, error, warn, info, debug, trace, silent",
+    })
+    .default("info"),
   CACHE_MAX_ENTRIES: integer(1, 10_000_000).default(20_000),
   CACHE_MAX_BYTES: integer(1_024, 2 ** 40).default(67_108_864),
   CACHE_MAX_STALE_MS: integer(0, 86_400_000).default(600_000),
@@ -174,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     demoActivityMs: vars.DEMO_ACTIVITY_MS,
     maxOperationCost: vars.MAX_OPERATION_COST,
     operationDeadlineMs: vars.OPERATION_DEADLINE_MS,
+    logLevel: vars.LOG_LEVEL,
     cache: {
       maxEntries: vars.CACHE_MAX_ENTRIES,
       maxBytes: vars.CACHE_MAX_BYTES,

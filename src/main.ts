@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ConfigError, loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
 import { createGateway } from "./server.js";
 import { createEventBus } from "./subscriptions/event-bus.js";
 
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
     cache: config.cache,
     maxOperationCost: config.maxOperationCost,
     operationDeadlineMs: config.operationDeadlineMs,
+    logger: createLogger(config.logLevel),
+    logging: true,
   });
   const { url } = await gateway.listen(config.host, config.port);
   stops.unshift(() => gateway.stop());

@@ -14,9 +14,12 @@ import { CACHE_KINDS, SharedCache, type SharedCacheOptions } from "./loaders/cac
 import { applyEventToCache } from "./loaders/coherence.js";
 import { createLoaders } from "./loaders/index.js";
 import { createWrites } from "./loaders/writes.js";
+import { createLogger, type Logger } from "./logger.js";
+import { createMetrics, routeOf } from "./metrics.js";
 import { useCostLimit } from "./plugins/use-cost-limit.js";
 import { useOperationDeadline } from "./plugins/use-operation-deadline.js";
 import { type Staleness, useStaleMarker } from "./plugins/use-stale-marker.js";
+import { useSubscriptionCount } from "./plugins/use-subscription-count.js";
 import { schema } from "./schema/index.js";
 import { createMemoryEventBus, type EventBus } from "./subscriptions/event-bus.js";
 import { createWebhookRoute, WEBHOOK_PATH } from "./subscriptions/webhook-route.js";
@@ -69,7 +72,7 @@ export interface GatewayOptions {
   demo?: boolean;
   /** The token's daily quota: enforced, and reported by `gateway.quotaLimit`. @default null */
   dailyQuota?: number | null;
-  /** Yoga's request logging. @default false (tests stay quiet) */
+  /** Yoga's own logs into `logger`. @default false (tests stay quiet) */
   logging?: boolean;
   /** Where verified web hook events go. @default an in-memory bus */
   events?: EventBus;
@@ -83,6 +86,8 @@ export interface GatewayOptions {
   maxOperationCost?: number;
   /** Longest a query or mutation may take before GATEWAY_TIMEOUT, ms. @default 25_000 */
   operationDeadlineMs?: number;
+  /** Structured logs. @default silent */
+  logger?: Logger;
   /** Backoff and circuit breaker settings (the quota is `dailyQuota`). @default UpstreamGuard's */
   guard?: Omit<UpstreamGuardOptions, "dailyQuota">;
   /** The cache shared by requests; `false` stores nothing (in-flight requests are still shared). @default the documented defaults */
@@ -112,6 +117,7 @@ export function createGateway({
   cache: cacheOptions = {},
   guard: guardOptions = {},
   maxOperationCost = 500,
+  logger = createLogger("silent"),
   operationDeadlineMs = 25_000, // 25 seconds: under common proxies' 30 s, over two slow Crisp pages
 }: GatewayOptions): Gateway {
   const usage = new UsageCounters();
@@ -127,7 +133,22 @@ export function createGateway({
     userAgent: `crisp-graphql-gateway/${VERSION}`,
     headersTimeoutMs: crisp.timeoutMs,
     bodyTimeoutMs: crisp.timeoutMs,
-    onExchange: (exchange) => usage.recordExchange(exchange),
+    onExchange: (exchange) => {
+      usage.recordExchange(exchange);
+      metrics.recordExchange(exchange);
+      // Method, route, status and time only: never a body, a header or a credential.
+      logger.debug(
+        {
+          crisp: {
+            method: exchange.method,
+            route: routeOf(exchange.path),
+            status: exchange.status,
+            ms: Math.round(exchange.durationMs),
+          },
+        },
+        "crisp request",
+      );
+    },
     guard: new UpstreamGuard({ dailyQuota, ...guardOptions }),
   });
   const gateway: GatewayInfo = { version: VERSION, demo, tier, defaultWebsiteId, dailyQuota };
@@ -138,6 +159,10 @@ export function createGateway({
       ? { ttlMs: Object.fromEntries(CACHE_KINDS.map((kind) => [kind, 0])) }
       : cacheOptions,
   );
+  const metrics = createMetrics({
+    cache: () => ({ ...cache.stats, size: cache.size }),
+    quota: () => ({ used: client.guard.quotaUsed, limit: client.guard.dailyQuota }),
+  });
   // Every verified hook, whichever instance received it, drops what it changed.
   const cacheUpkeep = events.pubsub.subscribe("crisp:any", "all");
   void (async () => {
@@ -150,12 +175,31 @@ export function createGateway({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    logging,
+    // Yoga's own logs (masked errors' originals among them) go to the structured log.
+    logging: logging
+      ? {
+          debug: (...args: unknown[]) => logger.debug({ yoga: args.map(String) }, "yoga"),
+          info: (...args: unknown[]) => logger.info({ yoga: args.map(String) }, "yoga"),
+          warn: (...args: unknown[]) => logger.warn({ yoga: args.map(String) }, "yoga"),
+          error: (...args: unknown[]) =>
+            logger.error(
+              {
+                err: args.find((arg) => arg instanceof Error),
+                yoga: args.filter((arg) => !(arg instanceof Error)).map(String),
+              },
+              "yoga error",
+            ),
+        }
+      : false,
     graphiql: {
       title: demo ? "Crisp GraphQL gateway (demo)" : "Crisp GraphQL gateway",
       defaultQuery: DEFAULT_GRAPHIQL_QUERY,
     },
     plugins: [
+      useSubscriptionCount({
+        opened: metrics.subscriptionOpened,
+        closed: metrics.subscriptionClosed,
+      }),
       useStaleMarker(),
       useCostLimit({ maxCost: maxOperationCost }),
       useOperationDeadline({ deadlineMs: operationDeadlineMs }),
@@ -183,7 +227,14 @@ export function createGateway({
     },
   });
 
-  const webhook = createWebhookRoute({ pubsub: events.pubsub, ...hooks });
+  const webhook = createWebhookRoute({
+    pubsub: events.pubsub,
+    ...hooks,
+    onOutcome: (outcome) => {
+      metrics.hookReceived(outcome.status);
+      logger.info({ hook: outcome }, "crisp web hook");
+    },
+  });
   let server: Server | undefined;
   let sockets: WebSocketServer | undefined;
   let disposeSockets: (() => Promise<void>) | undefined;
@@ -244,6 +295,18 @@ export function createGateway({
         server = createServer((request, response) => {
           if (request.url === WEBHOOK_PATH || request.url?.startsWith(`${WEBHOOK_PATH}?`)) {
             webhook(request, response);
+            return;
+          }
+          if (request.url === "/metrics" && request.method === "GET") {
+            metrics.registry.metrics().then(
+              (text) => {
+                response.writeHead(200, { "content-type": metrics.registry.contentType });
+                response.end(text);
+              },
+              () => {
+                response.writeHead(500).end();
+              },
+            );
             return;
           }
           yoga(request, response);

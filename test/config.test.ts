@@ -16,6 +16,7 @@ describe("configuration", () => {
       demoActivityMs: 4_000,
       maxOperationCost: 500,
       operationDeadlineMs: 25_000,
+      logLevel: "info",
       cache: { maxEntries: 20_000, maxBytes: 67_108_864, maxStaleMs: 600_000, ttlMs: {} },
     });
   });

@@ -1,0 +1,104 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CrispExchange } from "./crisp/client.js";
+
+/**
+ * Prometheus metrics of one gateway, served at GET /metrics. A registry per gateway (not
+ * prom-client's global one), so several gateways in one process never mix their numbers.
+ */
+export interface Metrics {
+  registry: Registry;
+  recordExchange(exchange: CrispExchange): void;
+  subscriptionOpened(): void;
+  subscriptionClosed(): void;
+  hookReceived(status: number): void;
+}
+
+export interface MetricsSources {
+  cache: () => { hits: number; misses: number; staleServes: number; size: number };
+  quota: () => { used: number; limit: number | null };
+}
+
+/**
+ * Crisp paths with their ids replaced, so the route label stays low-cardinality
+ * (`/website/:website_id/conversation/:session_id/messages`).
+ */
+export function routeOf(path: string): string {
+  return path
+    .replace(/session_[0-9a-f-]{36}/gi, ":session_id")
+    .replace(/\/website\/[0-9a-f-]{36}/gi, "/website/:website_id")
+    .replace(/\/people\/(profile|conversations|data)\/[^/]+/gi, "/people/$1/:people_id")
+    .replace(/\/message\/\d+/g, "/message/:fingerprint")
+    .replace(/\/(\d+)$/g, "/:page");
+}
+
+export function createMetrics({ cache, quota }: MetricsSources): Metrics {
+  const registry = new Registry();
+  const requests = new Counter({
+    name: "crisp_requests_total",
+    help: "HTTP requests sent to Crisp, by route, method and status (0: no answer).",
+    labelNames: ["route", "method", "status"] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "crisp_request_duration_seconds",
+    help: "Time to a Crisp answer (or failure), by route and method.",
+    labelNames: ["route", "method"] as const,
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const throttled = new Counter({
+    name: "crisp_throttled_responses_total",
+    help: "Crisp answers 429, 420 or 423 (quota).",
+    labelNames: ["status"] as const,
+    registers: [registry],
+  });
+  const subscriptions = new Gauge({
+    name: "gateway_open_subscriptions",
+    help: "Subscriptions currently open (graphql-ws and SSE).",
+    registers: [registry],
+  });
+  const hooks = new Counter({
+    name: "gateway_webhooks_total",
+    help: "Web hooks received, by the status answered.",
+    labelNames: ["status"] as const,
+    registers: [registry],
+  });
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge("gateway_cache_hits", "Shared cache answers without a Crisp request.", () => cache().hits);
+  gauge(
+    "gateway_cache_misses",
+    "Shared cache misses (a Crisp request was needed).",
+    () => cache().misses,
+  );
+  gauge("gateway_cache_stale_serves", "Answers served past their TTL.", () => cache().staleServes);
+  gauge("gateway_cache_entries", "Entries in the shared cache.", () => cache().size);
+  gauge("crisp_quota_used", "Crisp requests counted against today's quota.", () => quota().used);
+  gauge(
+    "crisp_quota_limit",
+    "The token's daily Crisp quota (-1: none).",
+    () => quota().limit ?? -1,
+  );
+
+  return {
+    registry,
+    recordExchange({ method, path, status, durationMs }) {
+      const route = routeOf(path);
+      requests.inc({ route, method, status: String(status) });
+      duration.observe({ route, method }, durationMs / 1000);
+      if (status === 429 || status === 420 || status === 423) {
+        throttled.inc({ status: String(status) });
+      }
+    },
+    subscriptionOpened: () => subscriptions.inc(),
+    subscriptionClosed: () => subscriptions.dec(),
+    hookReceived: (status) => hooks.inc({ status: String(status) }),
+  };
+}
