@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
 import { ConfigError, loadConfig } from "./config.js";
+import { type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
 import { createLogger } from "./logger.js";
 import { createGateway } from "./server.js";
 import { createEventBus } from "./subscriptions/event-bus.js";
@@ -53,6 +55,12 @@ async function main(): Promise<void> {
   }
 
   const events = await createEventBus({ redisUrl: config.redisUrl });
+  // With Redis, every instance counts one quota and backs off together.
+  const guardStore =
+    config.redisUrl === undefined ? undefined : await connectGuardStore(config.redisUrl, crisp);
+  if (guardStore !== undefined) {
+    stops.push(guardStore.close);
+  }
   const gateway = createGateway({
     crisp,
     defaultWebsiteId,
@@ -64,6 +72,7 @@ async function main(): Promise<void> {
     maxOperationCost: config.maxOperationCost,
     operationDeadlineMs: config.operationDeadlineMs,
     logger: createLogger(config.logLevel),
+    ...(guardStore === undefined ? {} : { guard: { store: guardStore.store } }),
     logging: true,
   });
   const { url } = await gateway.listen(config.host, config.port);
@@ -89,6 +98,28 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+async function connectGuardStore(
+  redisUrl: string,
+  crisp: { identifier: string; tier?: string },
+): Promise<{ store: GuardStore; close: () => Promise<void> }> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  redis.on("error", (error: Error) => console.error(`Redis guard store: ${error.message}`));
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(
+      `REDIS_URL: cannot connect to Redis (${error instanceof Error ? error.message : String(error)}).`,
+    );
+  }
+  return {
+    store: redisGuardStore(redis, `${crisp.identifier}:${crisp.tier ?? "plugin"}`),
+    close: async () => {
+      await redis.quit();
+    },
+  };
 }
 
 main().catch((error: unknown) => {

@@ -15,7 +15,7 @@ export interface Metrics {
 
 export interface MetricsSources {
   cache: () => { hits: number; misses: number; staleServes: number; size: number };
-  quota: () => { used: number; limit: number | null };
+  quota: () => Promise<{ used: number; limit: number | null }>;
 }
 
 /**
@@ -63,13 +63,13 @@ export function createMetrics({ cache, quota }: MetricsSources): Metrics {
     labelNames: ["status"] as const,
     registers: [registry],
   });
-  const gauge = (name: string, help: string, read: () => number) =>
+  const gauge = (name: string, help: string, read: () => number | Promise<number>) =>
     new Gauge({
       name,
       help,
       registers: [registry],
-      collect() {
-        this.set(read());
+      async collect() {
+        this.set(await read());
       },
     });
   gauge("gateway_cache_hits", "Shared cache answers without a Crisp request.", () => cache().hits);
@@ -80,11 +80,15 @@ export function createMetrics({ cache, quota }: MetricsSources): Metrics {
   );
   gauge("gateway_cache_stale_serves", "Answers served past their TTL.", () => cache().staleServes);
   gauge("gateway_cache_entries", "Entries in the shared cache.", () => cache().size);
-  gauge("crisp_quota_used", "Crisp requests counted against today's quota.", () => quota().used);
+  gauge(
+    "crisp_quota_used",
+    "Crisp requests counted against today's quota.",
+    async () => (await quota()).used,
+  );
   gauge(
     "crisp_quota_limit",
     "The token's daily Crisp quota (-1: none).",
-    () => quota().limit ?? -1,
+    async () => (await quota()).limit ?? -1,
   );
 
   return {

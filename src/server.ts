@@ -161,7 +161,7 @@ export function createGateway({
   );
   const metrics = createMetrics({
     cache: () => ({ ...cache.stats, size: cache.size }),
-    quota: () => ({ used: client.guard.quotaUsed, limit: client.guard.dailyQuota }),
+    quota: async () => ({ used: await client.guard.quotaUsed(), limit: client.guard.dailyQuota }),
   });
   // Every verified hook, whichever instance received it, drops what it changed.
   const cacheUpkeep = events.pubsub.subscribe("crisp:any", "all");

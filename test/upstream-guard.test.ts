@@ -39,24 +39,24 @@ describe("Crisp throttling", () => {
   it("sends a single probe when the backoff ends, and reopens when it succeeds", async () => {
     let now = Date.UTC(2026, 10, 21, 12);
     const guard = new UpstreamGuard({ backoffBaseMs: 1_000, now: () => now, random: () => 0.5 });
-    guard.admit().settle(429);
-    expect(() => guard.admit()).toThrow(/rate-limiting/);
+    await (await guard.admit()).settle(429);
+    await expect(guard.admit()).rejects.toThrow(/rate-limiting/);
     now += 1_000;
-    const probe = guard.admit();
-    expect(() => guard.admit()).toThrow(/rate-limiting/);
-    probe.settle(200);
-    expect(() => guard.admit().settle(200)).not.toThrow();
-    expect(guard.rateLimitedUntil).toBeNull();
+    const probe = await guard.admit();
+    await expect(guard.admit()).rejects.toThrow(/rate-limiting/);
+    await probe.settle(200);
+    await (await guard.admit()).settle(200);
+    expect(await guard.rateLimitedUntil()).toBeNull();
   });
 
-  it("follows Retry-After when Crisp sends one", () => {
+  it("follows Retry-After when Crisp sends one", async () => {
     const now = 1_000_000;
     const guard = new UpstreamGuard({ now: () => now });
-    guard.admit().settle(429, undefined, 7_000);
-    expect(guard.rateLimitedUntil?.getTime()).toBe(now + 7_000);
+    await (await guard.admit()).settle(429, undefined, 7_000);
+    expect((await guard.rateLimitedUntil())?.getTime()).toBe(now + 7_000);
   });
 
-  it("doubles the backoff while Crisp keeps throttling, up to its maximum", () => {
+  it("doubles the backoff while Crisp keeps throttling, up to its maximum", async () => {
     let now = 0;
     const guard = new UpstreamGuard({
       backoffBaseMs: 1_000,
@@ -66,8 +66,8 @@ describe("Crisp throttling", () => {
     });
     const waits: number[] = [];
     for (let i = 0; i < 4; i += 1) {
-      guard.admit().settle(429);
-      const until = guard.rateLimitedUntil?.getTime() ?? 0;
+      await (await guard.admit()).settle(429);
+      const until = (await guard.rateLimitedUntil())?.getTime() ?? 0;
       waits.push(Math.round((until - now) / 100) * 100);
       now = until + 1;
     }
@@ -107,14 +107,14 @@ describe("the daily quota", () => {
     expect(t.takeRequests()).toHaveLength(1);
   });
 
-  it("starts afresh at 00:00 UTC", () => {
+  it("starts afresh at 00:00 UTC", async () => {
     let now = Date.UTC(2026, 10, 21, 23, 59);
     const guard = new UpstreamGuard({ dailyQuota: 1, now: () => now });
-    guard.admit().settle(200);
-    expect(() => guard.admit()).toThrow(/quota/);
+    await (await guard.admit()).settle(200);
+    await expect(guard.admit()).rejects.toThrow(/quota/);
     now = Date.UTC(2026, 10, 22, 0, 0, 1);
-    expect(() => guard.admit()).not.toThrow();
-    expect(guard.quotaUsed).toBe(1);
+    await guard.admit();
+    expect(await guard.quotaUsed()).toBe(1);
   });
 });
 
@@ -159,24 +159,24 @@ describe("the circuit breaker", () => {
     let now = 0;
     const guard = new UpstreamGuard({ breakerThreshold: 3, breakerOpenMs: 10_000, now: () => now });
     for (let i = 0; i < 3; i += 1) {
-      guard.admit().settle(503);
+      await (await guard.admit()).settle(503);
     }
-    expect(() => guard.admit()).toThrow(/Crisp is failing/);
+    await expect(guard.admit()).rejects.toThrow(/Crisp is failing/);
     now += 10_000;
-    const probe = guard.admit();
-    expect(() => guard.admit()).toThrow(/probe/);
-    probe.settle(200);
-    expect(() => guard.admit().settle(200)).not.toThrow();
+    const probe = await guard.admit();
+    await expect(guard.admit()).rejects.toThrow(/probe/);
+    await probe.settle(200);
+    await (await guard.admit()).settle(200);
   });
 
-  it("stays open when the probe fails too", () => {
+  it("stays open when the probe fails too", async () => {
     let now = 0;
     const guard = new UpstreamGuard({ breakerThreshold: 2, breakerOpenMs: 1_000, now: () => now });
-    guard.admit().settle(0);
-    guard.admit().settle(500);
+    await (await guard.admit()).settle(0);
+    await (await guard.admit()).settle(500);
     now += 1_000;
-    guard.admit().settle(502);
-    expect(() => guard.admit()).toThrow(/Crisp is failing/);
+    await (await guard.admit()).settle(502);
+    await expect(guard.admit()).rejects.toThrow(/Crisp is failing/);
   });
 
   it("on a real gateway, stops calling a failing Crisp", async () => {

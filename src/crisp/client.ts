@@ -3,7 +3,7 @@ import { Agent, type Dispatcher } from "undici";
 import { ErrorCode, GatewayError } from "../errors.js";
 import { crispFailure, parseRetryAfter, transportFailure } from "./errors.js";
 import type { CrispEnvelope, CrispTier } from "./types.js";
-import { UpstreamGuard } from "./upstream-guard.js";
+import { type Admission, UpstreamGuard } from "./upstream-guard.js";
 
 export type QueryValue = string | number | boolean | undefined | null;
 export type Query = Record<string, QueryValue>;
@@ -164,9 +164,9 @@ export class CrispClient {
     for (let attempt = 0; ; attempt += 1) {
       // Nothing is sent, or counted, for a caller that already gave up.
       signal?.throwIfAborted();
-      let admission: ReturnType<UpstreamGuard["admit"]>;
+      let admission: Admission;
       try {
-        admission = this.guard.admit();
+        admission = await this.guard.admit();
       } catch (refusal) {
         // A retry the guard refuses (Crisp asked to back off, or the breaker opened): the
         // caller gets what Crisp last said, not the guard's refusal.
@@ -178,7 +178,7 @@ export class CrispClient {
       try {
         previous = await this.#send(method, path, query, body, signal);
       } catch (error) {
-        admission.settle(0);
+        await admission.settle(0);
         const timedOut = error instanceof GatewayError && error.code === ErrorCode.GATEWAY_TIMEOUT;
         if (!retriable || timedOut || attempt >= MAX_READ_RETRIES || signal?.aborted) {
           throw error;
@@ -189,7 +189,7 @@ export class CrispClient {
         continue;
       }
       const retryAfterSeconds = parseRetryAfter(previous.retryAfter);
-      admission.settle(
+      await admission.settle(
         previous.status,
         previous.status >= 400 ? envelopeReason(previous.text) : undefined,
         retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000,

@@ -1,4 +1,5 @@
 import { ErrorCode, GatewayError } from "../errors.js";
+import { type GuardStore, memoryGuardStore } from "./guard-store.js";
 
 /**
  * Decides, before every Crisp request, whether it may be sent, and learns from every answer.
@@ -24,6 +25,8 @@ export interface UpstreamGuardOptions {
   breakerThreshold?: number;
   /** How long the breaker stays open before a probe, ms. @default 10_000 */
   breakerOpenMs?: number;
+  /** Where quota and backoff live: in memory, or in Redis to share them across instances. @default memory */
+  store?: GuardStore;
   /** Clock (ms since epoch), injectable for tests. @default Date.now */
   now?: () => number;
   /** Jitter source in [0, 1). @default Math.random */
@@ -36,8 +39,11 @@ export interface Admission {
    * `status` is the HTTP status, or 0 when no answer came; `reason` Crisp's; `retryAfterMs`
    * Crisp's Retry-After, should it ever send one.
    */
-  settle(status: number, reason?: string, retryAfterMs?: number): void;
+  settle(status: number, reason?: string, retryAfterMs?: number): Promise<void>;
 }
+
+/** How long a probe may hold the gate before another may try (a probe that never returns). */
+const PROBE_HOLD_MS = 30_000;
 
 export class UpstreamGuard {
   readonly dailyQuota: number | null;
@@ -45,18 +51,15 @@ export class UpstreamGuard {
   readonly #backoffMaxMs: number;
   readonly #breakerThreshold: number;
   readonly #breakerOpenMs: number;
+  readonly #store: GuardStore;
   readonly #now: () => number;
   readonly #random: () => number;
 
-  #quotaDay: number;
-  #quotaUsed = 0;
-  #quotaSpent = false;
-  #throttledUntil = 0;
   #throttleStreak = 0;
   #failureStreak = 0;
   #breakerOpenUntil = 0;
-  /** A probe (after a backoff or an open breaker) is in flight: others wait for its answer. */
-  #probing = false;
+  /** A breaker probe is in flight on this instance: others wait for its answer. */
+  #breakerProbing = false;
 
   constructor({
     dailyQuota = null,
@@ -66,91 +69,103 @@ export class UpstreamGuard {
     breakerOpenMs = 10_000, // 10 seconds
     now = Date.now,
     random = Math.random,
+    store = memoryGuardStore(now),
   }: UpstreamGuardOptions = {}) {
     this.dailyQuota = dailyQuota;
     this.#backoffBaseMs = backoffBaseMs;
     this.#backoffMaxMs = backoffMaxMs;
     this.#breakerThreshold = breakerThreshold;
     this.#breakerOpenMs = breakerOpenMs;
+    this.#store = store;
     this.#now = now;
     this.#random = random;
-    this.#quotaDay = utcDay(now());
   }
 
-  get quotaUsed(): number {
-    this.#rollDay();
-    return this.#quotaUsed;
+  /** Requests counted against today's quota (by every instance sharing the store). */
+  async quotaUsed(): Promise<number> {
+    return this.#store.quotaUsed(utcDay(this.#now()));
   }
 
   /** When Crisp's throttling, or a spent quota, is expected to end; null when neither. */
-  get rateLimitedUntil(): Date | null {
-    this.#rollDay();
+  async rateLimitedUntil(): Promise<Date | null> {
     const now = this.#now();
-    if (this.#quotaSpent || (this.dailyQuota !== null && this.#quotaUsed >= this.dailyQuota)) {
+    const day = utcDay(now);
+    if ((await this.#store.isQuotaSpent(day)) || (await this.#quotaFull(day))) {
       return new Date(nextUtcMidnight(now));
     }
-    return this.#throttledUntil > now ? new Date(this.#throttledUntil) : null;
+    const throttled = await this.#store.throttledUntil();
+    return throttled > now ? new Date(throttled) : null;
   }
 
-  /** Throws the error a caller should get instead of sending; else reserves a quota slot. */
-  admit(): Admission {
-    this.#rollDay();
+  /** Throws the error a caller should get instead of sending; else counts the request. */
+  async admit(): Promise<Admission> {
     const now = this.#now();
-    if (this.#quotaSpent || (this.dailyQuota !== null && this.#quotaUsed >= this.dailyQuota)) {
-      throw new GatewayError(
-        ErrorCode.QUOTA_EXCEEDED,
-        "The Crisp token's daily request quota is spent; it resets at 00:00 UTC.",
-        { retryAfter: Math.ceil((nextUtcMidnight(now) - now) / 1000) },
-      );
+    const day = utcDay(now);
+    if ((await this.#store.isQuotaSpent(day)) || (await this.#quotaFull(day))) {
+      throw this.#quotaExceeded(now);
     }
-    let probe = false;
-    if (this.#throttledUntil > now) {
-      throw this.#rateLimited(now);
+    const throttled = await this.#store.throttledUntil();
+    if (throttled > now) {
+      throw this.#rateLimited(throttled, now);
     }
-    if (this.#throttleStreak > 0) {
-      if (this.#probing) {
-        throw this.#rateLimited(now);
-      }
-      probe = true;
+    // The backoff is over but Crisp has not answered well since: one probe, gateway-wide.
+    const throttleProbe = throttled > 0 && (await this.#store.acquireProbe(PROBE_HOLD_MS));
+    if (throttled > 0 && !throttleProbe) {
+      throw this.#rateLimited(now + 1_000, now);
     }
+    let breakerProbe = false;
     if (this.#breakerOpenUntil > now) {
+      await this.#releaseIf(throttleProbe);
       throw new GatewayError(
         ErrorCode.UPSTREAM_UNAVAILABLE,
         "Crisp is failing; the gateway is not sending requests for a few seconds.",
       );
     }
     if (this.#failureStreak >= this.#breakerThreshold) {
-      if (this.#probing) {
+      if (this.#breakerProbing) {
+        await this.#releaseIf(throttleProbe);
         throw new GatewayError(
           ErrorCode.UPSTREAM_UNAVAILABLE,
           "Crisp is failing; a probe is checking whether it is back.",
         );
       }
-      probe = true;
+      breakerProbe = true;
+      this.#breakerProbing = true;
     }
-    this.#quotaUsed += 1;
-    this.#probing ||= probe;
+    const used = await this.#store.addQuota(day);
+    if (this.dailyQuota !== null && used > this.dailyQuota) {
+      // Another instance took the last slot meanwhile.
+      await this.#releaseIf(throttleProbe);
+      this.#breakerProbing &&= !breakerProbe;
+      throw this.#quotaExceeded(now);
+    }
     let settled = false;
     return {
-      settle: (status, reason, retryAfterMs) => {
+      settle: async (status, reason, retryAfterMs) => {
         if (settled) {
           return;
         }
         settled = true;
-        if (probe) {
-          this.#probing = false;
+        if (breakerProbe) {
+          this.#breakerProbing = false;
         }
-        this.#learn(status, reason, retryAfterMs);
+        await this.#learn(status, reason, retryAfterMs, day);
+        await this.#releaseIf(throttleProbe);
       },
     };
   }
 
-  #learn(status: number, reason: string | undefined, retryAfterMs: number | undefined): void {
+  async #learn(
+    status: number,
+    reason: string | undefined,
+    retryAfterMs: number | undefined,
+    day: number,
+  ): Promise<void> {
     const now = this.#now();
     if (status === 429 || status === 420) {
       this.#throttleStreak += 1;
       if (retryAfterMs !== undefined) {
-        this.#throttledUntil = now + retryAfterMs;
+        await this.#store.throttleUntil(now + retryAfterMs);
         return;
       }
       const ceiling = Math.min(
@@ -158,11 +173,11 @@ export class UpstreamGuard {
         this.#backoffBaseMs * 2 ** (this.#throttleStreak - 1),
       );
       // "Equal jitter": at least half the backoff, so instances never all return at once.
-      this.#throttledUntil = now + ceiling / 2 + (this.#random() * ceiling) / 2;
+      await this.#store.throttleUntil(now + ceiling / 2 + (this.#random() * ceiling) / 2);
       return;
     }
     if (status === 423 && reason === "quota_limit_exceeded") {
-      this.#quotaSpent = true;
+      await this.#store.markQuotaSpent(day);
       return;
     }
     if (status === 0 || status >= 500) {
@@ -172,29 +187,40 @@ export class UpstreamGuard {
       }
       return;
     }
+    if (this.#throttleStreak > 0 || (await this.#store.throttledUntil()) > 0) {
+      await this.#store.clearThrottle();
+    }
     this.#throttleStreak = 0;
-    this.#throttledUntil = 0;
     this.#failureStreak = 0;
     this.#breakerOpenUntil = 0;
   }
 
-  #rateLimited(now: number): GatewayError {
+  async #quotaFull(day: number): Promise<boolean> {
+    return this.dailyQuota !== null && (await this.#store.quotaUsed(day)) >= this.dailyQuota;
+  }
+
+  async #releaseIf(held: boolean): Promise<void> {
+    if (held) {
+      await this.#store.releaseProbe();
+    }
+  }
+
+  #quotaExceeded(now: number): GatewayError {
+    return new GatewayError(
+      ErrorCode.QUOTA_EXCEEDED,
+      "The Crisp token's daily request quota is spent; it resets at 00:00 UTC.",
+      { retryAfter: Math.ceil((nextUtcMidnight(now) - now) / 1000) },
+    );
+  }
+
+  #rateLimited(until: number, now: number): GatewayError {
     return new GatewayError(
       ErrorCode.RATE_LIMITED,
       "Crisp is rate-limiting the gateway; retry later.",
       {
-        retryAfter: Math.max(1, Math.ceil((this.#throttledUntil - now) / 1000)),
+        retryAfter: Math.max(1, Math.ceil((until - now) / 1000)),
       },
     );
-  }
-
-  #rollDay(): void {
-    const today = utcDay(this.#now());
-    if (today !== this.#quotaDay) {
-      this.#quotaDay = today;
-      this.#quotaUsed = 0;
-      this.#quotaSpent = false;
-    }
   }
 }
 

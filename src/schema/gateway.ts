@@ -51,15 +51,15 @@ builder.queryField("gateway", (t) =>
   t.field({
     type: GatewayStatus,
     description: "The gateway's own state: upstream use, quota, cache. Costs no Crisp request.",
-    resolve: (_root, _args, ctx) => ({
+    resolve: async (_root, _args, ctx) => ({
       version: ctx.gateway.version,
       demo: ctx.gateway.demo,
       upstreamRequests: ctx.usage.upstreamRequests,
-      quotaUsed: ctx.crisp.guard.quotaUsed,
+      quotaUsed: await ctx.crisp.guard.quotaUsed(),
       quotaLimit: ctx.gateway.dailyQuota,
       cacheHits: ctx.usage.cacheHits,
       cacheMisses: ctx.usage.cacheMisses,
-      rateLimitedUntil: ctx.crisp.guard.rateLimitedUntil,
+      rateLimitedUntil: await ctx.crisp.guard.rateLimitedUntil(),
     }),
   }),
 );
