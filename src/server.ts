@@ -204,12 +204,15 @@ export function createGateway({
       useCostLimit({ maxCost: maxOperationCost }),
       useOperationDeadline({ deadlineMs: operationDeadlineMs }),
     ],
-    context: () => {
+    context: (initial) => {
       const staleness: Staleness = { servedStale: false };
+      // graphql-ws operations have no fetch Request: they end with their socket instead.
+      const signal = (initial as { request?: Request }).request?.signal;
       const loaders = createLoaders({
         crisp: client,
         usage,
         cache,
+        ...(signal === undefined ? {} : { signal }),
         budget: { limit: maxOperationCost, spent: 0 },
         onStale: () => {
           staleness.servedStale = true;

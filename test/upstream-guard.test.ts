@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UpstreamGuard } from "../src/crisp/upstream-guard.js";
+import { ABANDONED, UpstreamGuard } from "../src/crisp/upstream-guard.js";
 import { queryGateway, startTestGateway } from "./helpers/gateway.js";
 
 /** A gateway on its own simulator with the real guard (the helper's default is lenient). */
@@ -166,6 +166,14 @@ describe("the circuit breaker", () => {
     const probe = await guard.admit();
     await expect(guard.admit()).rejects.toThrow(/probe/);
     await probe.settle(200);
+    await (await guard.admit()).settle(200);
+  });
+
+  it("does not count requests their callers abandoned as failures", async () => {
+    const guard = new UpstreamGuard({ breakerThreshold: 2 });
+    for (let i = 0; i < 5; i += 1) {
+      await (await guard.admit()).settle(ABANDONED);
+    }
     await (await guard.admit()).settle(200);
   });
 

@@ -3,7 +3,7 @@ import { Agent, type Dispatcher } from "undici";
 import { ErrorCode, GatewayError } from "../errors.js";
 import { crispFailure, parseRetryAfter, transportFailure } from "./errors.js";
 import type { CrispEnvelope, CrispTier } from "./types.js";
-import { type Admission, UpstreamGuard } from "./upstream-guard.js";
+import { ABANDONED, type Admission, UpstreamGuard } from "./upstream-guard.js";
 
 export type QueryValue = string | number | boolean | undefined | null;
 export type Query = Record<string, QueryValue>;
@@ -178,7 +178,8 @@ export class CrispClient {
       try {
         previous = await this.#send(method, path, query, body, signal);
       } catch (error) {
-        await admission.settle(0);
+        // A request its caller abandoned says nothing about Crisp's health.
+        await admission.settle(signal?.aborted ? ABANDONED : 0);
         const timedOut = error instanceof GatewayError && error.code === ErrorCode.GATEWAY_TIMEOUT;
         if (!retriable || timedOut || attempt >= MAX_READ_RETRIES || signal?.aborted) {
           throw error;

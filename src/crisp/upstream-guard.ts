@@ -42,6 +42,9 @@ export interface Admission {
   settle(status: number, reason?: string, retryAfterMs?: number): Promise<void>;
 }
 
+/** The status to settle with when the caller gave up: neither a success nor a failure. */
+export const ABANDONED = -1;
+
 /** How long a probe may hold the gate before another may try (a probe that never returns). */
 const PROBE_HOLD_MS = 30_000;
 
@@ -162,6 +165,9 @@ export class UpstreamGuard {
     day: number,
   ): Promise<void> {
     const now = this.#now();
+    if (status === ABANDONED) {
+      return;
+    }
     if (status === 429 || status === 420) {
       this.#throttleStreak += 1;
       if (retryAfterMs !== undefined) {

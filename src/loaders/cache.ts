@@ -77,6 +77,15 @@ export interface CacheStats {
   staleServes: number;
 }
 
+interface Inflight {
+  promise: Promise<unknown>;
+  controller: AbortController;
+  /** Callers waiting for it; when the last one leaves, the Crisp request is aborted. */
+  waiters: number;
+  /** A refresh nobody waits for (stale-while-revalidate): never aborted. */
+  background: boolean;
+}
+
 interface Entry {
   value: unknown;
   key: CacheKey;
@@ -89,7 +98,7 @@ export class SharedCache {
   readonly #entries: LRUCache<string, Entry>;
   readonly #maxStaleMs: number;
   readonly #now: () => number;
-  readonly #inflight = new Map<string, Promise<unknown>>();
+  readonly #inflight = new Map<string, Inflight>();
   readonly #ttl: Record<CacheKind, number>;
   readonly #scope: string;
 
@@ -125,8 +134,17 @@ export class SharedCache {
    * the background; `onStale` is told, so the response can say it used stale data. A failed
    * refresh keeps the old value: while Crisp throttles or fails, what the gateway had stays
    * served, and only what it never had fails.
+   *
+   * `signal` is the caller's: when it aborts, that caller stops waiting, and once no caller
+   * is left waiting the Crisp request itself is aborted. A load others still wait for goes on.
    */
-  async get<T>(key: CacheKey, load: () => Promise<T>, onStale?: () => void): Promise<T> {
+  async get<T>(
+    key: CacheKey,
+    load: (signal: AbortSignal) => Promise<T>,
+    onStale?: () => void,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    signal?.throwIfAborted();
     const id = this.#id(key);
     const ttl = this.#ttl[key[0]];
     const cached = ttl > 0 ? this.#entries.get(id) : undefined;
@@ -138,24 +156,37 @@ export class SharedCache {
       this.stats.staleServes += 1;
       onStale?.();
       if (!this.#inflight.has(id)) {
-        // Errors of a background refresh are the next caller's concern, not this one's.
-        this.#load(id, key, ttl, load).catch(() => undefined);
+        // Nobody waits for a background refresh, so nobody's leaving cancels it; its errors
+        // are the next caller's concern, not this one's.
+        this.#start(id, key, ttl, load, { background: true }).promise.catch(() => undefined);
       }
       return cached.value as T;
     }
     const pending = this.#inflight.get(id);
     if (pending !== undefined) {
       this.stats.hits += 1;
-      return pending as Promise<T>;
+      return this.#wait(id, pending, signal) as Promise<T>;
     }
     this.stats.misses += 1;
-    return this.#load(id, key, ttl, load);
+    return this.#wait(
+      id,
+      this.#start(id, key, ttl, load, { background: false }),
+      signal,
+    ) as Promise<T>;
   }
 
-  async #load<T>(id: string, key: CacheKey, ttl: number, load: () => Promise<T>): Promise<T> {
-    const loading = load().then((value) => {
+  #start<T>(
+    id: string,
+    key: CacheKey,
+    ttl: number,
+    load: (signal: AbortSignal) => Promise<T>,
+    { background }: { background: boolean },
+  ): Inflight {
+    const controller = new AbortController();
+    const inflight: Inflight = { promise: Promise.resolve(), controller, waiters: 0, background };
+    inflight.promise = load(controller.signal).then((value) => {
       // A drop that happened while this load was in flight wins: it knew of a newer change.
-      if (this.#inflight.get(id) === loading && ttl > 0) {
+      if (this.#inflight.get(id) === inflight && ttl > 0) {
         this.#entries.set(
           id,
           { value, key, freshUntil: this.#now() + ttl },
@@ -164,14 +195,47 @@ export class SharedCache {
       }
       return value;
     });
-    this.#inflight.set(id, loading);
-    try {
-      return await loading;
-    } finally {
-      if (this.#inflight.get(id) === loading) {
-        this.#inflight.delete(id);
-      }
+    inflight.promise
+      .finally(() => {
+        if (this.#inflight.get(id) === inflight) {
+          this.#inflight.delete(id);
+        }
+      })
+      .catch(() => undefined);
+    this.#inflight.set(id, inflight);
+    return inflight;
+  }
+
+  /** Waits for an in-flight load on behalf of one caller, who may leave early. */
+  #wait(id: string, inflight: Inflight, signal: AbortSignal | undefined): Promise<unknown> {
+    inflight.waiters += 1;
+    if (signal === undefined) {
+      return inflight.promise;
     }
+    return new Promise((resolve, reject) => {
+      const leave = () => {
+        inflight.waiters -= 1;
+        reject(signal.reason);
+        if (inflight.waiters === 0 && !inflight.background) {
+          // Nobody is left to read the answer: stop asking Crisp for it.
+          inflight.controller.abort(signal.reason);
+          if (this.#inflight.get(id) === inflight) {
+            this.#inflight.delete(id);
+          }
+        }
+      };
+      signal.addEventListener("abort", leave, { once: true });
+      inflight.promise.then(
+        (value) => {
+          signal.removeEventListener("abort", leave);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener("abort", leave);
+          reject(error);
+        },
+      );
+    });
   }
 
   /** Drops every entry (and in-flight load) of the website whose key `select` picks. */

@@ -56,11 +56,13 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
       scope?: (key: K) => CacheKey;
       onStale?: () => void;
       budget?: CrispBudget;
+      /** The request's: its leaving cancels the Crisp requests only it waits for. */
+      signal?: AbortSignal;
     },
-    fetchOne: (key: K) => Promise<V>,
+    fetchOne: (key: K, signal: AbortSignal) => Promise<V>,
   ) {
     const cacheKey = shared.scope ?? ((key: K) => [shared.kind, ...key] as unknown as CacheKey);
-    const fetchCounted = (key: K) => {
+    const fetchCounted = (key: K, signal: AbortSignal) => {
       const { budget } = shared;
       if (budget !== undefined) {
         // The runtime cap behind the cost estimate: an operation never spends more than that.
@@ -70,13 +72,18 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
         }
       }
       usage.cacheMisses += 1;
-      return fetchOne(key);
+      return fetchOne(key, signal);
     };
     super(
       async (keys) => {
         const settled = await Promise.allSettled(
           keys.map((key) =>
-            shared.cache.get(cacheKey(key), () => fetchCounted(key), shared.onStale),
+            shared.cache.get(
+              cacheKey(key),
+              (signal) => fetchCounted(key, signal),
+              shared.onStale,
+              shared.signal,
+            ),
           ),
         );
         // DataLoader's contract: one result per key, in key order, an Error in a failed slot.
@@ -126,49 +133,53 @@ export interface LoaderDeps {
   onStale?: () => void;
   /** The operation's Crisp request budget (runtime cap); none for subscriptions' events. */
   budget?: CrispBudget;
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal;
 }
 
 /**
  * Creates the loaders of one GraphQL request. Never share them across requests: the shared
  * cache beneath them is what requests share.
  *
- * No loader passes the client's abort signal to Crisp: a load may be shared with other
- * requests waiting for the same key, and one client leaving must not fail the others.
+ * A load may be shared with other requests waiting for the same key: one client leaving only
+ * stops its own wait, and the Crisp request is aborted once nobody waits for it.
  */
-export function createLoaders({ crisp, usage, cache, onStale, budget }: LoaderDeps) {
+export function createLoaders({ crisp, usage, cache, onStale, budget, signal }: LoaderDeps) {
   const from = <K extends Key>(kind: CacheKind, scope?: (key: K) => CacheKey) => ({
     cache,
     kind,
     ...(scope ? { scope } : {}),
     ...(onStale ? { onStale } : {}),
     ...(budget ? { budget } : {}),
+    ...(signal ? { signal } : {}),
   });
   const website = new CrispLoader<[string], CrispWebsite | null>(
     usage,
     from("website"),
-    ([websiteId]) => getWebsite(crisp, websiteId),
+    ([websiteId], signal) => getWebsite(crisp, websiteId, signal),
   );
 
   const domainExists = new CrispLoader<[string], boolean>(
     usage,
     from("websiteExists", ([domain]) => ["websiteExists", "*", domain] as const),
-    ([domain]) => websiteExists(crisp, domain),
+    ([domain], signal) => websiteExists(crisp, domain, signal),
   );
   let connectedWebsites: Promise<CrispConnectedWebsite[]> | undefined;
 
   const conversation = new CrispLoader<[string, string], CrispConversation | null>(
     usage,
     from("conversation"),
-    ([websiteId, sessionId]) => getConversation(crisp, websiteId, sessionId),
+    ([websiteId, sessionId], signal) => getConversation(crisp, websiteId, sessionId, signal),
   );
   const conversationPage = new CrispLoader<[string, string], CrispConversation[]>(
     usage,
     from("conversationPage"),
-    async ([websiteId, params]) => {
+    async ([websiteId, params], signal) => {
       const page = await listConversations(
         crisp,
         websiteId,
         JSON.parse(params) as ConversationListParams,
+        signal,
       );
       for (const item of page) {
         conversation.prime([websiteId, item.session_id], item);
@@ -180,13 +191,14 @@ export function createLoaders({ crisp, usage, cache, onStale, budget }: LoaderDe
   const message = new CrispLoader<[string, string, number], CrispMessage | null>(
     usage,
     from("message"),
-    ([websiteId, sessionId, fingerprint]) => getMessage(crisp, websiteId, sessionId, fingerprint),
+    ([websiteId, sessionId, fingerprint], signal) =>
+      getMessage(crisp, websiteId, sessionId, fingerprint, signal),
   );
   const messageBatch = new CrispLoader<[string, string, number | undefined], MessageBatch>(
     usage,
     from("messageBatch"),
-    async ([websiteId, sessionId, timestampBefore]) => {
-      const batch = await listMessages(crisp, websiteId, sessionId, timestampBefore);
+    async ([websiteId, sessionId, timestampBefore], signal) => {
+      const batch = await listMessages(crisp, websiteId, sessionId, timestampBefore, signal);
       for (const item of batch.messages) {
         message.prime([websiteId, sessionId, item.fingerprint], item);
       }
@@ -197,8 +209,8 @@ export function createLoaders({ crisp, usage, cache, onStale, budget }: LoaderDe
   const person = new CrispLoader<[string, string], CrispPeopleProfile | null>(
     usage,
     from("person"),
-    async ([websiteId, peopleIdOrEmail]) => {
-      const profile = await getPeopleProfile(crisp, websiteId, peopleIdOrEmail);
+    async ([websiteId, peopleIdOrEmail], signal) => {
+      const profile = await getPeopleProfile(crisp, websiteId, peopleIdOrEmail, signal);
       if (profile !== null) {
         primePerson(websiteId, profile);
       }
@@ -214,11 +226,12 @@ export function createLoaders({ crisp, usage, cache, onStale, budget }: LoaderDe
   const peoplePage = new CrispLoader<[string, string], CrispPeopleProfile[]>(
     usage,
     from("peoplePage"),
-    async ([websiteId, params]) => {
+    async ([websiteId, params], signal) => {
       const page = await listPeopleProfiles(
         crisp,
         websiteId,
         JSON.parse(params) as PeopleListParams,
+        signal,
       );
       for (const profile of page) {
         primePerson(websiteId, profile);
@@ -229,23 +242,24 @@ export function createLoaders({ crisp, usage, cache, onStale, budget }: LoaderDe
   const personConversationPage = new CrispLoader<[string, string, number], string[]>(
     usage,
     from("personConversationPage"),
-    ([websiteId, peopleId, page]) => listPersonConversations(crisp, websiteId, peopleId, page),
+    ([websiteId, peopleId, page], signal) =>
+      listPersonConversations(crisp, websiteId, peopleId, page, signal),
   );
 
   const operators = new CrispLoader<[string], CrispOperatorListItem[]>(
     usage,
     from("operators"),
-    ([websiteId]) => listOperators(crisp, websiteId),
+    ([websiteId], signal) => listOperators(crisp, websiteId, signal),
   );
   const visitorPage = new CrispLoader<[string, number], CrispVisitor[]>(
     usage,
     from("visitorPage"),
-    ([websiteId, page]) => listVisitors(crisp, websiteId, page),
+    ([websiteId, page], signal) => listVisitors(crisp, websiteId, page, signal),
   );
   const visitorCount = new CrispLoader<[string], CrispVisitorCount>(
     usage,
     from("visitorCount"),
-    ([websiteId]) => countVisitors(crisp, websiteId),
+    ([websiteId], signal) => countVisitors(crisp, websiteId, signal),
   );
 
   const all = [
