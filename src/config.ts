@@ -32,6 +32,18 @@ export interface Config {
   redisUrl: string | undefined;
   /** Demo mode: ms between the simulator's live visitor/operator actions; 0 turns them off. */
   demoActivityMs: number;
+  /** Client authentication: API keys (by hash) and/or JWT verification. */
+  auth: {
+    keysFile: string | undefined;
+    jwtSecret: string | undefined;
+    jwksUrl: string | undefined;
+    jwtIssuer: string | undefined;
+    jwtAudience: string | undefined;
+  };
+  /** GraphiQL and introspection (off by default when NODE_ENV=production). */
+  graphiql: boolean;
+  introspection: boolean;
+  production: boolean;
   /** pino level of the structured logs. */
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Longest a query or mutation may take, ms. */
@@ -88,6 +100,19 @@ const EnvSchema = z.object({
   DEMO_ACTIVITY_MS: integer(0, 3_600_000).default(4_000),
   MAX_OPERATION_COST: integer(1, 100_000).default(500),
   OPERATION_DEADLINE_MS: integer(100, 600_000).default(25_000),
+  GATEWAY_KEYS_FILE: optionalString,
+  GATEWAY_JWT_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
+    message: "an HS256 secret of at least 32 characters",
+  }),
+  GATEWAY_JWKS_URL: z.url({ protocol: /^https?$/, error: "an http(s) URL of a JWKS" }).optional(),
+  GATEWAY_JWT_ISSUER: optionalString,
+  GATEWAY_JWT_AUDIENCE: optionalString,
+  GATEWAY_AUTH: z
+    .enum(["none"], { error: 'nothing, or "none" to run without client authentication on purpose' })
+    .optional(),
+  GATEWAY_GRAPHIQL: z.enum(["true", "false"], { error: "true or false" }).optional(),
+  GATEWAY_INTROSPECTION: z.enum(["true", "false"], { error: "true or false" }).optional(),
+  NODE_ENV: optionalString,
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "one of fatal, error, warn, info, debug, trace, silent",
@@ -129,6 +154,16 @@ function parseTtls(value: string | undefined): Partial<Record<CacheKind, number>
   return ttls;
 }
 
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return (
+    host === "localhost" ||
+    host === "::1" ||
+    host === "[::1]" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
+}
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
@@ -168,6 +203,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         }
       : { mode: "demo", seed: vars.SIMULATOR_SEED };
   const tier = crisp.mode === "live" ? crisp.tier : "plugin";
+  const production = vars.NODE_ENV === "production";
+  const authConfigured =
+    vars.GATEWAY_KEYS_FILE !== undefined ||
+    vars.GATEWAY_JWT_SECRET !== undefined ||
+    vars.GATEWAY_JWKS_URL !== undefined;
+  // An open gateway holds a token that reaches every website: only on a loopback address,
+  // unless someone says so explicitly.
+  if (!authConfigured && !isLoopback(vars.HOST) && vars.GATEWAY_AUTH !== "none") {
+    throw new ConfigError(
+      `Invalid configuration:\n  HOST=${JSON.stringify(vars.HOST)} with no client authentication: set GATEWAY_KEYS_FILE, GATEWAY_JWT_SECRET or GATEWAY_JWKS_URL, or GATEWAY_AUTH=none to serve every client every website on purpose.`,
+    );
+  }
   return Object.freeze({
     host: vars.HOST,
     port: vars.PORT,
@@ -182,6 +229,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     maxOperationCost: vars.MAX_OPERATION_COST,
     operationDeadlineMs: vars.OPERATION_DEADLINE_MS,
     logLevel: vars.LOG_LEVEL,
+    auth: {
+      keysFile: vars.GATEWAY_KEYS_FILE,
+      jwtSecret: vars.GATEWAY_JWT_SECRET,
+      jwksUrl: vars.GATEWAY_JWKS_URL,
+      jwtIssuer: vars.GATEWAY_JWT_ISSUER,
+      jwtAudience: vars.GATEWAY_JWT_AUDIENCE,
+    },
+    production,
+    graphiql: vars.GATEWAY_GRAPHIQL === undefined ? !production : vars.GATEWAY_GRAPHIQL === "true",
+    introspection:
+      vars.GATEWAY_INTROSPECTION === undefined
+        ? !production
+        : vars.GATEWAY_INTROSPECTION === "true",
     cache: {
       maxEntries: vars.CACHE_MAX_ENTRIES,
       maxBytes: vars.CACHE_MAX_BYTES,

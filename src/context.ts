@@ -1,3 +1,4 @@
+import type { Viewer } from "./auth.js";
 import type { CrispClient } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
 import type { Loaders } from "./loaders/index.js";
@@ -19,6 +20,8 @@ export interface GatewayInfo {
 
 /** What every resolver sees: built once per GraphQL request. */
 export interface GatewayContext {
+  /** Who asks, and which websites they may see. */
+  viewer: Viewer;
   crisp: CrispClient;
   loaders: Loaders;
   /** Crisp writes that keep `loaders` true to what they changed. */

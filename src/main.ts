@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
+import { createAuthenticator, loadKeysFile } from "./auth.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
 import { createLogger } from "./logger.js";
@@ -72,12 +73,23 @@ async function main(): Promise<void> {
     maxOperationCost: config.maxOperationCost,
     operationDeadlineMs: config.operationDeadlineMs,
     logger: createLogger(config.logLevel),
+    authenticate: createAuthenticator({
+      keys: config.auth.keysFile === undefined ? undefined : loadKeysFile(config.auth.keysFile),
+      jwt: {
+        secret: config.auth.jwtSecret,
+        jwksUrl: config.auth.jwksUrl,
+        issuer: config.auth.jwtIssuer,
+        audience: config.auth.jwtAudience,
+      },
+    }),
+    graphiql: config.graphiql,
+    introspection: config.introspection,
     ...(guardStore === undefined ? {} : { guard: { store: guardStore.store } }),
     logging: true,
   });
   const { url } = await gateway.listen(config.host, config.port);
   stops.unshift(() => gateway.stop());
-  console.log(`GraphiQL: ${url}`);
+  console.log(config.graphiql ? `GraphiQL: ${url}` : `GraphQL: ${url} (GraphiQL off)`);
   const hookUrl = url.replace("/graphql", "/webhooks/crisp");
   console.log(
     `Web hooks: ${hookUrl} (${hookSecret || config.hookKey ? "verified" : "refused until CRISP_HOOK_SECRET or CRISP_HOOK_KEY is set"}); events: ${events.kind}.`,

@@ -6,6 +6,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Dispatcher } from "undici";
 import { WebSocketServer } from "ws";
+import { type Authenticator, OPEN_VIEWER, type Viewer } from "./auth.js";
 import type { GatewayContext, GatewayInfo } from "./context.js";
 import { CrispClient, createCrispDispatcher } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
@@ -18,6 +19,8 @@ import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, routeOf } from "./metrics.js";
 import { useCostLimit } from "./plugins/use-cost-limit.js";
 import { useOperationDeadline } from "./plugins/use-operation-deadline.js";
+import { useProductionSchemaPrivacy } from "./plugins/use-production-schema-privacy.js";
+import { useReadOnlyViewers } from "./plugins/use-read-only-viewers.js";
 import { type Staleness, useStaleMarker } from "./plugins/use-stale-marker.js";
 import { useSubscriptionCount } from "./plugins/use-subscription-count.js";
 import { schema } from "./schema/index.js";
@@ -80,6 +83,15 @@ export interface GatewayOptions {
   hooks?: { secret?: string | undefined; key?: string | undefined; maxBodyBytes?: number };
   /** graphql-ws ping interval, ms. @default 12_000 */
   keepAliveMs?: number;
+  /**
+   * Client authentication: API keys and/or JWTs (see src/auth.ts). Null: every request may see
+   * every website (only sane on a loopback address; main.ts enforces that). @default null
+   */
+  authenticate?: Authenticator | null;
+  /** Serve GraphiQL on GET /graphql. @default true (main.ts turns it off in production) */
+  graphiql?: boolean;
+  /** Allow introspection and field suggestions. @default true (off in production) */
+  introspection?: boolean;
   /** Largest WebSocket message, bytes. @default 1_048_576 */
   maxWebSocketPayload?: number;
   /** Largest worst-case Crisp requests of one operation, estimated before it runs and capped while it runs. @default 500 */
@@ -114,6 +126,9 @@ export function createGateway({
   hooks = {},
   keepAliveMs = 12_000, // 12 seconds, graphql-ws' own default: under common proxies' idle timeouts
   maxWebSocketPayload = 1_048_576, // 1 MiB
+  authenticate = null,
+  graphiql = true,
+  introspection = true,
   cache: cacheOptions = {},
   guard: guardOptions = {},
   maxOperationCost = 500,
@@ -191,27 +206,39 @@ export function createGateway({
             ),
         }
       : false,
-    graphiql: {
-      title: demo ? "Crisp GraphQL gateway (demo)" : "Crisp GraphQL gateway",
-      defaultQuery: DEFAULT_GRAPHIQL_QUERY,
-    },
+    graphiql: graphiql
+      ? {
+          title: demo ? "Crisp GraphQL gateway (demo)" : "Crisp GraphQL gateway",
+          defaultQuery: DEFAULT_GRAPHIQL_QUERY,
+        }
+      : false,
     plugins: [
       useSubscriptionCount({
         opened: metrics.subscriptionOpened,
         closed: metrics.subscriptionClosed,
       }),
+      useProductionSchemaPrivacy({ introspection, suggestions: introspection }),
+      useReadOnlyViewers(),
       useStaleMarker(),
       useCostLimit({ maxCost: maxOperationCost }),
       useOperationDeadline({ deadlineMs: operationDeadlineMs }),
     ],
-    context: (initial) => {
+    context: async (initial) => {
       const staleness: Staleness = { servedStale: false };
-      // graphql-ws operations have no fetch Request: they end with their socket instead.
-      const signal = (initial as { request?: Request }).request?.signal;
+      // graphql-ws operations have no fetch Request (they end with their socket) and were
+      // authenticated once, at connection time.
+      const { request, viewer: socketViewer } = initial as { request?: Request; viewer?: Viewer };
+      const signal = request?.signal;
+      const viewer =
+        socketViewer ??
+        (authenticate === null
+          ? OPEN_VIEWER
+          : await authenticate(request?.headers.get("authorization")));
       const loaders = createLoaders({
         crisp: client,
         usage,
         cache,
+        viewer,
         ...(signal === undefined ? {} : { signal }),
         budget: { limit: maxOperationCost, spent: 0 },
         onStale: () => {
@@ -223,9 +250,10 @@ export function createGateway({
         usage,
         gateway,
         loaders,
-        writes: createWrites(client, loaders),
+        writes: createWrites(client, loaders, viewer),
         events: events.pubsub,
         staleness,
+        viewer,
       };
     },
   });
@@ -341,6 +369,11 @@ export function createGateway({
       }
     },
   };
+}
+
+/** What a graphql-ws socket carries besides the request: its viewer, set in onConnect. */
+interface SocketExtra {
+  viewer?: Viewer;
 }
 
 /** What the graphql-ws handlers get as root value: Yoga's enveloped executors. */

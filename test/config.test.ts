@@ -17,6 +17,10 @@ describe("configuration", () => {
       maxOperationCost: 500,
       operationDeadlineMs: 25_000,
       logLevel: "info",
+      auth: { keysFile: undefined, jwtSecret: undefined, jwksUrl: undefined, jwtIssuer: undefined, jwtAudience: undefined },
+      production: false,
+      graphiql: true,
+      introspection: true,
       cache: { maxEntries: 20_000, maxBytes: 67_108_864, maxStaleMs: 600_000, ttlMs: {} },
     });
   });
@@ -35,6 +39,7 @@ describe("configuration", () => {
   it("takes every variable", () => {
     const config = loadConfig({
       HOST: "0.0.0.0",
+      GATEWAY_AUTH: "none",
       PORT: "8080",
       CRISP_IDENTIFIER: "id",
       CRISP_KEY: "key",

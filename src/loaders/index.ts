@@ -1,4 +1,5 @@
 import DataLoader from "dataloader";
+import { canSee, OPEN_VIEWER, type Viewer } from "../auth.js";
 import type { CrispClient } from "../crisp/client.js";
 import {
   type ConversationListParams,
@@ -26,6 +27,7 @@ import type {
 } from "../crisp/types.js";
 import { countVisitors, listVisitors } from "../crisp/visitors.js";
 import { getWebsite, websiteExists } from "../crisp/website.js";
+import { ErrorCode, GatewayError } from "../errors.js";
 import { type CrispBudget, overBudget } from "../plugins/use-cost-limit.js";
 import type { UsageCounters } from "../usage.js";
 import type { CacheKey, CacheKind, SharedCache } from "./cache.js";
@@ -135,6 +137,8 @@ export interface LoaderDeps {
   budget?: CrispBudget;
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
+  /** Who asks: only their websites are read. @default the open viewer (every website) */
+  viewer?: Viewer;
 }
 
 /**
@@ -144,7 +148,23 @@ export interface LoaderDeps {
  * A load may be shared with other requests waiting for the same key: one client leaving only
  * stops its own wait, and the Crisp request is aborted once nobody waits for it.
  */
-export function createLoaders({ crisp, usage, cache, onStale, budget, signal }: LoaderDeps) {
+export function createLoaders({
+  crisp,
+  usage,
+  cache,
+  onStale,
+  budget,
+  signal,
+  viewer = OPEN_VIEWER,
+}: LoaderDeps) {
+  const visible = (websiteId: string) => canSee(viewer, websiteId);
+  const nothing = Promise.resolve(null);
+  const listOf = <T>(websiteId: string, load: () => Promise<T>): Promise<T> =>
+    visible(websiteId)
+      ? load()
+      : Promise.reject(
+          new GatewayError(ErrorCode.NOT_FOUND, "Crisp has no such website for this token."),
+        );
   const from = <K extends Key>(kind: CacheKind, scope?: (key: K) => CacheKey) => ({
     cache,
     kind,
@@ -319,10 +339,13 @@ export function createLoaders({ crisp, usage, cache, onStale, budget, signal }: 
       website.clearWhere(([w]) => w === websiteId);
       connectedWebsites = undefined;
     },
-    website: (websiteId: string) => website.load([websiteId]),
+    // Every read below names its website first: this is where a viewer's websites are
+    // enforced, for every path to data (fields, node ids, nested objects). A website the viewer
+    // may not see behaves exactly like a missing one: null for one object, NOT_FOUND for a list.
+    website: (websiteId: string) => (visible(websiteId) ? website.load([websiteId]) : nothing),
     websiteExists: (domain: string) => domainExists.load([domain.toLowerCase()]),
-    /** Every website the plugin token reaches (all pages, once per request). */
-    connectedWebsites: () => {
+    /** Every website the plugin token reaches and the viewer may see (all pages, once per request). */
+    connectedWebsites: async () => {
       connectedWebsites ??= cache.get(
         ["connectedWebsites", "*"],
         () => {
@@ -331,28 +354,34 @@ export function createLoaders({ crisp, usage, cache, onStale, budget, signal }: 
         },
         onStale,
       );
-      return connectedWebsites;
+      return (await connectedWebsites).filter((item) => visible(item.website_id));
     },
     conversation: (websiteId: string, sessionId: string) =>
-      conversation.load([websiteId, sessionId]),
+      visible(websiteId) ? conversation.load([websiteId, sessionId]) : nothing,
     conversationPage: (websiteId: string, params: ConversationListParams) =>
-      conversationPage.load([websiteId, JSON.stringify(params)]),
+      listOf(websiteId, () => conversationPage.load([websiteId, JSON.stringify(params)])),
     message: (websiteId: string, sessionId: string, fingerprint: number) =>
-      message.load([websiteId, sessionId, fingerprint]),
+      visible(websiteId) ? message.load([websiteId, sessionId, fingerprint]) : nothing,
     messageBatch: (websiteId: string, sessionId: string, timestampBefore?: number) =>
-      messageBatch.load([websiteId, sessionId, timestampBefore]),
+      listOf(websiteId, () => messageBatch.load([websiteId, sessionId, timestampBefore])),
     /** By people id or by email. */
     person: (websiteId: string, peopleIdOrEmail: string) =>
-      person.load([websiteId, peopleIdOrEmail]),
+      visible(websiteId) ? person.load([websiteId, peopleIdOrEmail]) : nothing,
     peoplePage: (websiteId: string, params: PeopleListParams) =>
-      peoplePage.load([websiteId, JSON.stringify(params)]),
+      listOf(websiteId, () => peoplePage.load([websiteId, JSON.stringify(params)])),
     personConversationPage: (websiteId: string, peopleId: string, page: number) =>
-      personConversationPage.load([websiteId, peopleId, page]),
-    operators: (websiteId: string) => operators.load([websiteId]),
+      listOf(websiteId, () => personConversationPage.load([websiteId, peopleId, page])),
+    operators: (websiteId: string) => listOf(websiteId, () => operators.load([websiteId])),
     operator: async (websiteId: string, userId: string) =>
-      (await operators.load([websiteId])).find((item) => item.details.user_id === userId) ?? null,
-    visitorPage: (websiteId: string, page: number) => visitorPage.load([websiteId, page]),
-    visitorCount: (websiteId: string) => visitorCount.load([websiteId]),
+      visible(websiteId)
+        ? ((await operators.load([websiteId])).find((item) => item.details.user_id === userId) ??
+          null)
+        : null,
+    visitorPage: (websiteId: string, page: number) =>
+      listOf(websiteId, () => visitorPage.load([websiteId, page])),
+    visitorCount: (websiteId: string) => listOf(websiteId, () => visitorCount.load([websiteId])),
+    /** Whether the viewer may see this website (writes and subscriptions check it too). */
+    visible,
   };
 }
 

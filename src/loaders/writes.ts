@@ -1,3 +1,4 @@
+import { OPEN_VIEWER, requireWrite, type Viewer } from "../auth.js";
 import type { CrispClient } from "../crisp/client.js";
 import {
   assignConversation,
@@ -20,6 +21,7 @@ import {
 } from "../crisp/people.js";
 import type { CrispConversation, CrispMessage } from "../crisp/types.js";
 import { createWebsite, deleteWebsite } from "../crisp/website.js";
+import { ErrorCode, GatewayError } from "../errors.js";
 import type { Loaders } from "./index.js";
 
 /**
@@ -30,14 +32,23 @@ import type { Loaders } from "./index.js";
  * abandoning it half-way would leave the client unsure whether it happened. They are never
  * retried either; `sendMessage` takes a client fingerprint so a client can retry safely.
  */
-export function createWrites(crisp: CrispClient, loaders: Loaders) {
+export function createWrites(crisp: CrispClient, loaders: Loaders, viewer: Viewer = OPEN_VIEWER) {
+  /** Write access, on a website the viewer may see (else it behaves like a missing one). */
+  const allow = (websiteId: string) => {
+    requireWrite(viewer);
+    if (!loaders.visible(websiteId)) {
+      throw new GatewayError(ErrorCode.NOT_FOUND, "Crisp has no such website for this token.");
+    }
+  };
   return {
     async createConversation(websiteId: string): Promise<string> {
+      allow(websiteId);
       const sessionId = await createConversation(crisp, websiteId);
       loaders.forgetConversation(websiteId, sessionId);
       return sessionId;
     },
     async removeConversation(websiteId: string, sessionId: string): Promise<void> {
+      allow(websiteId);
       await removeConversation(crisp, websiteId, sessionId);
       loaders.forgetConversation(websiteId, sessionId);
     },
@@ -46,10 +57,12 @@ export function createWrites(crisp: CrispClient, loaders: Loaders) {
       sessionId: string,
       state: CrispConversation["state"],
     ) {
+      allow(websiteId);
       await setConversationState(crisp, websiteId, sessionId, state);
       loaders.forgetConversation(websiteId, sessionId);
     },
     async assignConversation(websiteId: string, sessionId: string, userId: string | null) {
+      allow(websiteId);
       await assignConversation(crisp, websiteId, sessionId, userId);
       loaders.forgetConversation(websiteId, sessionId);
     },
@@ -58,6 +71,7 @@ export function createWrites(crisp: CrispClient, loaders: Loaders) {
       sessionId: string,
       meta: Parameters<typeof updateConversationMeta>[3],
     ) {
+      allow(websiteId);
       await updateConversationMeta(crisp, websiteId, sessionId, meta);
       loaders.forgetConversation(websiteId, sessionId);
     },
@@ -66,6 +80,7 @@ export function createWrites(crisp: CrispClient, loaders: Loaders) {
       sessionId: string,
       body: SendMessageBody,
     ): Promise<number> {
+      allow(websiteId);
       const fingerprint = await sendMessage(crisp, websiteId, sessionId, body);
       loaders.forgetConversation(websiteId, sessionId);
       return fingerprint;
@@ -76,32 +91,45 @@ export function createWrites(crisp: CrispClient, loaders: Loaders) {
       fingerprint: number,
       content: CrispMessage["content"],
     ) {
+      allow(websiteId);
       await updateMessage(crisp, websiteId, sessionId, fingerprint, content);
       loaders.forgetConversation(websiteId, sessionId);
     },
     async removeMessage(websiteId: string, sessionId: string, fingerprint: number) {
+      allow(websiteId);
       await removeMessage(crisp, websiteId, sessionId, fingerprint);
       loaders.forgetConversation(websiteId, sessionId);
     },
     async createPerson(websiteId: string, profile: PeopleProfileCard): Promise<string> {
+      allow(websiteId);
       const peopleId = await createPeopleProfile(crisp, websiteId, profile);
       loaders.forgetPerson(websiteId, peopleId);
       return peopleId;
     },
     async updatePerson(websiteId: string, peopleId: string, profile: PeopleProfileCard) {
+      allow(websiteId);
       await updatePeopleProfile(crisp, websiteId, peopleId, profile);
       loaders.forgetPerson(websiteId, peopleId);
     },
     async removePerson(websiteId: string, peopleId: string) {
+      allow(websiteId);
       await removePeopleProfile(crisp, websiteId, peopleId);
       loaders.forgetPerson(websiteId, peopleId);
     },
     async createWebsite(name: string, domain: string): Promise<string> {
+      requireWrite(viewer);
+      if (viewer.websites !== "*") {
+        throw new GatewayError(
+          ErrorCode.FORBIDDEN,
+          `The credentials "${viewer.name}" are limited to some websites: creating one needs access to all ("*").`,
+        );
+      }
       const websiteId = await createWebsite(crisp, name, domain);
       loaders.forgetWebsite(websiteId);
       return websiteId;
     },
     async deleteWebsite(websiteId: string, verify: Parameters<typeof deleteWebsite>[2]) {
+      allow(websiteId);
       await deleteWebsite(crisp, websiteId, verify);
       loaders.forgetWebsite(websiteId);
     },

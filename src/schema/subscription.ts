@@ -2,6 +2,7 @@ import { filter, map, pipe } from "graphql-yoga";
 import type { GatewayContext } from "../context.js";
 import { isFingerprint, isUuid, requireId } from "../crisp/ids.js";
 import type { CrispConversation, CrispMessage } from "../crisp/types.js";
+import { ErrorCode, GatewayError } from "../errors.js";
 import type { CrispHookEvent } from "../subscriptions/event-bus.js";
 import { builder } from "./builder.js";
 import { ConversationRef } from "./conversation.js";
@@ -52,6 +53,10 @@ function eventsOf(
   accept: (event: CrispHookEvent) => boolean,
 ) {
   const websiteId = requireId("websiteId", args.websiteId);
+  if (!ctx.loaders.visible(websiteId)) {
+    // Events of a website the viewer may not see are never delivered: no such website.
+    throw new GatewayError(ErrorCode.NOT_FOUND, "Crisp has no such website for this token.");
+  }
   const sessionId =
     args.sessionId === null || args.sessionId === undefined
       ? null

@@ -71,7 +71,8 @@ async function reachableWebsiteIds(ctx: GatewayContext): Promise<string[]> {
   if (ctx.gateway.tier === "plugin") {
     return (await ctx.loaders.connectedWebsites()).map((website) => website.website_id);
   }
-  return ctx.gateway.defaultWebsiteId === undefined ? [] : [ctx.gateway.defaultWebsiteId];
+  const configured = ctx.gateway.defaultWebsiteId;
+  return configured === undefined || !ctx.loaders.visible(configured) ? [] : [configured];
 }
 
 /** Accepts a Crisp website id or a Website global id. */
@@ -106,12 +107,15 @@ builder.queryFields((t) => ({
     type: WebsiteRef,
     nullable: true,
     description:
-      "One website by Crisp website id (or Website global id); without id, the gateway's default website (CRISP_WEBSITE_ID, else the first website the plugin token reaches). One GET /website/{website_id}. Null when Crisp has no such website or the token does not reach it.",
+      "One website by Crisp website id (or Website global id); without id, the gateway's default website (CRISP_WEBSITE_ID, else the first website the plugin token reaches), among those the client may see. One GET /website/{website_id}. Null when Crisp has no such website, the token does not reach it, or the client may not see it.",
     args: { id: t.arg.id({ description: "Crisp website id or Website global id." }) },
     resolve: async (_root, args, ctx) => {
+      const configured = ctx.gateway.defaultWebsiteId;
       const websiteId =
         args.id === null || args.id === undefined
-          ? (ctx.gateway.defaultWebsiteId ?? (await reachableWebsiteIds(ctx))[0])
+          ? configured !== undefined && ctx.loaders.visible(configured)
+            ? configured
+            : (await reachableWebsiteIds(ctx))[0]
           : parseWebsiteArgument(args.id);
       if (websiteId === undefined) {
         return null;
