@@ -281,6 +281,23 @@ export function createGateway({
       {
         execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
         subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+        // Credentials come once, in connectionParams ({ authorization: "Bearer …" }); refused
+        // connections are closed with 4403 Forbidden, as graphql-ws does for `false`.
+        onConnect: async (ctx) => {
+          const extra = ctx.extra as SocketExtra;
+          if (authenticate === null) {
+            extra.viewer = OPEN_VIEWER;
+            return true;
+          }
+          const params = ctx.connectionParams ?? {};
+          const header = params.authorization ?? params.Authorization;
+          try {
+            extra.viewer = await authenticate(typeof header === "string" ? header : undefined);
+            return true;
+          } catch {
+            return false;
+          }
+        },
         onSubscribe: async (ctx, _id, params) => {
           const {
             schema: enveloped,
@@ -293,6 +310,7 @@ export function createGateway({
             ...ctx,
             req: ctx.extra.request,
             socket: ctx.extra.socket,
+            viewer: (ctx.extra as SocketExtra).viewer,
             params,
           });
           const document = parse(params.query);
