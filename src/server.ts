@@ -21,6 +21,7 @@ import { useCostLimit } from "./plugins/use-cost-limit.js";
 import { useOperationDeadline } from "./plugins/use-operation-deadline.js";
 import { useProductionSchemaPrivacy } from "./plugins/use-production-schema-privacy.js";
 import { useReadOnlyViewers } from "./plugins/use-read-only-viewers.js";
+import { type RequestLimits, useRequestLimits } from "./plugins/use-request-limits.js";
 import { type Staleness, useStaleMarker } from "./plugins/use-stale-marker.js";
 import { useSubscriptionCount } from "./plugins/use-subscription-count.js";
 import { schema } from "./schema/index.js";
@@ -88,6 +89,10 @@ export interface GatewayOptions {
    * every website (only sane on a loopback address; main.ts enforces that). @default null
    */
   authenticate?: Authenticator | null;
+  /** Depth, alias, directive and token limits of documents. @default useRequestLimits' */
+  limits?: RequestLimits;
+  /** Largest HTTP request body, bytes (413 beyond). @default 1_048_576 */
+  maxBodyBytes?: number;
   /** Serve GraphiQL on GET /graphql. @default true (main.ts turns it off in production) */
   graphiql?: boolean;
   /** Allow introspection and field suggestions. @default true (off in production) */
@@ -129,6 +134,8 @@ export function createGateway({
   authenticate = null,
   graphiql = true,
   introspection = true,
+  limits = {},
+  maxBodyBytes = 1_048_576, // 1 MiB: a GraphQL request is a few KiB; variables rarely more
   cache: cacheOptions = {},
   guard: guardOptions = {},
   maxOperationCost = 500,
@@ -217,6 +224,7 @@ export function createGateway({
         opened: metrics.subscriptionOpened,
         closed: metrics.subscriptionClosed,
       }),
+      ...useRequestLimits(limits),
       useProductionSchemaPrivacy({ introspection, suggestions: introspection }),
       useReadOnlyViewers(),
       useStaleMarker(),
@@ -344,6 +352,24 @@ export function createGateway({
         server = createServer((request, response) => {
           if (request.url === WEBHOOK_PATH || request.url?.startsWith(`${WEBHOOK_PATH}?`)) {
             webhook(request, response);
+            return;
+          }
+          if (Number(request.headers["content-length"] ?? 0) > maxBodyBytes) {
+            response.writeHead(413, {
+              "content-type": "application/json; charset=utf-8",
+              connection: "close",
+            });
+            response.end(
+              JSON.stringify({
+                errors: [
+                  {
+                    message: `The request body is larger than ${maxBodyBytes} bytes.`,
+                    extensions: { code: "REQUEST_LIMIT_EXCEEDED" },
+                  },
+                ],
+              }),
+            );
+            request.resume();
             return;
           }
           if (request.url === "/metrics" && request.method === "GET") {
