@@ -84,6 +84,8 @@ export interface GatewayOptions {
   hooks?: { secret?: string | undefined; key?: string | undefined; maxBodyBytes?: number };
   /** graphql-ws ping interval, ms. @default 12_000 */
   keepAliveMs?: number;
+  /** How long a WebSocket may wait before connection_init, ms (then 4408). @default 3_000 */
+  connectionInitWaitTimeoutMs?: number;
   /**
    * Client authentication: API keys and/or JWTs (see src/auth.ts). Null: every request may see
    * every website (only sane on a loopback address; main.ts enforces that). @default null
@@ -130,6 +132,7 @@ export function createGateway({
   events = createMemoryEventBus(),
   hooks = {},
   keepAliveMs = 12_000, // 12 seconds, graphql-ws' own default: under common proxies' idle timeouts
+  connectionInitWaitTimeoutMs = 3_000, // 3 seconds, graphql-ws' own default
   maxWebSocketPayload = 1_048_576, // 1 MiB
   authenticate = null,
   graphiql = true,
@@ -287,6 +290,7 @@ export function createGateway({
     });
     const wsServer = useServer<Record<string, unknown>>(
       {
+        connectionInitWaitTimeout: connectionInitWaitTimeoutMs,
         execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
         subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
         // Credentials come once, in connectionParams ({ authorization: "Bearer …" }); refused
