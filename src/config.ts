@@ -40,6 +40,8 @@ export interface Config {
     jwtIssuer: string | undefined;
     jwtAudience: string | undefined;
   };
+  /** Browser origins allowed besides the gateway's own (CORS and WebSockets). */
+  allowedOrigins: string[];
   /** GraphiQL and introspection (off by default when NODE_ENV=production). */
   graphiql: boolean;
   introspection: boolean;
@@ -101,6 +103,12 @@ const EnvSchema = z.object({
   MAX_OPERATION_COST: integer(1, 100_000).default(500),
   OPERATION_DEADLINE_MS: integer(100, 600_000).default(25_000),
   GATEWAY_KEYS_FILE: optionalString,
+  GATEWAY_CORS_ORIGINS: optionalString.refine(
+    (value) =>
+      value === undefined ||
+      value.split(",").every((origin) => /^https?:\/\/[^/\s]+$/.test(origin.trim())),
+    { message: "comma-separated origins such as https://dashboard.example.com" },
+  ),
   GATEWAY_JWT_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
     message: "an HS256 secret of at least 32 characters",
   }),
@@ -237,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       jwtAudience: vars.GATEWAY_JWT_AUDIENCE,
     },
     production,
+    allowedOrigins: vars.GATEWAY_CORS_ORIGINS?.split(",").map((origin) => origin.trim()) ?? [],
     graphiql: vars.GATEWAY_GRAPHIQL === undefined ? !production : vars.GATEWAY_GRAPHIQL === "true",
     introspection:
       vars.GATEWAY_INTROSPECTION === undefined

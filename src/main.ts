@@ -83,6 +83,7 @@ async function main(): Promise<void> {
       },
     }),
     graphiql: config.graphiql,
+    allowedOrigins: config.allowedOrigins,
     introspection: config.introspection,
     ...(guardStore === undefined ? {} : { guard: { store: guardStore.store } }),
     logging: true,

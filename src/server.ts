@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
@@ -93,6 +94,11 @@ export interface GatewayOptions {
   authenticate?: Authenticator | null;
   /** Depth, alias, directive and token limits of documents. @default useRequestLimits' */
   limits?: RequestLimits;
+  /**
+   * Browser origins allowed to call the gateway (CORS) and to open its WebSockets, besides its
+   * own. @default [] (same origin only; clients that send no Origin, such as services, pass)
+   */
+  allowedOrigins?: readonly string[];
   /** Largest HTTP request body, bytes (413 beyond). @default 1_048_576 */
   maxBodyBytes?: number;
   /** Serve GraphiQL on GET /graphql. @default true (main.ts turns it off in production) */
@@ -138,6 +144,7 @@ export function createGateway({
   graphiql = true,
   introspection = true,
   limits = {},
+  allowedOrigins = [],
   maxBodyBytes = 1_048_576, // 1 MiB: a GraphQL request is a few KiB; variables rarely more
   cache: cacheOptions = {},
   guard: guardOptions = {},
@@ -200,6 +207,20 @@ export function createGateway({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    // Bearer credentials, not cookies: only the listed origins may call from a browser.
+    cors:
+      allowedOrigins.length === 0
+        ? false
+        : {
+            origin: [...allowedOrigins],
+            methods: ["GET", "POST", "OPTIONS"],
+            allowedHeaders: [
+              "authorization",
+              "content-type",
+              "x-graphql-yoga-csrf",
+              "apollo-require-preflight",
+            ],
+          },
     // Yoga's own logs (masked errors' originals among them) go to the structured log.
     logging: logging
       ? {
@@ -226,6 +247,15 @@ export function createGateway({
       useSubscriptionCount({
         opened: metrics.subscriptionOpened,
         closed: metrics.subscriptionClosed,
+      }),
+      // A browser may send "simple" cross-site requests without a preflight: such requests must
+      // carry a header no form can (Apollo Client and GraphiQL send JSON, which passes).
+      useCSRFPrevention({
+        requestHeaders: [
+          "x-graphql-yoga-csrf",
+          "apollo-require-preflight",
+          "x-apollo-operation-name",
+        ],
       }),
       ...useRequestLimits(limits),
       useProductionSchemaPrivacy({ introspection, suggestions: introspection }),
@@ -287,6 +317,9 @@ export function createGateway({
       server: httpServer,
       path: "/graphql",
       maxPayload: maxWebSocketPayload,
+      // Browsers send Origin on WebSockets and CORS does not apply to them: refuse foreign pages.
+      verifyClient: ({ origin, req }: { origin: string | undefined; req: IncomingMessage }) =>
+        originAllowed(origin, req.headers.host, allowedOrigins),
     });
     const wsServer = useServer<Record<string, unknown>>(
       {
@@ -417,6 +450,25 @@ export function createGateway({
       }
     },
   };
+}
+
+/** No Origin (a service), the gateway's own origin, or a listed one. */
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowed: readonly string[],
+): boolean {
+  if (origin === undefined || origin === "") {
+    return true;
+  }
+  try {
+    if (host !== undefined && new URL(origin).host === host) {
+      return true;
+    }
+  } catch {
+    return false;
+  }
+  return allowed.includes(origin);
 }
 
 /** What a graphql-ws socket carries besides the request: its viewer, set in onConnect. */

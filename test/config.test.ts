@@ -25,6 +25,7 @@ describe("configuration", () => {
         jwtAudience: undefined,
       },
       production: false,
+      allowedOrigins: [],
       graphiql: true,
       introspection: true,
       cache: { maxEntries: 20_000, maxBytes: 67_108_864, maxStaleMs: 600_000, ttlMs: {} },
