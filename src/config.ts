@@ -40,6 +40,8 @@ export interface Config {
     jwtIssuer: string | undefined;
     jwtAudience: string | undefined;
   };
+  /** Operations per client per minute; 0 disables. */
+  operationsPerMinute: number;
   /** Browser origins allowed besides the gateway's own (CORS and WebSockets). */
   allowedOrigins: string[];
   /** GraphiQL and introspection (off by default when NODE_ENV=production). */
@@ -103,6 +105,7 @@ const EnvSchema = z.object({
   MAX_OPERATION_COST: integer(1, 100_000).default(500),
   OPERATION_DEADLINE_MS: integer(100, 600_000).default(25_000),
   GATEWAY_KEYS_FILE: optionalString,
+  GATEWAY_OPERATIONS_PER_MINUTE: integer(0, 1_000_000).default(600),
   GATEWAY_CORS_ORIGINS: optionalString.refine(
     (value) =>
       value === undefined ||
@@ -245,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       jwtAudience: vars.GATEWAY_JWT_AUDIENCE,
     },
     production,
+    operationsPerMinute: vars.GATEWAY_OPERATIONS_PER_MINUTE,
     allowedOrigins: vars.GATEWAY_CORS_ORIGINS?.split(",").map((origin) => origin.trim()) ?? [],
     graphiql: vars.GATEWAY_GRAPHIQL === undefined ? !production : vars.GATEWAY_GRAPHIQL === "true",
     introspection:

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
+import { RateLimiterRedis } from "rate-limiter-flexible";
 import { createAuthenticator, loadKeysFile } from "./auth.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
@@ -84,6 +85,16 @@ async function main(): Promise<void> {
     }),
     graphiql: config.graphiql,
     allowedOrigins: config.allowedOrigins,
+    // With Redis, every instance counts one limit per client.
+    operationsPerMinute:
+      guardStore === undefined || config.operationsPerMinute === 0
+        ? config.operationsPerMinute
+        : new RateLimiterRedis({
+            storeClient: guardStore.redis,
+            points: config.operationsPerMinute,
+            duration: 60,
+            keyPrefix: "crisp-gateway:operations",
+          }),
     introspection: config.introspection,
     ...(guardStore === undefined ? {} : { guard: { store: guardStore.store } }),
     logging: true,
@@ -116,7 +127,7 @@ async function main(): Promise<void> {
 async function connectGuardStore(
   redisUrl: string,
   crisp: { identifier: string; tier?: string },
-): Promise<{ store: GuardStore; close: () => Promise<void> }> {
+): Promise<{ store: GuardStore; redis: Redis; close: () => Promise<void> }> {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
   redis.on("error", (error: Error) => console.error(`Redis guard store: ${error.message}`));
   try {
@@ -129,6 +140,7 @@ async function connectGuardStore(
   }
   return {
     store: redisGuardStore(redis, `${crisp.identifier}:${crisp.tier ?? "plugin"}`),
+    redis,
     close: async () => {
       await redis.quit();
     },

@@ -5,6 +5,7 @@ import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Dispatcher } from "undici";
 import { WebSocketServer } from "ws";
 import { type Authenticator, OPEN_VIEWER, type Viewer } from "./auth.js";
@@ -18,6 +19,7 @@ import { createLoaders } from "./loaders/index.js";
 import { createWrites } from "./loaders/writes.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, routeOf } from "./metrics.js";
+import { memoryOperationLimiter, useClientRateLimit } from "./plugins/use-client-rate-limit.js";
 import { useCostLimit } from "./plugins/use-cost-limit.js";
 import { useOperationDeadline } from "./plugins/use-operation-deadline.js";
 import { useProductionSchemaPrivacy } from "./plugins/use-production-schema-privacy.js";
@@ -99,6 +101,12 @@ export interface GatewayOptions {
    * own. @default [] (same origin only; clients that send no Origin, such as services, pass)
    */
   allowedOrigins?: readonly string[];
+  /**
+   * Operations per client per minute: a number (counted in this process) or a
+   * rate-limiter-flexible limiter (e.g. RateLimiterRedis, shared by instances); 0 disables.
+   * @default 600
+   */
+  operationsPerMinute?: number | RateLimiterAbstract;
   /** Largest HTTP request body, bytes (413 beyond). @default 1_048_576 */
   maxBodyBytes?: number;
   /** Serve GraphiQL on GET /graphql. @default true (main.ts turns it off in production) */
@@ -145,6 +153,7 @@ export function createGateway({
   introspection = true,
   limits = {},
   allowedOrigins = [],
+  operationsPerMinute = 600, // 10 a second on average: a busy dashboard, not a scraper
   maxBodyBytes = 1_048_576, // 1 MiB: a GraphQL request is a few KiB; variables rarely more
   cache: cacheOptions = {},
   guard: guardOptions = {},
@@ -259,6 +268,16 @@ export function createGateway({
       }),
       ...useRequestLimits(limits),
       useProductionSchemaPrivacy({ introspection, suggestions: introspection }),
+      ...(operationsPerMinute === 0
+        ? []
+        : [
+            useClientRateLimit({
+              limiter:
+                typeof operationsPerMinute === "number"
+                  ? memoryOperationLimiter(operationsPerMinute)
+                  : operationsPerMinute,
+            }),
+          ]),
       useReadOnlyViewers(),
       useStaleMarker(),
       useCostLimit({ maxCost: maxOperationCost }),

@@ -26,6 +26,7 @@ describe("configuration", () => {
       },
       production: false,
       allowedOrigins: [],
+      operationsPerMinute: 600,
       graphiql: true,
       introspection: true,
       cache: { maxEntries: 20_000, maxBytes: 67_108_864, maxStaleMs: 600_000, ttlMs: {} },

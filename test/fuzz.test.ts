@@ -14,6 +14,7 @@ const gateway = createGateway({
   defaultWebsiteId: simulator.defaultWebsiteId,
   hooks: { secret: HOOK_SECRET },
   cache: false,
+  operationsPerMinute: 0,
 });
 const { url } = await gateway.listen("127.0.0.1", 0);
 const hookUrl = url.replace("/graphql", "/webhooks/crisp");

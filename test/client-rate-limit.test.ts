@@ -1,0 +1,74 @@
+import { createHash, randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { RateLimiterRedis } from "rate-limiter-flexible";
+import { afterAll, describe, expect, it } from "vitest";
+import { createAuthenticator } from "../src/auth.js";
+import { createGateway } from "../src/server.js";
+import { startSimulator } from "../src/simulator/index.js";
+
+const simulator = await startSimulator({ seed: 1 });
+afterAll(() => simulator.close());
+const KEYS = { a: "client-a-0123456789abcdef", b: "client-b-0123456789abcdef" };
+const authenticate = createAuthenticator({
+  keys: new Map(
+    Object.entries(KEYS).map(([name, key]) => [
+      createHash("sha256").update(key).digest("hex"),
+      { name, websites: "*" as const, access: "read" as const },
+    ]),
+  ),
+});
+
+function gatewayWith(operationsPerMinute: number | RateLimiterRedis) {
+  const gateway = createGateway({
+    crisp: { baseUrl: simulator.url, ...simulator.credentials },
+    defaultWebsiteId: simulator.defaultWebsiteId,
+    authenticate,
+    operationsPerMinute,
+  });
+  afterAll(() => gateway.stop());
+  return async (key: string) => {
+    const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      body: JSON.stringify({ query: "{ gateway { version } }" }),
+    });
+    return {
+      status: response.status,
+      retryAfter: response.headers.get("retry-after"),
+      body: (await response.json()) as { errors?: { extensions?: Record<string, unknown> }[] },
+    };
+  };
+}
+
+describe("per-client operation limits", () => {
+  it("refuses a client past its operations per minute with 429 RATE_LIMITED and retryAfter, and no one else", async () => {
+    const run = gatewayWith(3);
+    for (let i = 0; i < 3; i += 1) {
+      expect((await run(KEYS.a)).status).toBe(200);
+    }
+    const refused = await run(KEYS.a);
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({
+      code: "RATE_LIMITED",
+      retryAfter: expect.any(Number),
+    });
+    expect(Number(refused.retryAfter)).toBeGreaterThan(0);
+    expect((await run(KEYS.b)).status).toBe(200);
+  });
+
+  it("shares the count between instances through Redis", async () => {
+    const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", {
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+    });
+    afterAll(() => redis.quit());
+    const keyPrefix = `test-ops-${randomUUID()}`;
+    const limiter = () =>
+      new RateLimiterRedis({ storeClient: redis, points: 2, duration: 60, keyPrefix });
+    const first = gatewayWith(limiter());
+    const second = gatewayWith(limiter());
+    expect((await first(KEYS.a)).status).toBe(200);
+    expect((await second(KEYS.a)).status).toBe(200);
+    expect((await first(KEYS.a)).status).toBe(429);
+  });
+});
