@@ -40,6 +40,8 @@ export interface Config {
     jwtIssuer: string | undefined;
     jwtAudience: string | undefined;
   };
+  /** A trusted-documents manifest: when set, only its operations run. */
+  trustedDocumentsFile: string | undefined;
   /** Operations per client per minute; 0 disables. */
   operationsPerMinute: number;
   /** Browser origins allowed besides the gateway's own (CORS and WebSockets). */
@@ -106,6 +108,7 @@ const EnvSchema = z.object({
   OPERATION_DEADLINE_MS: integer(100, 600_000).default(25_000),
   GATEWAY_KEYS_FILE: optionalString,
   GATEWAY_OPERATIONS_PER_MINUTE: integer(0, 1_000_000).default(600),
+  GATEWAY_TRUSTED_DOCUMENTS: optionalString,
   GATEWAY_CORS_ORIGINS: optionalString.refine(
     (value) =>
       value === undefined ||
@@ -249,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     production,
     operationsPerMinute: vars.GATEWAY_OPERATIONS_PER_MINUTE,
+    trustedDocumentsFile: vars.GATEWAY_TRUSTED_DOCUMENTS,
     allowedOrigins: vars.GATEWAY_CORS_ORIGINS?.split(",").map((origin) => origin.trim()) ?? [],
     graphiql: vars.GATEWAY_GRAPHIQL === undefined ? !production : vars.GATEWAY_GRAPHIQL === "true",
     introspection:

@@ -5,6 +5,7 @@ import { createAuthenticator, loadKeysFile } from "./auth.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
 import { createLogger } from "./logger.js";
+import { loadTrustedDocuments } from "./plugins/use-persisted-operations.js";
 import { createGateway } from "./server.js";
 import { createEventBus } from "./subscriptions/event-bus.js";
 
@@ -85,6 +86,9 @@ async function main(): Promise<void> {
     }),
     graphiql: config.graphiql,
     allowedOrigins: config.allowedOrigins,
+    ...(config.trustedDocumentsFile === undefined
+      ? {}
+      : { trustedDocuments: loadTrustedDocuments(config.trustedDocumentsFile) }),
     // With Redis, every instance counts one limit per client.
     operationsPerMinute:
       guardStore === undefined || config.operationsPerMinute === 0

@@ -22,6 +22,7 @@ import { createMetrics, routeOf } from "./metrics.js";
 import { memoryOperationLimiter, useClientRateLimit } from "./plugins/use-client-rate-limit.js";
 import { useCostLimit } from "./plugins/use-cost-limit.js";
 import { useOperationDeadline } from "./plugins/use-operation-deadline.js";
+import { usePersistedOperations } from "./plugins/use-persisted-operations.js";
 import { useProductionSchemaPrivacy } from "./plugins/use-production-schema-privacy.js";
 import { useReadOnlyViewers } from "./plugins/use-read-only-viewers.js";
 import { type RequestLimits, useRequestLimits } from "./plugins/use-request-limits.js";
@@ -107,6 +108,8 @@ export interface GatewayOptions {
    * @default 600
    */
   operationsPerMinute?: number | RateLimiterAbstract;
+  /** Trusted documents (hash to document): only these run. @default undefined (APQ, any operation) */
+  trustedDocuments?: ReadonlyMap<string, string>;
   /** Largest HTTP request body, bytes (413 beyond). @default 1_048_576 */
   maxBodyBytes?: number;
   /** Serve GraphiQL on GET /graphql. @default true (main.ts turns it off in production) */
@@ -153,6 +156,7 @@ export function createGateway({
   introspection = true,
   limits = {},
   allowedOrigins = [],
+  trustedDocuments,
   operationsPerMinute = 600, // 10 a second on average: a busy dashboard, not a scraper
   maxBodyBytes = 1_048_576, // 1 MiB: a GraphQL request is a few KiB; variables rarely more
   cache: cacheOptions = {},
@@ -259,6 +263,7 @@ export function createGateway({
       }),
       // A browser may send "simple" cross-site requests without a preflight: such requests must
       // carry a header no form can (Apollo Client and GraphiQL send JSON, which passes).
+      usePersistedOperations({ trusted: trustedDocuments }),
       useCSRFPrevention({
         requestHeaders: [
           "x-graphql-yoga-csrf",

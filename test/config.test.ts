@@ -27,6 +27,7 @@ describe("configuration", () => {
       production: false,
       allowedOrigins: [],
       operationsPerMinute: 600,
+      trustedDocumentsFile: undefined,
       graphiql: true,
       introspection: true,
       cache: { maxEntries: 20_000, maxBytes: 67_108_864, maxStaleMs: 600_000, ttlMs: {} },
