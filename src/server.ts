@@ -220,6 +220,9 @@ export function createGateway({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    // Unexpected errors become "Unexpected error." for clients, even with NODE_ENV=development
+    // (Yoga would otherwise add the original message and stack).
+    maskedErrors: { isDev: false },
     // Bearer credentials, not cookies: only the listed origins may call from a browser.
     cors:
       allowedOrigins.length === 0

@@ -1,0 +1,94 @@
+import { Writable } from "node:stream";
+import { MockAgent } from "undici";
+import { afterAll, describe, expect, it } from "vitest";
+import { createLogger } from "../src/logger.js";
+import { createGateway } from "../src/server.js";
+
+const WEBSITE = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc";
+const IDENTIFIER = "5f1c2d7e-0000-4000-8000-000000000001";
+const KEY = "super-secret-crisp-key-that-must-never-leak";
+const BODY_CANARY = "crisp-body-canary-7f3a";
+
+describe("unexpected errors", () => {
+  it("reach clients as 'Unexpected error.' only, and logs carry no credential, URL or Crisp body", async () => {
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = "development";
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const crisp = agent.get("https://api.crisp.chat");
+    crisp
+      .intercept({ path: `/v1/website/${WEBSITE}` })
+      .reply(200, JSON.stringify({ error: false, reason: "resolved", data: { website_id: WEBSITE, name: "Acme", domain: "acme.example" } }));
+    // A well-formed envelope whose data breaks the resolvers: an unexpected failure.
+    crisp
+      .intercept({ path: (path) => path.startsWith(`/v1/website/${WEBSITE}/conversations/1`) })
+      .reply(
+        206,
+        JSON.stringify({
+          error: false,
+          reason: BODY_CANARY,
+          data: [null, { session_id: 42, meta: BODY_CANARY }],
+        }),
+      );
+    const lines: string[] = [];
+    const gateway = createGateway({
+      crisp: {
+        baseUrl: "https://api.crisp.chat/v1",
+        identifier: IDENTIFIER,
+        key: KEY,
+        dispatcher: agent,
+      },
+      cache: false,
+      logging: true,
+      logger: createLogger(
+        "debug",
+        new Writable({
+          write(chunk: Buffer, _e, done) {
+            lines.push(chunk.toString());
+            done();
+          },
+        }),
+      ),
+    });
+    afterAll(async () => {
+      process.env.NODE_ENV = previous;
+      await gateway.stop();
+      await agent.close();
+    });
+    const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: `{ website(id: "${WEBSITE}") { websiteId conversations { nodes { sessionId meta { nickname } } } } }`,
+      }),
+    });
+    const text = await response.text();
+    const body = JSON.parse(text) as {
+      errors?: { message: string; extensions?: Record<string, unknown> }[];
+    };
+    expect(body.errors?.map((error) => error.message)).toContain("Unexpected error.");
+    for (const secret of [
+      KEY,
+      IDENTIFIER,
+      BODY_CANARY,
+      "api.crisp.chat",
+      "TypeError",
+      "    at ",
+      "stack",
+      "originalError",
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    const logs = lines.join("");
+    expect(logs.length).toBeGreaterThan(0);
+    for (const secret of [
+      KEY,
+      IDENTIFIER,
+      Buffer.from(`${IDENTIFIER}:${KEY}`).toString("base64"),
+      BODY_CANARY,
+      "api.crisp.chat",
+    ]) {
+      expect(logs).not.toContain(secret);
+    }
+  });
+});
