@@ -298,3 +298,42 @@ describe("safe defaults", () => {
     expect(await page.text()).not.toContain("GraphiQL");
   });
 });
+
+describe("JWTs from a JWKS", () => {
+  it("accepts an RS256 token verified against a JWKS URL, and refuses one signed by another key", async () => {
+    const { generateKeyPair, exportJWK } = await import("jose");
+    const { createServer } = await import("node:http");
+    const trusted = await generateKeyPair("RS256");
+    const stranger = await generateKeyPair("RS256");
+    const jwk = { ...(await exportJWK(trusted.publicKey)), kid: "k1", alg: "RS256", use: "sig" };
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const jwksUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks.json`;
+    const authenticate = createAuthenticator({ jwt: { jwksUrl, audience: "crisp-gateway" } });
+    const sign = (key: CryptoKey) =>
+      new SignJWT({ websites: [WEBSITE_A], access: "read" })
+        .setProtectedHeader({ alg: "RS256", kid: "k1" })
+        .setAudience("crisp-gateway")
+        .setExpirationTime("5m")
+        .sign(key);
+    const viewer = await authenticate?.(`Bearer ${await sign(trusted.privateKey)}`);
+    expect(viewer).toMatchObject({ access: "read" });
+    await expect(authenticate?.(`Bearer ${await sign(stranger.privateKey)}`)).rejects.toMatchObject(
+      { code: "UNAUTHENTICATED" },
+    );
+  });
+});
+
+describe("WebSocket message size", () => {
+  it("closes a socket that sends a message over the limit (1009)", async () => {
+    const ws = new WebSocket(url.replace("http://", "ws://"), "graphql-transport-ws");
+    await new Promise((resolve) => ws.once("open", resolve));
+    const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
+    ws.send("x".repeat(1_100_000));
+    expect(await closed).toBe(1009);
+  });
+});
