@@ -16,16 +16,14 @@ describe("unexpected errors", () => {
     const agent = new MockAgent();
     agent.disableNetConnect();
     const crisp = agent.get("https://api.crisp.chat");
-    crisp
-      .intercept({ path: `/v1/website/${WEBSITE}` })
-      .reply(
-        200,
-        JSON.stringify({
-          error: false,
-          reason: "resolved",
-          data: { website_id: WEBSITE, name: "Acme", domain: "acme.example" },
-        }),
-      );
+    crisp.intercept({ path: `/v1/website/${WEBSITE}` }).reply(
+      200,
+      JSON.stringify({
+        error: false,
+        reason: "resolved",
+        data: { website_id: WEBSITE, name: "Acme", domain: "acme.example" },
+      }),
+    );
     // A well-formed envelope whose data breaks the resolvers: an unexpected failure.
     crisp
       .intercept({ path: (path) => path.startsWith(`/v1/website/${WEBSITE}/conversations/1`) })
