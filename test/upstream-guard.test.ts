@@ -36,6 +36,21 @@ describe("Crisp throttling", () => {
     );
   });
 
+  it("tells the first throttled caller the backoff the gateway keeps, not a shorter guess", async () => {
+    const t = await guarded({ guard: { backoffBaseMs: 30_000 } });
+    t.simulator.configure({ errors: { status: 429, rate: 1 } });
+    try {
+      const first = await t.query(NAME);
+      const second = await t.query(NAME);
+      const firstWait = Number(first.errors?.[0]?.extensions?.retryAfter);
+      const secondWait = Number(second.errors?.[0]?.extensions?.retryAfter);
+      expect(firstWait).toBeGreaterThanOrEqual(15);
+      expect(firstWait).toBeGreaterThanOrEqual(secondWait);
+    } finally {
+      t.simulator.configure({ errors: null });
+    }
+  });
+
   it("sends a single probe when the backoff ends, and reopens when it succeeds", async () => {
     let now = Date.UTC(2026, 10, 21, 12);
     const guard = new UpstreamGuard({ backoffBaseMs: 1_000, now: () => now, random: () => 0.5 });

@@ -195,6 +195,17 @@ export class CrispClient {
         previous.status >= 400 ? envelopeReason(previous.text) : undefined,
         retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000,
       );
+      if (
+        (previous.status === 429 || previous.status === 420) &&
+        previous.retryAfter === undefined
+      ) {
+        // Crisp gives no hint: tell the caller the backoff the gateway itself now keeps, not a
+        // guess shorter than the time it will refuse to ask again.
+        const seconds = await this.guard.retryAfterSeconds();
+        if (seconds !== undefined) {
+          previous = { ...previous, retryAfter: String(seconds) };
+        }
+      }
       const failed = previous.status >= 500 || previous.status === 429 || previous.status === 420;
       if (!failed || !retriable || attempt >= MAX_READ_RETRIES) {
         return previous;

@@ -8,22 +8,7 @@ import { ErrorCode, GatewayError } from "../errors.js";
  */
 
 /**
- * Crisp's 404 reasons that mean "the thing you asked for is not there". Reads of a single
- * object turn them into `null`; everything else into NOT_FOUND.
- * `not_subscribed`: the website exists but has not installed the plugin (N31).
- */
-const NOT_FOUND_REASONS = new Set([
-  "not_found",
-  "not_subscribed",
-  "website_not_found",
-  "session_not_found",
-  "people_not_found",
-  "message_not_found",
-  "operator_not_found",
-]);
-
-/**
- * Backoff hint for RATE_LIMITED when Crisp gives none (it never sends Retry-After,
+ * Backoff hint for RATE_LIMITED when Crisp gives none and the guard keeps no backoff (it never sends Retry-After,
  * crisp-api.md §3), in seconds.
  */
 export const DEFAULT_RATE_LIMIT_RETRY_AFTER_S = 1;
@@ -121,8 +106,4 @@ export function transportFailure(error: unknown): GatewayError {
     return new GatewayError(ErrorCode.GATEWAY_TIMEOUT, "Crisp did not answer in time.");
   }
   return new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, "Crisp could not be reached.");
-}
-
-export function isNotFoundReason(reason: string | undefined): boolean {
-  return reason !== undefined && NOT_FOUND_REASONS.has(reason);
 }

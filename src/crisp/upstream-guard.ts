@@ -100,6 +100,13 @@ export class UpstreamGuard {
     return throttled > now ? new Date(throttled) : null;
   }
 
+  /** Seconds until the backoff ends, as callers should be told; undefined when not backing off. */
+  async retryAfterSeconds(): Promise<number | undefined> {
+    const now = this.#now();
+    const throttled = await this.#store.throttledUntil();
+    return throttled > now ? Math.max(1, Math.ceil((throttled - now) / 1000)) : undefined;
+  }
+
   /** Throws the error a caller should get instead of sending; else counts the request. */
   async admit(): Promise<Admission> {
     const now = this.#now();
