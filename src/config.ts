@@ -22,7 +22,7 @@ export interface Config {
   defaultWebsiteId: string | undefined;
   /** Per Crisp request: time to headers and longest body silence, ms. */
   crispTimeoutMs: number;
-  /** Daily request quota of the token, shown by `gateway.quotaLimit`; null when unknown. */
+  /** Daily request quota of the token, enforced by the UpstreamGuard; null when unknown. */
   dailyQuota: number | null;
   /** Plugin hooks' signing secret. */
   hookSecret: string | undefined;

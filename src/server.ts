@@ -169,6 +169,18 @@ export function createGateway({
   const ownsDispatcher = crisp.dispatcher === undefined;
   const dispatcher = crisp.dispatcher ?? createCrispDispatcher();
   const tier = crisp.tier ?? "plugin";
+  const guard = new UpstreamGuard({ dailyQuota, ...guardOptions });
+  // Entries are per token: another identifier or tier never reads this one's data.
+  const cache = new SharedCache(
+    `${crisp.identifier}:${tier}`,
+    cacheOptions === false
+      ? { ttlMs: Object.fromEntries(CACHE_KINDS.map((kind) => [kind, 0])) }
+      : cacheOptions,
+  );
+  const metrics = createMetrics({
+    cache: () => ({ ...cache.stats, size: cache.size }),
+    quota: async () => ({ used: await guard.quotaUsed(), limit: guard.dailyQuota }),
+  });
   const client = new CrispClient({
     baseUrl: crisp.baseUrl,
     identifier: crisp.identifier,
@@ -179,7 +191,7 @@ export function createGateway({
     headersTimeoutMs: crisp.timeoutMs,
     bodyTimeoutMs: crisp.timeoutMs,
     onExchange: (exchange) => {
-      usage.recordExchange(exchange);
+      usage.countUpstreamRequest();
       metrics.recordExchange(exchange);
       // Method, route, status and time only: never a body, a header or a credential.
       logger.debug(
@@ -194,20 +206,9 @@ export function createGateway({
         "crisp request",
       );
     },
-    guard: new UpstreamGuard({ dailyQuota, ...guardOptions }),
+    guard,
   });
   const gateway: GatewayInfo = { version: VERSION, demo, tier, defaultWebsiteId, dailyQuota };
-  // Entries are per token: another identifier or tier never reads this one's data.
-  const cache = new SharedCache(
-    `${crisp.identifier}:${tier}`,
-    cacheOptions === false
-      ? { ttlMs: Object.fromEntries(CACHE_KINDS.map((kind) => [kind, 0])) }
-      : cacheOptions,
-  );
-  const metrics = createMetrics({
-    cache: () => ({ ...cache.stats, size: cache.size }),
-    quota: async () => ({ used: await client.guard.quotaUsed(), limit: client.guard.dailyQuota }),
-  });
   // Every verified hook, whichever instance received it, drops what it changed.
   const cacheUpkeep = events.pubsub.subscribe("crisp:any", "all");
   void (async () => {

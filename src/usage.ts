@@ -1,5 +1,3 @@
-import type { CrispExchange } from "./crisp/client.js";
-
 /**
  * The gateway's own counters, shown by `Query.gateway`. One instance per gateway process,
  * shared by every request. Quota and throttling live in the Crisp client's UpstreamGuard.
@@ -17,7 +15,7 @@ export class UsageCounters {
     return this.loads - this.cacheMisses;
   }
 
-  recordExchange(_exchange: CrispExchange): void {
+  countUpstreamRequest(): void {
     this.upstreamRequests += 1;
   }
 }

@@ -25,7 +25,7 @@ const GatewayStatus = builder.objectRef<GatewayStatusShape>("GatewayStatus").imp
     }),
     quotaUsed: t.exposeInt("quotaUsed", {
       description:
-        "Requests counted against today's Crisp quota (reset at 00:00 UTC) by this gateway process. Past quotaLimit, reads that are not cached fail with QUOTA_EXCEEDED without calling Crisp.",
+        "Requests counted against today's Crisp quota (reset at 00:00 UTC): by this gateway, or by every instance when they share Redis. Past quotaLimit, everything that needs Crisp fails with QUOTA_EXCEEDED without calling it; cached data is still served.",
     }),
     quotaLimit: t.exposeInt("quotaLimit", {
       nullable: true,

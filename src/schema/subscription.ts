@@ -70,7 +70,26 @@ function eventsOf(
   );
 }
 
-const isPresent = <T>(value: T | null): value is T => value !== null;
+/**
+ * Each accepted event, read again through cleared loaders (a subscription keeps one context
+ * for its whole life, and each event must show Crisp's state after it); an event whose read
+ * finds nothing is skipped.
+ */
+function freshReads<T>(
+  ctx: GatewayContext,
+  args: { websiteId: string; sessionId?: string | null | undefined },
+  accept: (event: CrispHookEvent) => boolean,
+  read: (event: CrispHookEvent) => T | null | Promise<T | null>,
+) {
+  return pipe(
+    eventsOf(ctx, args, accept),
+    map(async (event: CrispHookEvent) => {
+      ctx.loaders.clearAll();
+      return read(event);
+    }),
+    filter((value: T | null): value is T => value !== null),
+  );
+}
 
 interface ConversationEventShape {
   name: string;
@@ -142,17 +161,11 @@ builder.subscriptionFields((t) => ({
       sessionId: t.arg.id({ description: "Only this conversation's messages." }),
     },
     subscribe: (_root, args, ctx) =>
-      pipe(
-        eventsOf(
-          ctx,
-          args,
-          (event) => event.name === "message:send" || event.name === "message:received",
-        ),
-        map((event: CrispHookEvent) => {
-          ctx.loaders.clearAll();
-          return hookMessage(event);
-        }),
-        filter(isPresent<CrispMessage>),
+      freshReads(
+        ctx,
+        args,
+        (event) => event.name === "message:send" || event.name === "message:received",
+        hookMessage,
       ),
     resolve: (message) => message,
   }),
@@ -165,25 +178,18 @@ builder.subscriptionFields((t) => ({
       sessionId: t.arg.id({ description: "Only this conversation's messages." }),
     },
     subscribe: (_root, args, ctx) =>
-      pipe(
-        eventsOf(
-          ctx,
-          args,
-          (event) => event.name === "message:updated" && event.sessionId !== null,
-        ),
-        map(async (event: CrispHookEvent) => {
+      freshReads(
+        ctx,
+        args,
+        (event) => event.name === "message:updated",
+        (event) => {
           const fingerprint = event.data.fingerprint;
-          if (
-            typeof fingerprint !== "number" ||
-            !isFingerprint(fingerprint) ||
-            event.sessionId === null
-          ) {
-            return null;
-          }
-          ctx.loaders.clearAll();
-          return ctx.loaders.message(event.websiteId, event.sessionId, fingerprint);
-        }),
-        filter(isPresent<CrispMessage>),
+          return typeof fingerprint === "number" &&
+            isFingerprint(fingerprint) &&
+            event.sessionId !== null
+            ? ctx.loaders.message(event.websiteId, event.sessionId, fingerprint)
+            : null;
+        },
       ),
     resolve: (message) => message,
   }),
@@ -196,17 +202,14 @@ builder.subscriptionFields((t) => ({
       sessionId: t.arg.id({ description: "Only this conversation." }),
     },
     subscribe: (_root, args, ctx) =>
-      pipe(
-        eventsOf(
-          ctx,
-          args,
-          (event) =>
-            event.name.startsWith("session:") &&
-            event.name !== "session:removed" &&
-            event.sessionId !== null,
-        ),
-        map(async (event: CrispHookEvent): Promise<ConversationEventShape | null> => {
-          ctx.loaders.clearAll();
+      freshReads(
+        ctx,
+        args,
+        (event) =>
+          event.name.startsWith("session:") &&
+          event.name !== "session:removed" &&
+          event.sessionId !== null,
+        async (event): Promise<ConversationEventShape | null> => {
           const conversation = await ctx.loaders.conversation(
             event.websiteId,
             event.sessionId ?? "",
@@ -214,8 +217,7 @@ builder.subscriptionFields((t) => ({
           return conversation === null
             ? null
             : { name: event.name, conversation, timestamp: new Date(event.timestamp) };
-        }),
-        filter(isPresent<ConversationEventShape>),
+        },
       ),
     resolve: (event) => event,
   }),
@@ -224,14 +226,15 @@ builder.subscriptionFields((t) => ({
     description: "people:profile:created, people:profile:updated and people:profile:removed.",
     args: { websiteId: t.arg.id({ required: true }) },
     subscribe: (_root, args, ctx) =>
-      pipe(
-        eventsOf(ctx, args, (event) => event.name.startsWith("people:profile:")),
-        map(async (event: CrispHookEvent): Promise<PersonEventShape | null> => {
+      freshReads(
+        ctx,
+        args,
+        (event) => event.name.startsWith("people:profile:"),
+        async (event): Promise<PersonEventShape | null> => {
           const peopleId = event.data.people_id;
           if (typeof peopleId !== "string" || !isUuid(peopleId)) {
             return null;
           }
-          ctx.loaders.clearAll();
           const profile =
             event.name === "people:profile:removed"
               ? null
@@ -242,8 +245,7 @@ builder.subscriptionFields((t) => ({
             person: profile === null ? null : { websiteId: event.websiteId, profile },
             timestamp: new Date(event.timestamp),
           };
-        }),
-        filter(isPresent<PersonEventShape>),
+        },
       ),
     resolve: (event) => event,
   }),
