@@ -105,16 +105,19 @@ export interface CrispConversation {
   meta: CrispConversationMeta;
 }
 
-export type CrispMessageType =
-  | "text"
-  | "note"
-  | "file"
-  | "animation"
-  | "audio"
-  | "picker"
-  | "field"
-  | "carousel"
-  | "event";
+/** Crisp's message `type`s (crisp-api.md §4.6). */
+export const CRISP_MESSAGE_TYPES = [
+  "text",
+  "note",
+  "file",
+  "animation",
+  "audio",
+  "picker",
+  "field",
+  "carousel",
+  "event",
+] as const;
+export type CrispMessageType = (typeof CRISP_MESSAGE_TYPES)[number];
 
 export type CrispMessageFrom = "user" | "operator";
 

@@ -1,7 +1,7 @@
 import { filter, map, pipe } from "graphql-yoga";
 import type { GatewayContext } from "../context.js";
 import { isFingerprint, isUuid, requireId } from "../crisp/ids.js";
-import type { CrispConversation, CrispMessage } from "../crisp/types.js";
+import { CRISP_MESSAGE_TYPES, type CrispConversation, type CrispMessage } from "../crisp/types.js";
 import { ErrorCode, GatewayError } from "../errors.js";
 import type { CrispHookEvent } from "../subscriptions/event-bus.js";
 import { builder } from "./builder.js";
@@ -9,17 +9,7 @@ import { ConversationRef } from "./conversation.js";
 import { MessageRef } from "./message.js";
 import { PersonRef, type PersonShape } from "./person.js";
 
-const MESSAGE_TYPES = new Set([
-  "text",
-  "note",
-  "file",
-  "animation",
-  "audio",
-  "picker",
-  "field",
-  "carousel",
-  "event",
-]);
+const MESSAGE_TYPES: ReadonlySet<string> = new Set(CRISP_MESSAGE_TYPES);
 
 /** A `message:send` / `message:received` hook carries the whole message (crisp-api.md §5.5). */
 function hookMessage(event: CrispHookEvent): CrispMessage | null {

@@ -1,12 +1,13 @@
 /** Seeded messages: every type of crisp-api.md §4.6, from visitors and operators. */
 
-import type {
-  CrispConversationState,
-  CrispMessage,
-  CrispMessageContent,
-  CrispMessageFrom,
-  CrispMessageType,
-  CrispOperatorListItem,
+import {
+  CRISP_MESSAGE_TYPES,
+  type CrispConversationState,
+  type CrispMessage,
+  type CrispMessageContent,
+  type CrispMessageFrom,
+  type CrispMessageType,
+  type CrispOperatorListItem,
 } from "../crisp/types.js";
 import type { Prng } from "./prng.js";
 import {
@@ -21,17 +22,7 @@ import {
 } from "./seed-data.js";
 
 /** Types in the first messages of each website's first conversation: every type appears. */
-const ALL_TYPES: CrispMessageType[] = [
-  "text",
-  "note",
-  "file",
-  "animation",
-  "audio",
-  "picker",
-  "field",
-  "carousel",
-  "event",
-];
+const ALL_TYPES: readonly CrispMessageType[] = CRISP_MESSAGE_TYPES;
 
 /** What a conversation's messages need to know about it. */
 export interface MessageContext {

@@ -7,12 +7,13 @@
  * profile read with GET can be sent back with PUT.
  */
 
-import type {
-  CrispConversationMeta,
-  CrispMessageContent,
-  CrispMessageFrom,
-  CrispMessageType,
-  CrispPeopleProfile,
+import {
+  CRISP_MESSAGE_TYPES,
+  type CrispConversationMeta,
+  type CrispMessageContent,
+  type CrispMessageFrom,
+  type CrispMessageType,
+  type CrispPeopleProfile,
 } from "../crisp/types.js";
 import { invalidData } from "./errors.js";
 import { isEmail } from "./routes.js";
@@ -92,17 +93,7 @@ function checkArray(value: unknown, field: string): unknown[] {
   return value;
 }
 
-export const MESSAGE_TYPES: readonly CrispMessageType[] = [
-  "text",
-  "note",
-  "file",
-  "animation",
-  "audio",
-  "picker",
-  "field",
-  "carousel",
-  "event",
-];
+export const MESSAGE_TYPES: readonly CrispMessageType[] = CRISP_MESSAGE_TYPES;
 
 /**
  * `content` fitting `type` (crisp-api.md §4.6): a non-empty string for text and note [I: empty
