@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createGateway } from "../src/server.js";
 import { queryGateway, startTestGateway } from "./helpers/gateway.js";
 
 const t = await startTestGateway();
@@ -76,14 +77,11 @@ describe("Crisp failures reach clients as contract error codes", () => {
   });
 
   it("answers GATEWAY_TIMEOUT when Crisp is slower than the configured timeout", async () => {
-    // undici's timers are coarse (about half a second), hence a generous gap.
     const slow = await startTestGateway({ latencyMs: 3_000 }, {});
-    const fast = await import("../src/server.js").then(({ createGateway }) =>
-      createGateway({
-        crisp: { baseUrl: slow.simulator.url, ...slow.simulator.credentials, timeoutMs: 300 },
-        defaultWebsiteId: slow.simulator.defaultWebsiteId,
-      }),
-    );
+    const fast = createGateway({
+      crisp: { baseUrl: slow.simulator.url, ...slow.simulator.credentials, timeoutMs: 300 },
+      defaultWebsiteId: slow.simulator.defaultWebsiteId,
+    });
     try {
       const body = await queryGateway(fast, "{ website { name } }");
       expect(body.errors?.[0]?.extensions?.code).toBe("GATEWAY_TIMEOUT");
@@ -93,7 +91,6 @@ describe("Crisp failures reach clients as contract error codes", () => {
   });
 
   it("answers UPSTREAM_UNAVAILABLE when nothing listens at the Crisp URL", async () => {
-    const { createGateway } = await import("../src/server.js");
     const closed = await startTestGateway();
     const url = closed.simulator.url;
     await closed.simulator.close();
@@ -102,14 +99,7 @@ describe("Crisp failures reach clients as contract error codes", () => {
       defaultWebsiteId: W,
     });
     try {
-      const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: "{ website { name } }" }),
-      });
-      const body = (await response.json()) as {
-        errors?: { message: string; extensions?: { code?: string } }[];
-      };
+      const body = await queryGateway(gateway, "{ website { name } }");
       expect(body.errors?.[0]?.extensions?.code).toBe("UPSTREAM_UNAVAILABLE");
       expect(body.errors?.[0]?.message).not.toContain("127.0.0.1");
     } finally {
@@ -118,7 +108,6 @@ describe("Crisp failures reach clients as contract error codes", () => {
   });
 
   it("answers UNAUTHENTICATED when Crisp refuses the gateway's credentials", async () => {
-    const { createGateway } = await import("../src/server.js");
     const gateway = createGateway({
       crisp: {
         baseUrl: t.simulator.url,
@@ -128,14 +117,7 @@ describe("Crisp failures reach clients as contract error codes", () => {
       defaultWebsiteId: W,
     });
     try {
-      const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: "{ website { name } }" }),
-      });
-      const body = (await response.json()) as {
-        errors?: { message: string; extensions?: { code?: string } }[];
-      };
+      const body = await queryGateway(gateway, "{ website { name } }");
       expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
       expect(body.errors?.[0]?.message).not.toContain("wrong");
     } finally {
