@@ -344,6 +344,42 @@ export function createWriteRoutes(env: WriteEnvironment): Route[] {
     timestamp = env.clock(),
   ): void => emitWriteEvent(env, event, websiteId, data, timestamp);
 
+  /** PATCH merges the body into the profile; PUT replaces it, keeping Crisp's own fields. */
+  const writeProfile = async (
+    context: RouteContext,
+    mode: "merge" | "replace",
+  ): Promise<RouteAnswer> => {
+    const { websiteId, record, profile } = profileTarget(context);
+    const input = checkProfile(await context.readBody(), mode === "merge");
+    ensureEmailFree(record, input.email, profile.people_id);
+    if (mode === "merge") {
+      Object.assign(profile, mergeDeep(profile as unknown as JsonObject, input as JsonObject));
+      profile.updated_at = env.clock();
+    } else {
+      const replaced: CrispPeopleProfile = compact({
+        people_id: profile.people_id,
+        segments: [],
+        notepad: "",
+        score: profile.score,
+        active: profile.active,
+        created_at: profile.created_at,
+        updated_at: env.clock(),
+        ...input,
+      });
+      for (const key of Object.keys(profile)) {
+        delete (profile as unknown as JsonObject)[key];
+      }
+      Object.assign(profile, replaced);
+    }
+    emit(
+      "people:profile:updated",
+      websiteId,
+      { people_id: profile.people_id, email: profile.email, update: structuredClone(input) },
+      profile.updated_at,
+    );
+    return updated();
+  };
+
   return [
     {
       method: "POST",
@@ -630,53 +666,13 @@ export function createWriteRoutes(env: WriteEnvironment): Route[] {
       method: "PATCH",
       path: "/website/:website_id/people/profile/:people_id",
       tiers: USER_PLUGIN,
-      handle: async (context) => {
-        const { websiteId, record, profile } = profileTarget(context);
-        const input = checkProfile(await context.readBody(), true);
-        ensureEmailFree(record, input.email, profile.people_id);
-        const merged = mergeDeep(profile as unknown as JsonObject, input as JsonObject);
-        Object.assign(profile, merged);
-        profile.updated_at = env.clock();
-        emit(
-          "people:profile:updated",
-          websiteId,
-          { people_id: profile.people_id, email: profile.email, update: structuredClone(input) },
-          profile.updated_at,
-        );
-        return updated();
-      },
+      handle: (context) => writeProfile(context, "merge"),
     },
     {
       method: "PUT",
       path: "/website/:website_id/people/profile/:people_id",
       tiers: USER_PLUGIN,
-      handle: async (context) => {
-        const { websiteId, record, profile } = profileTarget(context);
-        const input = checkProfile(await context.readBody(), false);
-        ensureEmailFree(record, input.email, profile.people_id);
-        // Replaced: what the body leaves out is gone; Crisp's own fields stay.
-        const replaced: CrispPeopleProfile = compact({
-          people_id: profile.people_id,
-          segments: [],
-          notepad: "",
-          score: profile.score,
-          active: profile.active,
-          created_at: profile.created_at,
-          updated_at: env.clock(),
-          ...input,
-        });
-        for (const key of Object.keys(profile)) {
-          delete (profile as unknown as JsonObject)[key];
-        }
-        Object.assign(profile, replaced);
-        emit(
-          "people:profile:updated",
-          websiteId,
-          { people_id: profile.people_id, email: profile.email, update: structuredClone(input) },
-          profile.updated_at,
-        );
-        return updated();
-      },
+      handle: (context) => writeProfile(context, "replace"),
     },
     {
       method: "DELETE",
