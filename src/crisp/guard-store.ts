@@ -5,12 +5,20 @@ import type { Redis } from "ioredis";
  * spent quota, until when Crisp asked to back off, and who sends the single probe after it.
  * In memory for one instance; in Redis (plain INCR/SET primitives) for several.
  */
+/** What admitting a request needs to know, read in one go (one round trip with Redis). */
+export interface GuardSnapshot {
+  quotaUsed: number;
+  quotaSpent: boolean;
+  /** Epoch ms; 0 when no backoff was ever set or it was cleared. */
+  throttledUntil: number;
+}
+
 export interface GuardStore {
+  snapshot(day: number): Promise<GuardSnapshot>;
   /** Counts one request against `day`'s quota; resolves with the count so far, this one included. */
   addQuota(day: number): Promise<number>;
   quotaUsed(day: number): Promise<number>;
   markQuotaSpent(day: number): Promise<void>;
-  isQuotaSpent(day: number): Promise<boolean>;
   /** Keeps the later of the current and the given time. */
   throttleUntil(epochMs: number): Promise<void>;
   throttledUntil(): Promise<number>;
@@ -26,6 +34,13 @@ export function memoryGuardStore(now: () => number = Date.now): GuardStore {
   let throttled = 0;
   let probeHeldUntil = 0;
   return {
+    async snapshot(day) {
+      return {
+        quotaUsed: quota.get(day) ?? 0,
+        quotaSpent: spent.has(day),
+        throttledUntil: throttled,
+      };
+    },
     async addQuota(day) {
       const next = (quota.get(day) ?? 0) + 1;
       quota.clear();
@@ -37,9 +52,6 @@ export function memoryGuardStore(now: () => number = Date.now): GuardStore {
     },
     async markQuotaSpent(day) {
       spent.add(day);
-    },
-    async isQuotaSpent(day) {
-      return spent.has(day);
     },
     async throttleUntil(epochMs) {
       throttled = Math.max(throttled, epochMs);
@@ -69,6 +81,18 @@ const DAY_MS = 86_400_000;
 export function redisGuardStore(redis: Redis, scope: string): GuardStore {
   const key = (name: string) => `crisp-gateway:${scope}:${name}`;
   return {
+    async snapshot(day) {
+      const [used, spent, throttled] = await redis.mget(
+        key(`quota:${day}`),
+        key(`quota-spent:${day}`),
+        key("throttled-until"),
+      );
+      return {
+        quotaUsed: Number(used ?? 0),
+        quotaSpent: spent !== null,
+        throttledUntil: Number(throttled ?? 0),
+      };
+    },
     async addQuota(day) {
       const count = await redis.incr(key(`quota:${day}`));
       if (count === 1) {
@@ -82,9 +106,6 @@ export function redisGuardStore(redis: Redis, scope: string): GuardStore {
     },
     async markQuotaSpent(day) {
       await redis.set(key(`quota-spent:${day}`), "1", "PX", 2 * DAY_MS);
-    },
-    async isQuotaSpent(day) {
-      return (await redis.exists(key(`quota-spent:${day}`))) === 1;
     },
     async throttleUntil(epochMs) {
       // Compare-and-set in one step so two instances never shorten each other's backoff.

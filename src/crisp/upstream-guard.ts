@@ -1,5 +1,5 @@
 import { ErrorCode, GatewayError } from "../errors.js";
-import { type GuardStore, memoryGuardStore } from "./guard-store.js";
+import { type GuardSnapshot, type GuardStore, memoryGuardStore } from "./guard-store.js";
 
 /**
  * Decides, before every Crisp request, whether it may be sent, and learns from every answer.
@@ -92,12 +92,11 @@ export class UpstreamGuard {
   /** When Crisp's throttling, or a spent quota, is expected to end; null when neither. */
   async rateLimitedUntil(): Promise<Date | null> {
     const now = this.#now();
-    const day = utcDay(now);
-    if ((await this.#store.isQuotaSpent(day)) || (await this.#quotaFull(day))) {
+    const state = await this.#store.snapshot(utcDay(now));
+    if (this.#quotaGone(state)) {
       return new Date(nextUtcMidnight(now));
     }
-    const throttled = await this.#store.throttledUntil();
-    return throttled > now ? new Date(throttled) : null;
+    return state.throttledUntil > now ? new Date(state.throttledUntil) : null;
   }
 
   /** Seconds until the backoff ends, as callers should be told; undefined when not backing off. */
@@ -111,10 +110,11 @@ export class UpstreamGuard {
   async admit(): Promise<Admission> {
     const now = this.#now();
     const day = utcDay(now);
-    if ((await this.#store.isQuotaSpent(day)) || (await this.#quotaFull(day))) {
+    const state = await this.#store.snapshot(day);
+    if (this.#quotaGone(state)) {
       throw this.#quotaExceeded(now);
     }
-    const throttled = await this.#store.throttledUntil();
+    const throttled = state.throttledUntil;
     if (throttled > now) {
       throw this.#rateLimited(throttled, now);
     }
@@ -208,8 +208,8 @@ export class UpstreamGuard {
     this.#breakerOpenUntil = 0;
   }
 
-  async #quotaFull(day: number): Promise<boolean> {
-    return this.dailyQuota !== null && (await this.#store.quotaUsed(day)) >= this.dailyQuota;
+  #quotaGone(state: GuardSnapshot): boolean {
+    return state.quotaSpent || (this.dailyQuota !== null && state.quotaUsed >= this.dailyQuota);
   }
 
   async #releaseIf(held: boolean): Promise<void> {
