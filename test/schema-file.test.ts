@@ -1,12 +1,19 @@
 import { readFileSync } from "node:fs";
-import { printSchema } from "graphql";
+import { buildSchema, findBreakingChanges, printSchema } from "graphql";
 import { describe, expect, it } from "vitest";
 import { schema } from "../src/schema/index.js";
 import { contractGaps } from "./helpers/contract.js";
 
 const checkedIn = readFileSync(new URL("../schema.graphql", import.meta.url), "utf8");
+// The public contract clients rely on, copied into the repository (see its header).
 const contract = readFileSync(
-  new URL("../../shared/schema-contract.graphql", import.meta.url),
+  new URL("./fixtures/schema-contract.graphql", import.meta.url),
+  "utf8",
+);
+// The schema as last released: the public API may only grow from it. Replace the file with
+// the new schema.graphql when a release breaks the API on purpose.
+const released = readFileSync(
+  new URL("./fixtures/schema-released.graphql", import.meta.url),
   "utf8",
 );
 
@@ -17,6 +24,13 @@ describe("schema.graphql", () => {
 
   it("contains every type, field, argument and enum value of the public contract", () => {
     expect(contractGaps(contract, checkedIn)).toEqual([]);
+  });
+
+  it("breaks nothing of the last released schema (test/fixtures/schema-released.graphql)", () => {
+    const breaking = findBreakingChanges(buildSchema(released), buildSchema(checkedIn)).map(
+      (change) => `${change.type}: ${change.description}`,
+    );
+    expect(breaking).toEqual([]);
   });
 
   // Leaf fields of value types (Geolocation.city…) are covered by their type's description,
@@ -45,6 +59,18 @@ describe("schema.graphql", () => {
       }
     }
     expect(undescribed).toEqual([]);
+  });
+});
+
+describe("breaking-change check", () => {
+  it("reports a removed field, a field made nullable and a new required argument", () => {
+    const before = buildSchema("type Query { a: String! b: Int c(x: Int): Int }");
+    const after = buildSchema("type Query { a: String c(x: Int, y: Int!): Int }");
+    expect(findBreakingChanges(before, after).map((change) => change.type)).toEqual([
+      "FIELD_REMOVED",
+      "FIELD_CHANGED_KIND",
+      "REQUIRED_ARG_ADDED",
+    ]);
   });
 });
 

@@ -22,7 +22,7 @@ import {
 import { crispWrite } from "./helpers/simulator-write.js";
 
 const SECRET = "3c1f0e5b9a7d4c2e8f6a1b0d9c8e7f6a";
-const FIXTURE = new URL("../../shared/crisp-fixtures/webhook-message-send.json", import.meta.url);
+const FIXTURE = new URL("./fixtures/crisp/webhook-message-send.json", import.meta.url);
 const CHILD = fileURLToPath(new URL("./helpers/simulator-close-child.ts", import.meta.url));
 
 async function receiver(): Promise<HookReceiver> {

@@ -13,7 +13,7 @@ import type {
 import { type Simulator, type SimulatorOptions, startSimulator } from "../src/simulator/index.js";
 import { crisp, crispData } from "./helpers/simulator-client.js";
 
-const FIXTURES = new URL("../../shared/crisp-fixtures/", import.meta.url);
+const FIXTURES = new URL("./fixtures/crisp/", import.meta.url);
 
 function fixture(name: string): unknown {
   return JSON.parse(readFileSync(new URL(name, FIXTURES), "utf8"));

@@ -7,7 +7,7 @@ import { createMemoryEventBus } from "../src/subscriptions/event-bus.js";
 import { HOOK_KEY, HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
 
 const fixture = readFileSync(
-  new URL("../../shared/crisp-fixtures/webhook-message-send.json", import.meta.url),
+  new URL("./fixtures/crisp/webhook-message-send.json", import.meta.url),
   "utf8",
 );
 const fixtureBody = JSON.parse(fixture) as { website_id: string };

@@ -27,9 +27,9 @@ export const SESSION_ID = "session_aaea8e1d-d6e3-4238-9252-d8c2e5579f5c";
 export const PEOPLE_ID = "0cb89450-34fb-4d51-8905-040c1d14a594";
 export const OPERATOR_ID = "a4c32c68-be91-4e29-8a05-976e93abbe3f";
 
-const FIXTURES = new URL("../../../shared/crisp-fixtures/", import.meta.url);
+const FIXTURES = new URL("../fixtures/crisp/", import.meta.url);
 
-/** A real Crisp payload from `../shared/crisp-fixtures`, as the exact text Crisp sent. */
+/** A real Crisp payload from `test/fixtures/crisp` (Crisp's own published payloads, see SOURCES.md there), as the exact text Crisp sent. */
 export function fixtureText(name: string): string {
   return readFileSync(new URL(name, FIXTURES), "utf8");
 }
