@@ -4,13 +4,14 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, onTestFinished, test } from "vitest";
-import type { CrispConversation, CrispMessage } from "../src/crisp/types.js";
 import {
   hookBody,
   type Simulator,
   type SimulatorEvent,
   type SimulatorOptions,
   startSimulator,
+  type WireConversation,
+  type WireMessage,
 } from "../src/simulator/index.js";
 import { crispData } from "./helpers/simulator-client.js";
 import {
@@ -232,7 +233,7 @@ describe("web hook delivery", () => {
       })),
     );
     // And the write happened.
-    const messages = await crispData<CrispMessage[]>(
+    const messages = await crispData<WireMessage[]>(
       simulator,
       `${base(simulator)}/conversation/${sessionId}/messages`,
     );
@@ -361,7 +362,7 @@ describe("live activity", () => {
     for (const sessionId of sessions) {
       const path = `${base(simulator)}/conversation/${sessionId}`;
       const mine = events.filter((event) => event.data.session_id === sessionId);
-      const messages = await crispData<CrispMessage[]>(simulator, `${path}/messages`);
+      const messages = await crispData<WireMessage[]>(simulator, `${path}/messages`);
       const fingerprints = messages.map((message) => message.fingerprint);
       for (const event of mine.filter((item) => item.event.startsWith("message:"))) {
         expect(fingerprints).toContain(event.data.fingerprint);
@@ -370,12 +371,12 @@ describe("live activity", () => {
       const states = mine.filter((item) => item.event === "session:set_state");
       const last = states[states.length - 1];
       if (last !== undefined) {
-        const conversation = await crispData<CrispConversation>(simulator, path);
+        const conversation = await crispData<WireConversation>(simulator, path);
         expect(conversation.state).toBe(last.data.state);
       }
     }
     // The conversation touched last tops the list, as in Crisp's inbox.
-    const page = await crispData<CrispConversation[]>(
+    const page = await crispData<WireConversation[]>(
       simulator,
       `${base(simulator)}/conversations/1`,
     );

@@ -1,17 +1,15 @@
 import { describe, expect, onTestFinished, test } from "vitest";
-import type {
-  CrispConversation,
-  CrispMessage,
-  CrispOperatorListItem,
-  CrispPeopleProfile,
-  CrispWebsite,
-} from "../src/crisp/types.js";
 import {
   SEED_ANCHOR,
   type Simulator,
   type SimulatorEvent,
   type SimulatorOptions,
   startSimulator,
+  type WireConversation,
+  type WireMessage,
+  type WireOperator,
+  type WirePeopleProfile,
+  type WireWebsite,
 } from "../src/simulator/index.js";
 import { crisp, crispData } from "./helpers/simulator-client.js";
 import { crispWrite, userToken } from "./helpers/simulator-write.js";
@@ -47,21 +45,21 @@ async function createConversation(simulator: Simulator): Promise<string> {
   return reply.body?.data.session_id ?? "";
 }
 
-async function conversation(simulator: Simulator, sessionId: string): Promise<CrispConversation> {
-  return crispData<CrispConversation>(simulator, `${base(simulator)}/conversation/${sessionId}`);
+async function conversation(simulator: Simulator, sessionId: string): Promise<WireConversation> {
+  return crispData<WireConversation>(simulator, `${base(simulator)}/conversation/${sessionId}`);
 }
 
 async function firstPage(
   simulator: Simulator,
   query: Record<string, string | number> = {},
-): Promise<CrispConversation[]> {
-  return crispData<CrispConversation[]>(simulator, `${base(simulator)}/conversations/1`, {
+): Promise<WireConversation[]> {
+  return crispData<WireConversation[]>(simulator, `${base(simulator)}/conversations/1`, {
     query,
   });
 }
 
-async function messages(simulator: Simulator, sessionId: string): Promise<CrispMessage[]> {
-  return crispData<CrispMessage[]>(
+async function messages(simulator: Simulator, sessionId: string): Promise<WireMessage[]> {
+  return crispData<WireMessage[]>(
     simulator,
     `${base(simulator)}/conversation/${sessionId}/messages`,
   );
@@ -74,7 +72,7 @@ function text(content: string, from: "user" | "operator" = "operator"): Record<s
 /** A seeded conversation with messages (empty ones stay out of the default list). */
 function seeded(
   simulator: Simulator,
-  predicate: (item: CrispConversation) => boolean = () => true,
+  predicate: (item: WireConversation) => boolean = () => true,
 ): string {
   const site = simulator.defaultWebsiteId;
   const found = simulator.store
@@ -107,7 +105,7 @@ describe("POST /website and DELETE /website/{id}", () => {
     expect(websiteId).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
-    const website = await crispData<CrispWebsite>(sim, `/website/${websiteId}`, { auth: user });
+    const website = await crispData<WireWebsite>(sim, `/website/${websiteId}`, { auth: user });
     expect(website).toMatchObject({ website_id: websiteId, name: "Acme", domain: "acme.example" });
     expect(sim.tokens.find((token) => token.tier === "user")?.websiteIds).toContain(websiteId);
     const found = await crisp(sim, "/website", {
@@ -307,7 +305,7 @@ describe("conversations", () => {
 
   test("assigns an operator, listed under filter_assigned, and unassigns with null", async () => {
     const sim = await fresh();
-    const operators = await crispData<CrispOperatorListItem[]>(sim, `${base(sim)}/operators/list`);
+    const operators = await crispData<WireOperator[]>(sim, `${base(sim)}/operators/list`);
     const userId = operators[1]?.details.user_id ?? "";
     const sessionId = seeded(sim, (item) => item.assigned === undefined);
     const path = `${base(sim)}/conversation/${sessionId}/routing`;
@@ -449,7 +447,7 @@ describe("messages", () => {
       user: { nickname: "Bot", user_id: sim.credentials.identifier },
     });
     expect((last?.timestamp ?? 0) > (list.at(-2)?.timestamp ?? 0)).toBe(true);
-    const one = await crispData<CrispMessage>(
+    const one = await crispData<WireMessage>(
       sim,
       `${base(sim)}/conversation/${sessionId}/message/${fingerprint}`,
     );
@@ -664,7 +662,7 @@ describe("messages", () => {
     const reply = await crispWrite(sim, "PATCH", `${path}/77`, { body: { content: "hello" } });
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ error: false, reason: "updated", data: {} });
-    const edited = await crispData<CrispMessage>(sim, `${path}/77`);
+    const edited = await crispData<WireMessage>(sim, `${path}/77`);
     expect(edited).toMatchObject({ content: "hello", edited: true, type: "text" });
     expect((await conversation(sim, sessionId)).last_message).toBe("hello");
 
@@ -674,7 +672,7 @@ describe("messages", () => {
     expect(wrongShape.status).toBe(400);
     expect(wrongShape.body?.reason).toBe("invalid_data");
     expect(wrongShape.body?.data.message).toContain("content");
-    expect((await crispData<CrispMessage>(sim, `${path}/77`)).content).toBe("hello");
+    expect((await crispData<WireMessage>(sim, `${path}/77`)).content).toBe("hello");
     for (const fingerprint of ["78", "abc"]) {
       const missing = await crispWrite(sim, "PATCH", `${path}/${fingerprint}`, {
         body: { content: "x" },
@@ -738,19 +736,19 @@ describe("people profiles", () => {
     expect(reply.body?.reason).toBe("added");
     const peopleId = reply.body?.data.people_id ?? "";
     expect(Object.keys(reply.body?.data ?? {})).toEqual(["people_id"]);
-    const profile = await crispData<CrispPeopleProfile>(
+    const profile = await crispData<WirePeopleProfile>(
       sim,
       `${base(sim)}/people/profile/${peopleId}`,
     );
     expect(profile).toMatchObject({ ...ada, people_id: peopleId, created_at: T, updated_at: T });
-    const byEmail = await crispData<CrispPeopleProfile>(
+    const byEmail = await crispData<WirePeopleProfile>(
       sim,
       `${base(sim)}/people/profile/ADA@example.com`,
     );
     expect(byEmail.people_id).toBe(peopleId);
-    const list = await crispData<CrispPeopleProfile[]>(sim, `${base(sim)}/people/profiles/1`);
+    const list = await crispData<WirePeopleProfile[]>(sim, `${base(sim)}/people/profiles/1`);
     expect(list[0]?.people_id).toBe(peopleId);
-    const search = await crispData<CrispPeopleProfile[]>(sim, `${base(sim)}/people/profiles/1`, {
+    const search = await crispData<WirePeopleProfile[]>(sim, `${base(sim)}/people/profiles/1`, {
       query: { search_text: "analytical" },
     });
     expect(search.map((item) => item.people_id)).toEqual([peopleId]);
@@ -793,7 +791,7 @@ describe("people profiles", () => {
     });
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ error: false, reason: "updated", data: {} });
-    const profile = await crispData<CrispPeopleProfile>(sim, path);
+    const profile = await crispData<WirePeopleProfile>(sim, path);
     expect(profile).toMatchObject({
       email: "ada@example.com",
       person: { nickname: "Countess Lovelace", phone: "+44 20 7946 0000", locales: ["en"] },
@@ -825,13 +823,13 @@ describe("people profiles", () => {
     const sim = await fresh();
     const peopleId = await createAda(sim);
     const path = `${base(sim)}/people/profile/${peopleId}`;
-    const before = await crispData<CrispPeopleProfile>(sim, path);
+    const before = await crispData<WirePeopleProfile>(sim, path);
     const reply = await crispWrite(sim, "PUT", path, {
       body: { email: "countess@example.com", person: { nickname: "Countess" } },
     });
     expect(reply.status).toBe(200);
     expect(reply.body?.reason).toBe("updated");
-    const profile = await crispData<CrispPeopleProfile>(sim, path);
+    const profile = await crispData<WirePeopleProfile>(sim, path);
     expect(profile.person).toEqual({ nickname: "Countess" });
     expect(profile.company).toBeUndefined();
     expect(profile).toMatchObject({

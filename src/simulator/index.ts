@@ -27,6 +27,17 @@ import { createWriteClock, createWriteRoutes, type WriteEnvironment } from "./wr
 export { HOOK_ATTEMPT_LIMIT, hookBody, hookTarget, signHook } from "./hooks.js";
 export type { LiveAction } from "./live-activity.js";
 
+export type * from "./payloads.js";
+export {
+  CONVERSATION_STATUS,
+  MESSAGE_TYPES,
+  PER_PAGE,
+  Reason,
+  RtmEvent,
+  type RtmEventName,
+  Status,
+  type Tier,
+} from "./protocol.js";
 export type { WebsiteRecord } from "./seed.js";
 export { SEED_ANCHOR } from "./seed-data.js";
 export type {

@@ -14,11 +14,7 @@
  * - Activity does not go through HTTP: it is not in `Simulator.requests` and uses no quota.
  */
 
-import type {
-  CrispConversation,
-  CrispConversationMeta,
-  CrispPeopleProfile,
-} from "../crisp/types.js";
+import type { WireConversation, WireConversationMeta, WirePeopleProfile } from "./payloads.js";
 import type { Prng } from "./prng.js";
 import type { WebsiteRecord } from "./seed.js";
 import {
@@ -166,7 +162,7 @@ export class LiveActivity {
     }
   }
 
-  #target(record: WebsiteRecord, candidates: CrispConversation[]): SessionTarget | undefined {
+  #target(record: WebsiteRecord, candidates: WireConversation[]): SessionTarget | undefined {
     if (candidates.length === 0) {
       return undefined;
     }
@@ -182,7 +178,7 @@ export class LiveActivity {
     const { rng, write } = this.#options;
     const websiteId = record.website.website_id;
     const sessionId = `session_${rng.uuid()}`;
-    const profile: CrispPeopleProfile | undefined =
+    const profile: WirePeopleProfile | undefined =
       record.people.length > 0 && rng.chance(0.4) ? rng.pick(record.people) : undefined;
     const nickname =
       profile?.person?.nickname ??
@@ -192,7 +188,7 @@ export class LiveActivity {
     const email = profile?.email;
     const place = rng.pick(PLACES);
     const platform = rng.pick(PLATFORMS);
-    const meta: CrispConversationMeta = {
+    const meta: WireConversationMeta = {
       nickname,
       ...(email === undefined ? {} : { email }),
       ip: `${rng.int(1, 223)}.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`,
@@ -287,7 +283,7 @@ export class LiveActivity {
 }
 
 /** The most recently updated conversations that have messages, newest first. */
-function recentConversations(record: WebsiteRecord): CrispConversation[] {
+function recentConversations(record: WebsiteRecord): WireConversation[] {
   return record.conversations
     .filter((item) => (record.messages.get(item.session_id)?.length ?? 0) > 0)
     .sort((a, b) => b.updated_at - a.updated_at)

@@ -3,8 +3,8 @@
  * gives (`invalid_data`, 400), so handlers only deal with valid values.
  */
 
-import { CRISP_MAX_PER_PAGE, CRISP_MIN_PER_PAGE } from "../crisp/types.js";
 import { invalidData } from "./errors.js";
+import { PER_PAGE } from "./protocol.js";
 
 export type Query = Readonly<Record<string, string>>;
 
@@ -22,9 +22,9 @@ export function parsePage(raw: string): number {
  */
 export function parsePerPage(raw: string | undefined): number {
   if (raw === undefined || !/^[0-9]+$/.test(raw)) {
-    return CRISP_MIN_PER_PAGE;
+    return PER_PAGE.DEFAULT;
   }
-  return Math.min(CRISP_MAX_PER_PAGE, Math.max(CRISP_MIN_PER_PAGE, Number(raw)));
+  return Math.min(PER_PAGE.MAX, Math.max(PER_PAGE.MIN, Number(raw)));
 }
 
 /** Crisp's booleans are the strings "1"/"0" (GO/NODE); "true" is accepted too. */

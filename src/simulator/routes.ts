@@ -4,14 +4,10 @@
  * the simulator's choice.
  */
 
-import type {
-  CrispConnectedWebsite,
-  CrispTier,
-  CrispVisitorCount,
-  CrispWebsite,
-} from "../crisp/types.js";
-import { CRISP_FIXED_PAGE_SIZE } from "../crisp/types.js";
+import { DEFAULT_ASSUMPTIONS } from "./assumptions.js";
 import { CrispHttpError, invalidData } from "./errors.js";
+import type { WireConnectedWebsite, WireVisitorCount, WireWebsite } from "./payloads.js";
+import type { Tier } from "./protocol.js";
 import {
   flag,
   parseDate,
@@ -24,8 +20,8 @@ import {
 import type { Route, RouteAnswer, RouteContext } from "./router.js";
 import type { ConversationQuery, PeopleQuery } from "./store.js";
 
-const ALL_TIERS: readonly CrispTier[] = ["user", "website", "plugin"];
-const USER_PLUGIN: readonly CrispTier[] = ["user", "plugin"];
+const ALL_TIERS: readonly Tier[] = ["user", "website", "plugin"];
+const USER_PLUGIN: readonly Tier[] = ["user", "plugin"];
 /** BP: "search_query_too_long" past this length (the limit itself is not published) [I]. */
 const MAX_SEARCH_QUERY = 500;
 
@@ -60,7 +56,7 @@ function listed<T>(items: readonly T[], page: number, perPage: number): RouteAns
   return { status: slice.length > 0 ? 206 : 200, reason: "listed", data: slice };
 }
 
-export function websiteOf(context: RouteContext): CrispWebsite {
+export function websiteOf(context: RouteContext): WireWebsite {
   if (context.website === undefined) {
     throw new CrispHttpError(404, "website_not_found");
   }
@@ -195,7 +191,7 @@ export const READ_ROUTES: readonly Route[] = [
       const page = parsePage(params.page ?? "");
       const configuredOnly = flag(query, "filter_configured");
       const includePlan = flag(query, "include_plan");
-      const items: CrispConnectedWebsite[] = [];
+      const items: WireConnectedWebsite[] = [];
       for (const websiteId of token.websiteIds) {
         const record = store.record(websiteId);
         if (record === undefined) {
@@ -211,7 +207,7 @@ export const READ_ROUTES: readonly Route[] = [
           ...(includePlan ? { plan: record.connect.plan } : {}),
         });
       }
-      return listed(items, page, CRISP_FIXED_PAGE_SIZE);
+      return listed(items, page, DEFAULT_ASSUMPTIONS.pageSize);
     },
   },
   {
@@ -319,7 +315,7 @@ export const READ_ROUTES: readonly Route[] = [
       if (sessions === undefined) {
         throw new CrispHttpError(404, "people_not_found");
       }
-      return listed(sessions, parsePage(context.params.page ?? ""), CRISP_FIXED_PAGE_SIZE);
+      return listed(sessions, parsePage(context.params.page ?? ""), DEFAULT_ASSUMPTIONS.pageSize);
     },
   },
   {
@@ -329,7 +325,7 @@ export const READ_ROUTES: readonly Route[] = [
     handle: (context) => {
       const websiteId = websiteOf(context).website_id;
       const page = parsePage(context.params.page ?? "");
-      return listed(context.store.visitors(websiteId), page, CRISP_FIXED_PAGE_SIZE);
+      return listed(context.store.visitors(websiteId), page, DEFAULT_ASSUMPTIONS.pageSize);
     },
   },
   {
@@ -338,7 +334,7 @@ export const READ_ROUTES: readonly Route[] = [
     tiers: USER_PLUGIN,
     handle: (context) => {
       const visitors = context.store.visitors(websiteOf(context).website_id);
-      const count: CrispVisitorCount = {
+      const count: WireVisitorCount = {
         count: visitors.length,
         active: visitors.filter((visitor) => visitor.active).length,
         limited: false,

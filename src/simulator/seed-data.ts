@@ -1,6 +1,6 @@
 /** Constants and word lists the seed generator draws from: realistic enough for demos. */
 
-import type { CrispGeolocation } from "../crisp/types.js";
+import type { WireGeolocation } from "./payloads.js";
 
 /** Every seeded timestamp lies before this instant (2026-11-01T00:00:00Z), never `Date.now()`. */
 export const SEED_ANCHOR = Date.UTC(2026, 10, 1);
@@ -92,7 +92,7 @@ export const COMPANIES = [
 export const EMAIL_DOMAINS = ["gmail.com", "outlook.com", "proton.me", "yahoo.fr", "icloud.com"];
 
 export interface Place {
-  geolocation: Required<Pick<CrispGeolocation, "country" | "region" | "city">> & {
+  geolocation: Required<Pick<WireGeolocation, "country" | "region" | "city">> & {
     coordinates: { latitude: number; longitude: number };
   };
   /** Minutes from UTC as Crisp reports them (the sign of JavaScript's getTimezoneOffset). */

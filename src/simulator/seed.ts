@@ -5,16 +5,16 @@
  */
 
 import type {
-  CrispConnectedWebsite,
-  CrispConversation,
-  CrispConversationMeta,
-  CrispConversationState,
-  CrispMessage,
-  CrispOperatorListItem,
-  CrispPeopleProfile,
-  CrispVisitor,
-  CrispWebsite,
-} from "../crisp/types.js";
+  WireConnectedWebsite,
+  WireConversation,
+  WireConversationMeta,
+  WireConversationState,
+  WireMessage,
+  WireOperator,
+  WirePeopleProfile,
+  WireVisitor,
+  WireWebsite,
+} from "./payloads.js";
 import { Prng } from "./prng.js";
 import {
   COMPANIES,
@@ -51,16 +51,16 @@ const LONG_CONVERSATIONS = 4;
 
 /** Everything seeded for one website. Arrays are the store's mutable state. */
 export interface WebsiteRecord {
-  website: CrispWebsite;
+  website: WireWebsite;
   /** The plugin connect view of the website (`token`, `settings`, `plan`). */
-  connect: Required<Pick<CrispConnectedWebsite, "token" | "settings" | "plan">>;
-  operators: CrispOperatorListItem[];
+  connect: Required<Pick<WireConnectedWebsite, "token" | "settings" | "plan">>;
+  operators: WireOperator[];
   inboxes: string[];
-  people: CrispPeopleProfile[];
-  conversations: CrispConversation[];
+  people: WirePeopleProfile[];
+  conversations: WireConversation[];
   /** Messages per session id, oldest first. */
-  messages: Map<string, CrispMessage[]>;
-  visitors: CrispVisitor[];
+  messages: Map<string, WireMessage[]>;
+  visitors: WireVisitor[];
 }
 
 export interface SeedData {
@@ -104,7 +104,7 @@ function defaultTokens(seed: number, websites: WebsiteRecord[]): SimulatorToken[
   ];
 }
 
-function makeOperator(rng: Prng, role: "owner" | "member", domain: string): CrispOperatorListItem {
+function makeOperator(rng: Prng, role: "owner" | "member", domain: string): WireOperator {
   const first = rng.pick(FIRST_NAMES);
   const last = rng.pick(LAST_NAMES);
   const userId = rng.uuid();
@@ -132,11 +132,11 @@ function generateWebsite(
   rng: Prng,
   site: { name: string; domain: string },
   index: number,
-  owner: CrispOperatorListItem,
+  owner: WireOperator,
   fingerprints: Set<number>,
 ): WebsiteRecord {
   const websiteId = rng.uuid();
-  const website: CrispWebsite = {
+  const website: WireWebsite = {
     website_id: websiteId,
     name: site.name,
     domain: site.domain,
@@ -159,15 +159,15 @@ function generateWebsite(
   const inboxes = index === 0 ? [rng.uuid(), rng.uuid()] : rng.chance(0.5) ? [rng.uuid()] : [];
   const peopleCount = index === 0 ? DEFAULT_PEOPLE : OTHER_PEOPLE;
   const identities: Identity[] = [];
-  const people: CrispPeopleProfile[] = [];
+  const people: WirePeopleProfile[] = [];
   for (let i = 0; i < peopleCount; i++) {
     const identity = makeIdentity(rng, i);
     identities.push(identity);
     people.push(makeProfile(rng, identity));
   }
   const conversationCount = index === 0 ? DEFAULT_CONVERSATIONS : OTHER_CONVERSATIONS;
-  const conversations: CrispConversation[] = [];
-  const messages = new Map<string, CrispMessage[]>();
+  const conversations: WireConversation[] = [];
+  const messages = new Map<string, WireMessage[]>();
   for (let i = 0; i < conversationCount; i++) {
     const { conversation, list } = generateConversation(rng, {
       websiteId,
@@ -226,7 +226,7 @@ function phone(rng: Prng, place: Place): string {
   return `${place.phonePrefix} ${rng.int(100, 999)} ${rng.int(1000, 9999)}`;
 }
 
-function makeProfile(rng: Prng, identity: Identity): CrispPeopleProfile {
+function makeProfile(rng: Prng, identity: Identity): WirePeopleProfile {
   const peopleId = rng.uuid();
   const company = rng.pick(COMPANIES);
   const createdAt = SEED_ANCHOR - rng.int(61 * DAY, 400 * DAY);
@@ -289,9 +289,9 @@ function makeProfile(rng: Prng, identity: Identity): CrispPeopleProfile {
 interface ConversationContext {
   websiteId: string;
   index: number;
-  operators: CrispOperatorListItem[];
+  operators: WireOperator[];
   inboxes: string[];
-  people: CrispPeopleProfile[];
+  people: WirePeopleProfile[];
   identities: Identity[];
   fingerprints: Set<number>;
 }
@@ -299,11 +299,11 @@ interface ConversationContext {
 function generateConversation(
   rng: Prng,
   context: ConversationContext,
-): { conversation: CrispConversation; list: CrispMessage[] } {
+): { conversation: WireConversation; list: WireMessage[] } {
   const { websiteId, index, operators, inboxes, people, identities } = context;
   const sessionId = `session_${rng.uuid()}`;
   const long = index < LONG_CONVERSATIONS;
-  const state: CrispConversationState = long
+  const state: WireConversationState = long
     ? rng.pick(["unresolved", "resolved"] as const)
     : rng.weighted([
         ["pending", 15],
@@ -394,7 +394,7 @@ function generateConversation(
     ? [...profile.segments]
     : rng.sample(SEGMENTS, rng.int(0, 2));
 
-  const meta: CrispConversationMeta = {
+  const meta: WireConversationMeta = {
     nickname,
     ...(email === undefined ? {} : { email }),
     ip: `${rng.int(1, 223)}.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`,
@@ -422,7 +422,7 @@ function generateConversation(
     },
   };
 
-  const conversation: CrispConversation = {
+  const conversation: WireConversation = {
     session_id: sessionId,
     website_id: websiteId,
     ...(profile === undefined ? {} : { people_id: profile.people_id }),
@@ -449,13 +449,13 @@ function generateConversation(
 function generateVisitors(
   rng: Prng,
   domain: string,
-  conversations: CrispConversation[],
-): CrispVisitor[] {
+  conversations: WireConversation[],
+): WireVisitor[] {
   // Visitors who opened a chat are the most recently active conversations.
   const recent = [...conversations]
     .sort((a, b) => b.updated_at - a.updated_at)
     .slice(0, rng.int(8, 12));
-  const visitors: CrispVisitor[] = [];
+  const visitors: WireVisitor[] = [];
   for (let i = 0; i < VISITORS; i++) {
     const conversation = recent[i];
     const platform = rng.pick(PLATFORMS);

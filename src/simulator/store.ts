@@ -3,15 +3,15 @@
  * ordering). Paging is the server's job. Records are mutable so write routes can change them.
  */
 
+import { DEFAULT_ASSUMPTIONS } from "./assumptions.js";
 import type {
-  CrispConversation,
-  CrispMessage,
-  CrispOperatorListItem,
-  CrispPeopleProfile,
-  CrispVisitor,
-  CrispWebsite,
-} from "../crisp/types.js";
-import { CRISP_MESSAGES_BATCH } from "../crisp/types.js";
+  WireConversation,
+  WireMessage,
+  WireOperator,
+  WirePeopleProfile,
+  WireVisitor,
+  WireWebsite,
+} from "./payloads.js";
 import { type Filter, matchesFilter, resolvePath } from "./query.js";
 import type { SeedData, WebsiteRecord } from "./seed.js";
 
@@ -53,7 +53,7 @@ export interface PersonConversationsQuery {
   notResolved?: boolean;
 }
 
-const byUpdatedDesc = (a: CrispConversation, b: CrispConversation): number =>
+const byUpdatedDesc = (a: WireConversation, b: WireConversation): number =>
   b.updated_at - a.updated_at || compareText(a.session_id, b.session_id);
 
 function compareText(a: string, b: string): number {
@@ -70,7 +70,7 @@ export class SimulatorStore {
   }
 
   /** Every website, in seed order (the first is the default one). */
-  get websites(): CrispWebsite[] {
+  get websites(): WireWebsite[] {
     return [...this.#websites.values()].map((record) => record.website);
   }
 
@@ -89,54 +89,54 @@ export class SimulatorStore {
     return this.#websites.delete(websiteId);
   }
 
-  website(websiteId: string): CrispWebsite | undefined {
+  website(websiteId: string): WireWebsite | undefined {
     return this.#websites.get(websiteId)?.website;
   }
 
-  websiteByDomain(domain: string): CrispWebsite | undefined {
+  websiteByDomain(domain: string): WireWebsite | undefined {
     const wanted = domain.toLowerCase();
     return this.websites.find((website) => website.domain.toLowerCase() === wanted);
   }
 
-  conversations(websiteId: string): CrispConversation[] {
+  conversations(websiteId: string): WireConversation[] {
     return this.#websites.get(websiteId)?.conversations ?? [];
   }
 
-  conversation(websiteId: string, sessionId: string): CrispConversation | undefined {
+  conversation(websiteId: string, sessionId: string): WireConversation | undefined {
     return this.conversations(websiteId).find((item) => item.session_id === sessionId);
   }
 
   /** Messages of a conversation, oldest first; `undefined` when the conversation is unknown. */
-  messages(websiteId: string, sessionId: string): CrispMessage[] | undefined {
+  messages(websiteId: string, sessionId: string): WireMessage[] | undefined {
     return this.#websites.get(websiteId)?.messages.get(sessionId);
   }
 
-  message(websiteId: string, sessionId: string, fingerprint: number): CrispMessage | undefined {
+  message(websiteId: string, sessionId: string, fingerprint: number): WireMessage | undefined {
     return this.messages(websiteId, sessionId)?.find((item) => item.fingerprint === fingerprint);
   }
 
-  people(websiteId: string): CrispPeopleProfile[] {
+  people(websiteId: string): WirePeopleProfile[] {
     return this.#websites.get(websiteId)?.people ?? [];
   }
 
   /** A profile by people id, or by email (case-insensitive) as third parties use it. */
-  profile(websiteId: string, idOrEmail: string): CrispPeopleProfile | undefined {
+  profile(websiteId: string, idOrEmail: string): WirePeopleProfile | undefined {
     const email = idOrEmail.toLowerCase();
     return this.people(websiteId).find(
       (item) => item.people_id === idOrEmail || item.email?.toLowerCase() === email,
     );
   }
 
-  operators(websiteId: string): CrispOperatorListItem[] {
+  operators(websiteId: string): WireOperator[] {
     return this.#websites.get(websiteId)?.operators ?? [];
   }
 
-  visitors(websiteId: string): CrispVisitor[] {
+  visitors(websiteId: string): WireVisitor[] {
     return this.#websites.get(websiteId)?.visitors ?? [];
   }
 
   /** Conversations matching `query`, in the order Crisp lists them (before paging). */
-  listConversations(websiteId: string, query: ConversationQuery): CrispConversation[] {
+  listConversations(websiteId: string, query: ConversationQuery): WireConversation[] {
     const matches = this.conversations(websiteId).filter((conversation) =>
       this.#matchesConversation(websiteId, conversation, query),
     );
@@ -160,7 +160,7 @@ export class SimulatorStore {
 
   #matchesConversation(
     websiteId: string,
-    conversation: CrispConversation,
+    conversation: WireConversation,
     query: ConversationQuery,
   ): boolean {
     const messages = this.messages(websiteId, conversation.session_id) ?? [];
@@ -224,18 +224,18 @@ export class SimulatorStore {
     websiteId: string,
     sessionId: string,
     before: number | undefined,
-  ): { messages: CrispMessage[]; more: boolean } | undefined {
+  ): { messages: WireMessage[]; more: boolean } | undefined {
     const all = this.messages(websiteId, sessionId);
     if (all === undefined) {
       return undefined;
     }
     const older = before === undefined ? all : all.filter((item) => item.timestamp < before);
-    const messages = older.slice(-CRISP_MESSAGES_BATCH);
+    const messages = older.slice(-DEFAULT_ASSUMPTIONS.messagesBatch);
     return { messages, more: older.length > messages.length };
   }
 
   /** Profiles matching `query`, sorted (default: newest created first). */
-  listPeople(websiteId: string, query: PeopleQuery): CrispPeopleProfile[] {
+  listPeople(websiteId: string, query: PeopleQuery): WirePeopleProfile[] {
     const text = query.searchText?.toLowerCase();
     const matches = this.people(websiteId).filter((profile) => {
       const created = profile.created_at ?? 0;
@@ -296,8 +296,8 @@ export class SimulatorStore {
 }
 
 function matchesText(
-  conversation: CrispConversation,
-  messages: CrispMessage[],
+  conversation: WireConversation,
+  messages: WireMessage[],
   text: string,
 ): boolean {
   const wanted = text.toLowerCase();
@@ -313,7 +313,7 @@ function matchesText(
 }
 
 /** A sort field: a dotted path, a top-level profile field, or a `person` field (`nickname`). */
-function profileField(profile: CrispPeopleProfile, field: string): unknown {
+function profileField(profile: WirePeopleProfile, field: string): unknown {
   const direct = resolvePath(profile, field);
   return direct !== undefined ? direct : resolvePath(profile.person, field);
 }

@@ -1,12 +1,12 @@
 /** The simulator's public types; `index.ts` re-exports them. */
 
-import type { CrispTier } from "../crisp/types.js";
+import type { Tier } from "./protocol.js";
 
 /** A credential the simulator accepts, and the websites it reaches. */
 export interface SimulatorToken {
   identifier: string;
   key: string;
-  tier: CrispTier;
+  tier: Tier;
   /** Websites this token may read; any other existing website answers 404 `not_subscribed`. */
   websiteIds: string[];
 }

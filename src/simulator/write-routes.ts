@@ -21,18 +21,18 @@
  *   fields, the operator ids.
  */
 
-import type {
-  CrispConversation,
-  CrispConversationMeta,
-  CrispConversationState,
-  CrispMessage,
-  CrispOperatorListItem,
-  CrispPeopleProfile,
-  CrispTier,
-} from "../crisp/types.js";
 import { CrispHttpError, invalidData } from "./errors.js";
 import type { SimulatorEventHub } from "./events.js";
+import type {
+  WireConversation,
+  WireConversationMeta,
+  WireConversationState,
+  WireMessage,
+  WireOperator,
+  WirePeopleProfile,
+} from "./payloads.js";
 import type { Prng } from "./prng.js";
+import type { Tier } from "./protocol.js";
 import type { Route, RouteAnswer, RouteContext } from "./router.js";
 import { isEmail, isUuid, parseFingerprint, sessionOf, websiteOf } from "./routes.js";
 import type { WebsiteRecord } from "./seed.js";
@@ -54,10 +54,10 @@ import {
   onlyKeys,
 } from "./write-validation.js";
 
-const USER_ONLY: readonly CrispTier[] = ["user"];
-const USER_PLUGIN: readonly CrispTier[] = ["user", "plugin"];
-const STATES: readonly CrispConversationState[] = ["pending", "unresolved", "resolved"];
-const STATUS: Readonly<Record<CrispConversationState, 0 | 1 | 2>> = {
+const USER_ONLY: readonly Tier[] = ["user"];
+const USER_PLUGIN: readonly Tier[] = ["user", "plugin"];
+const STATES: readonly WireConversationState[] = ["pending", "unresolved", "resolved"];
+const STATUS: Readonly<Record<WireConversationState, 0 | 1 | 2>> = {
   pending: 0,
   unresolved: 1,
   resolved: 2,
@@ -111,8 +111,8 @@ export interface SessionTarget {
   websiteId: string;
   sessionId: string;
   record: WebsiteRecord;
-  conversation: CrispConversation;
-  messages: CrispMessage[];
+  conversation: WireConversation;
+  messages: WireMessage[];
 }
 
 /** The conversation `sessionId` of `websiteId`; `undefined` when either is unknown. */
@@ -155,7 +155,7 @@ function messageIndex(context: RouteContext, target: SessionTarget): number {
 function profileTarget(context: RouteContext): {
   websiteId: string;
   record: WebsiteRecord;
-  profile: CrispPeopleProfile;
+  profile: WirePeopleProfile;
 } {
   const websiteId = websiteOf(context).website_id;
   const record = context.store.record(websiteId);
@@ -211,12 +211,12 @@ export function emitWriteEvent(
 export function addConversation(
   env: Pick<WriteEnvironment, "clock" | "ids">,
   record: WebsiteRecord,
-  options: { sessionId?: string; meta?: CrispConversationMeta; peopleId?: string } = {},
-): CrispConversation {
+  options: { sessionId?: string; meta?: WireConversationMeta; peopleId?: string } = {},
+): WireConversation {
   const websiteId = record.website.website_id;
   const sessionId = options.sessionId ?? `session_${env.ids.uuid()}`;
   const now = env.clock();
-  const conversation: CrispConversation = {
+  const conversation: WireConversation = {
     session_id: sessionId,
     website_id: websiteId,
     ...(options.peopleId === undefined ? {} : { people_id: options.peopleId }),
@@ -247,7 +247,7 @@ export function addConversation(
 export function setConversationState(
   env: Pick<WriteEnvironment, "events" | "clock">,
   target: SessionTarget,
-  state: CrispConversationState,
+  state: WireConversationState,
 ): void {
   const conversation = target.conversation;
   conversation.state = state;
@@ -279,8 +279,8 @@ export function appendMessage(
   env: Pick<WriteEnvironment, "events" | "clock" | "messageLimit">,
   target: SessionTarget,
   input: NewMessage,
-  user: NonNullable<CrispMessage["user"]>,
-): CrispMessage {
+  user: NonNullable<WireMessage["user"]>,
+): WireMessage {
   const { messages, conversation } = target;
   if (messages.length >= env.messageLimit) {
     throw new CrispHttpError(409, "too_many_messages");
@@ -291,7 +291,7 @@ export function appendMessage(
   while (messages.some((message) => message.fingerprint === fingerprint)) {
     fingerprint++;
   }
-  const message: CrispMessage = {
+  const message: WireMessage = {
     session_id: target.sessionId,
     website_id: target.websiteId,
     type: input.type,
@@ -323,9 +323,9 @@ export function appendMessage(
 
 /** How an operator signs a message (the seed's shape): `type: "website"`, "First L.". */
 export function operatorUser(
-  operator: CrispOperatorListItem,
+  operator: WireOperator,
   given: MessageInput["user"] = {},
-): NonNullable<CrispMessage["user"]> {
+): NonNullable<WireMessage["user"]> {
   const { details } = operator;
   return compact({
     type: given.type ?? "website",
@@ -356,7 +356,7 @@ export function createWriteRoutes(env: WriteEnvironment): Route[] {
       Object.assign(profile, mergeDeep(profile as unknown as JsonObject, input as JsonObject));
       profile.updated_at = env.clock();
     } else {
-      const replaced: CrispPeopleProfile = compact({
+      const replaced: WirePeopleProfile = compact({
         people_id: profile.people_id,
         segments: [],
         notepad: "",
@@ -488,10 +488,10 @@ export function createWriteRoutes(env: WriteEnvironment): Route[] {
         const body = objectBody(await context.readBody());
         onlyKeys(body, ["state", "user", "origin"]);
         const state = body.state;
-        if (typeof state !== "string" || !STATES.includes(state as CrispConversationState)) {
+        if (typeof state !== "string" || !STATES.includes(state as WireConversationState)) {
           throw invalidData(`state must be one of ${STATES.join(", ")}`);
         }
-        setConversationState(env, target, state as CrispConversationState);
+        setConversationState(env, target, state as WireConversationState);
         return updated();
       },
     },
@@ -551,7 +551,7 @@ export function createWriteRoutes(env: WriteEnvironment): Route[] {
         const patch = checkMeta(await context.readBody());
         const conversation = target.conversation;
         // Fields are replaced one by one; `data` as a whole, as `session:set_data` carries it.
-        conversation.meta = { ...conversation.meta, ...patch } as CrispConversationMeta;
+        conversation.meta = { ...conversation.meta, ...patch } as WireConversationMeta;
         if (Object.keys(patch).length > 0) {
           conversation.updated_at = env.clock();
         }
@@ -594,7 +594,7 @@ export function createWriteRoutes(env: WriteEnvironment): Route[] {
         const index = messageIndex(context, target);
         const body = objectBody(await context.readBody());
         onlyKeys(body, ["content"]);
-        const message = target.messages[index] as CrispMessage;
+        const message = target.messages[index] as WireMessage;
         message.content = checkContent(message.type, body.content);
         message.edited = true;
         if (index === target.messages.length - 1) {
@@ -642,7 +642,7 @@ export function createWriteRoutes(env: WriteEnvironment): Route[] {
         const input = checkProfile(await context.readBody(), false);
         ensureEmailFree(record, input.email);
         const now = env.clock();
-        const profile: CrispPeopleProfile = {
+        const profile: WirePeopleProfile = {
           people_id: env.ids.uuid(),
           segments: [],
           notepad: "",
@@ -704,7 +704,7 @@ function messageUser(
   context: RouteContext,
   target: SessionTarget,
   input: ReturnType<typeof checkMessage>,
-): NonNullable<CrispMessage["user"]> {
+): NonNullable<WireMessage["user"]> {
   const given = input.user ?? {};
   if (input.from === "user") {
     return compact({
@@ -730,7 +730,7 @@ function messageUser(
  * What a new message changes on its conversation: last message, update time and, for what a
  * person reads (not notes or events), the unread counters and the waiting time.
  */
-function applyNewMessage(conversation: CrispConversation, message: CrispMessage): void {
+function applyNewMessage(conversation: WireConversation, message: WireMessage): void {
   conversation.last_message = renderMessage(message);
   conversation.updated_at = message.timestamp;
   if (message.type === "note" && (message.mentions ?? []).length > 0) {

@@ -7,15 +7,15 @@
  * profile read with GET can be sent back with PUT.
  */
 
-import {
-  CRISP_MESSAGE_TYPES,
-  type CrispConversationMeta,
-  type CrispMessageContent,
-  type CrispMessageFrom,
-  type CrispMessageType,
-  type CrispPeopleProfile,
-} from "../crisp/types.js";
 import { invalidData } from "./errors.js";
+import type {
+  WireConversationMeta,
+  WireMessageContent,
+  WireMessageFrom,
+  WireMessageType,
+  WirePeopleProfile,
+} from "./payloads.js";
+import { MESSAGE_TYPES as TYPES } from "./protocol.js";
 import { isEmail } from "./routes.js";
 
 export type JsonObject = Record<string, unknown>;
@@ -93,13 +93,13 @@ function checkArray(value: unknown, field: string): unknown[] {
   return value;
 }
 
-export const MESSAGE_TYPES: readonly CrispMessageType[] = CRISP_MESSAGE_TYPES;
+export const MESSAGE_TYPES: readonly WireMessageType[] = TYPES;
 
 /**
  * `content` fitting `type` (crisp-api.md §4.6): a non-empty string for text and note [I: empty
  * refused], an object of the type's shape otherwise. Extra keys inside content are kept.
  */
-export function checkContent(type: CrispMessageType, content: unknown): CrispMessageContent {
+export function checkContent(type: WireMessageType, content: unknown): WireMessageContent {
   if (type === "text" || type === "note") {
     return checkString(content, "content", true);
   }
@@ -169,15 +169,15 @@ export function checkContent(type: CrispMessageType, content: unknown): CrispMes
       optionalString(value, "text", "content.");
       break;
   }
-  return value as unknown as CrispMessageContent;
+  return value as unknown as WireMessageContent;
 }
 
 /** A `POST …/message` body, checked. */
 export interface MessageInput {
-  type: CrispMessageType;
-  from: CrispMessageFrom;
+  type: WireMessageType;
+  from: WireMessageFrom;
   origin: string;
-  content: CrispMessageContent;
+  content: WireMessageContent;
   user?: { type?: string; nickname?: string; avatar?: string };
   mentions?: string[];
   fingerprint?: number;
@@ -207,10 +207,10 @@ export function checkMessage(body: unknown): MessageInput {
   const value = objectBody(body);
   onlyKeys(value, MESSAGE_KEYS);
   const type = value.type;
-  if (typeof type !== "string" || !MESSAGE_TYPES.includes(type as CrispMessageType)) {
+  if (typeof type !== "string" || !MESSAGE_TYPES.includes(type as WireMessageType)) {
     fail("type", `one of ${MESSAGE_TYPES.join(", ")}`);
   }
-  const messageType = type as CrispMessageType;
+  const messageType = type as WireMessageType;
   if (value.from !== "user" && value.from !== "operator") {
     fail("from", '"user" or "operator"');
   }
@@ -253,7 +253,7 @@ const META_STRINGS = ["nickname", "phone", "address", "subject", "ip", "origin"]
  * A `PATCH …/meta` body, checked: the fields to set, in the body's order. `avatar` may be null
  * (Crisp lists it nullable); `device` is accepted as an object, as GO sends it.
  */
-export function checkMeta(body: unknown): Partial<CrispConversationMeta> {
+export function checkMeta(body: unknown): Partial<WireConversationMeta> {
   const value = objectBody(body);
   onlyKeys(value, [...META_STRINGS, "email", "avatar", "segments", "data", "device"]);
   for (const key of META_STRINGS) {
@@ -274,7 +274,7 @@ export function checkMeta(body: unknown): Partial<CrispConversationMeta> {
   if (value.device !== undefined) {
     checkObject(value.device, "device");
   }
-  return value as Partial<CrispConversationMeta>;
+  return value as Partial<WireConversationMeta>;
 }
 
 /** Profile keys only Crisp sets: ignored when a client sends them back. */
@@ -292,7 +292,7 @@ const PERSON_STRINGS = [
 const COMPANY_STRINGS = ["name", "legal_name", "domain", "url", "description"];
 
 export type ProfileInput = Omit<
-  CrispPeopleProfile,
+  WirePeopleProfile,
   "people_id" | "score" | "active" | "created_at" | "updated_at"
 >;
 
@@ -326,7 +326,7 @@ export function checkProfile(body: unknown, partial: boolean): ProfileInput {
   return input;
 }
 
-function checkPerson(raw: unknown): NonNullable<CrispPeopleProfile["person"]> {
+function checkPerson(raw: unknown): NonNullable<WirePeopleProfile["person"]> {
   const person = checkObject(raw, "person");
   onlyKeys(
     person,
@@ -360,10 +360,10 @@ function checkPerson(raw: unknown): NonNullable<CrispPeopleProfile["person"]> {
   if (person.geolocation !== undefined) {
     checkObject(person.geolocation, "person.geolocation");
   }
-  return person as NonNullable<CrispPeopleProfile["person"]>;
+  return person as NonNullable<WirePeopleProfile["person"]>;
 }
 
-function checkCompany(raw: unknown): NonNullable<CrispPeopleProfile["company"]> {
+function checkCompany(raw: unknown): NonNullable<WirePeopleProfile["company"]> {
   const company = checkObject(raw, "company");
   onlyKeys(
     company,
@@ -390,7 +390,7 @@ function checkCompany(raw: unknown): NonNullable<CrispPeopleProfile["company"]> 
       checkNumber(metrics[key], `company.metrics.${key}`);
     }
   }
-  return company as NonNullable<CrispPeopleProfile["company"]>;
+  return company as NonNullable<WirePeopleProfile["company"]>;
 }
 
 /** Merges `patch` into `target` (PATCH of a profile): objects recursively, the rest replaced. */
