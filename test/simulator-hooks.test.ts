@@ -34,7 +34,10 @@ async function receiver(): Promise<HookReceiver> {
 
 /** A fresh simulator with fast retries, closed when the current test ends. */
 async function fresh(options: SimulatorOptions = {}): Promise<Simulator> {
-  const simulator = await startSimulator({ hookRetryDelaysMs: [10, 10], ...options });
+  const simulator = await startSimulator({
+    ...options,
+    assumptions: { hookRetryDelaysMs: [10, 10], ...options.assumptions },
+  });
   onTestFinished(() => simulator.close());
   return simulator;
 }
@@ -173,9 +176,12 @@ describe("web hook delivery", () => {
     expect(simulator.hookDeliveries[0]?.url).toBe(`${target.url}/crisp/hooks?source=crisp`);
   });
 
-  test('hookTimestampUnit: "s" sends seconds, and the signature covers those digits', async () => {
+  test('assumptions.hookTimestampUnit: "s" sends seconds, and the signature covers those digits', async () => {
     const target = await receiver();
-    const simulator = await fresh({ hooks: pluginHooks(target), hookTimestampUnit: "s" });
+    const simulator = await fresh({
+      hooks: pluginHooks(target),
+      assumptions: { hookTimestampUnit: "s" },
+    });
     const sessionId = await newConversation(simulator);
 
     await sendText(simulator, sessionId, "Seconds please");
@@ -272,7 +278,10 @@ describe("web hook delivery", () => {
   test("configure({ hooks: null }) stops deliveries and drops a pending retry", async () => {
     const target = await receiver();
     // A retry that would wait a minute: turning hooks off must not wait for it.
-    const simulator = await fresh({ hooks: pluginHooks(target), hookRetryDelaysMs: [60_000] });
+    const simulator = await fresh({
+      hooks: pluginHooks(target),
+      assumptions: { hookRetryDelaysMs: [60_000] },
+    });
     const sessionId = await newConversation(simulator);
 
     await sendText(simulator, sessionId, "One");

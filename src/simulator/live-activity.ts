@@ -1,6 +1,6 @@
 /**
  * Live demo activity: every `intervalMs`, one random visitor or operator action on a website,
- * made with the write routes' own mutation code (`write-routes.ts`), so it changes what the
+ * made with the write routes' own mutation code (`mutations.ts`), so it changes what the
  * read routes answer and emits the same events (and therefore web hooks) a write would.
  *
  * Our inferred choices [I]:
@@ -14,9 +14,19 @@
  * - Activity does not go through HTTP: it is not in `Simulator.requests` and uses no quota.
  */
 
+import type { SimulatorEnvironment } from "./environment.js";
+import {
+  addConversation,
+  appendMessage,
+  emitSessionEvent,
+  findSessionTarget,
+  operatorUser,
+  type SessionTarget,
+  setConversationState,
+} from "./mutations.js";
 import type { WireConversation, WireConversationMeta, WirePeopleProfile } from "./payloads.js";
 import type { Prng } from "./prng.js";
-import type { WebsiteRecord } from "./seed.js";
+import { RtmEvent } from "./protocol.js";
 import {
   FIRST_NAMES,
   LAST_NAMES,
@@ -25,19 +35,10 @@ import {
   PLATFORMS,
   SEGMENTS,
   USER_TEXTS,
-} from "./seed-data.js";
-import type { SimulatorStore } from "./store.js";
+} from "./seed/data.js";
+import { device, ipAddress } from "./seed/device.js";
+import type { SimulatorStore, WebsiteRecord } from "./store.js";
 import type { SimulatorLiveActivity } from "./types.js";
-import {
-  addConversation,
-  appendMessage,
-  emitWriteEvent,
-  findSessionTarget,
-  operatorUser,
-  type SessionTarget,
-  setConversationState,
-  type WriteEnvironment,
-} from "./write-routes.js";
 
 /** What one tick of live activity did. */
 export type LiveAction =
@@ -56,7 +57,7 @@ const OPENING_TEXTS = USER_TEXTS.filter((text) => !FOLLOW_UP.test(text));
 export interface LiveActivityOptions {
   store: SimulatorStore;
   /** The write routes' shared state: clock, event hub, message limit. */
-  write: Pick<WriteEnvironment, "events" | "clock" | "messageLimit" | "ids">;
+  write: Pick<SimulatorEnvironment, "events" | "clock" | "messageLimit" | "ids">;
   /** The activity's own stream, so it never shifts the ids the write routes create. */
   rng: Prng;
   defaultWebsiteId: string;
@@ -191,20 +192,9 @@ export class LiveActivity {
     const meta: WireConversationMeta = {
       nickname,
       ...(email === undefined ? {} : { email }),
-      ip: `${rng.int(1, 223)}.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`,
+      ip: ipAddress(rng),
       avatar: null,
-      device: {
-        capabilities: rng.chance(0.5) ? ["browsing", "call"] : ["call"],
-        geolocation: place.geolocation,
-        system: {
-          os: platform.os,
-          engine: platform.engine,
-          browser: platform.browser,
-          useragent: platform.useragent,
-        },
-        timezone: place.timezone,
-        locales: place.locales,
-      },
+      device: device(rng, place, platform),
       segments: profile?.segments?.length ? [...profile.segments] : rng.sample(SEGMENTS, 1),
       origin: "chat",
       data: {},
@@ -219,9 +209,10 @@ export class LiveActivity {
     if (email !== undefined) {
       conversation.participants = [{ type: "email", target: email }];
     }
-    emitWriteEvent(write, "session:set_nickname", websiteId, { session_id: sessionId, nickname });
+    const session = { websiteId, sessionId };
+    emitSessionEvent(write, RtmEvent.SESSION_SET_NICKNAME, session, { nickname });
     if (email !== undefined) {
-      emitWriteEvent(write, "session:set_email", websiteId, { session_id: sessionId, email });
+      emitSessionEvent(write, RtmEvent.SESSION_SET_EMAIL, session, { email });
     }
     const target = findSessionTarget(this.#options.store, websiteId, sessionId);
     if (target !== undefined) {

@@ -3,6 +3,7 @@
  * the token tiers allowed on it and a handler. Write routes are added by listing more routes.
  */
 
+import type { CrispAssumptions } from "./assumptions.js";
 import type { WireWebsite } from "./payloads.js";
 import type { Tier } from "./protocol.js";
 import type { Query } from "./query.js";
@@ -17,6 +18,8 @@ export interface RouteContext {
   query: Query;
   token: SimulatorToken;
   store: SimulatorStore;
+  /** The assumptions in force for this request. */
+  assumptions: CrispAssumptions;
   /** The `:website_id` website, already checked to exist and to be reachable by the token. */
   website: WireWebsite | undefined;
   /** The JSON request body (`undefined` when empty); invalid JSON answers `invalid_data`. */

@@ -3,8 +3,8 @@
  * ordering). Paging is the server's job. Records are mutable so write routes can change them.
  */
 
-import { DEFAULT_ASSUMPTIONS } from "./assumptions.js";
 import type {
+  WireConnectedWebsite,
   WireConversation,
   WireMessage,
   WireOperator,
@@ -13,7 +13,27 @@ import type {
   WireWebsite,
 } from "./payloads.js";
 import { type Filter, matchesFilter, resolvePath } from "./query.js";
-import type { SeedData, WebsiteRecord } from "./seed.js";
+import type { SimulatorToken } from "./types.js";
+
+/** Everything the simulator holds for one website (seeded, then written). Arrays are mutable. */
+export interface WebsiteRecord {
+  website: WireWebsite;
+  /** The plugin connect view of the website (`token`, `settings`, `plan`). */
+  connect: Required<Pick<WireConnectedWebsite, "token" | "settings" | "plan">>;
+  operators: WireOperator[];
+  inboxes: string[];
+  people: WirePeopleProfile[];
+  conversations: WireConversation[];
+  /** Messages per session id, oldest first. */
+  messages: Map<string, WireMessage[]>;
+  visitors: WireVisitor[];
+}
+
+/** What the seed generates: the websites and the tokens that reach them. */
+export interface SeedData {
+  websites: WebsiteRecord[];
+  tokens: SimulatorToken[];
+}
 
 /** The filters and ordering of `GET /website/{id}/conversations/{page}` (crisp-api.md §4.4). */
 export interface ConversationQuery {
@@ -217,20 +237,19 @@ export class SimulatorStore {
   }
 
   /**
-   * One `/messages` batch: the up-to-40 newest messages strictly older than `before` (all when
-   * absent), oldest first, and whether older ones remain (crisp-api.md §4.6).
+   * One `/messages` batch: the `size` newest messages strictly older than `before` (all when
+   * absent), oldest first, and whether older ones remain (crisp-api.md §4.6). An unknown
+   * conversation has none.
    */
   messagesBefore(
     websiteId: string,
     sessionId: string,
     before: number | undefined,
-  ): { messages: WireMessage[]; more: boolean } | undefined {
-    const all = this.messages(websiteId, sessionId);
-    if (all === undefined) {
-      return undefined;
-    }
+    size: number,
+  ): { messages: WireMessage[]; more: boolean } {
+    const all = this.messages(websiteId, sessionId) ?? [];
     const older = before === undefined ? all : all.filter((item) => item.timestamp < before);
-    const messages = older.slice(-DEFAULT_ASSUMPTIONS.messagesBatch);
+    const messages = older.slice(-size);
     return { messages, more: older.length > messages.length };
   }
 

@@ -7,9 +7,9 @@ import type {
   WireMessageFrom,
   WireMessageType,
   WireOperator,
-} from "./payloads.js";
-import type { Prng } from "./prng.js";
-import { MESSAGE_TYPES } from "./protocol.js";
+} from "../payloads.js";
+import type { Prng } from "../prng.js";
+import { MESSAGE_TYPES } from "../protocol.js";
 import {
   DAY,
   FILES,
@@ -19,7 +19,7 @@ import {
   OPERATOR_TEXTS,
   SEED_ANCHOR,
   USER_TEXTS,
-} from "./seed-data.js";
+} from "./data.js";
 
 /** Types in the first messages of each website's first conversation: every type appears. */
 const ALL_TYPES: readonly WireMessageType[] = MESSAGE_TYPES;
