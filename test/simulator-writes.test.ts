@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, onTestFinished, test } from "vitest";
 import {
   SEED_ANCHOR,
@@ -909,23 +910,20 @@ describe("events", () => {
     await crispWrite(sim, "DELETE", `${base(sim)}/people/profile/${peopleId}`);
     await crispWrite(sim, "DELETE", conversationPath);
 
-    const session = { website_id: site, session_id: sessionId };
+    // Session-scoped events carry website_id, session_id and inbox_id, nullable (§5.5).
+    const session = { website_id: site, session_id: sessionId, inbox_id: null };
     const message = (fingerprint: number, from: "user" | "operator", content: string) =>
       expect.objectContaining({ ...session, fingerprint, from, content, type: "text" });
     expect(events.map(({ event, data }) => ({ event, data }))).toEqual([
       { event: "session:set_state", data: { ...session, state: "unresolved" } },
+      // Only what the SDKs type (NODE EventsSessionSetRouting, GO routing_id).
       {
         event: "session:set_routing",
-        data: {
-          ...session,
-          assigned: { user_id: userId },
-          routing_id: userId,
-          previous_routing_id: null,
-        },
+        data: { ...session, routing_id: userId, previous_routing_id: null },
       },
       {
         event: "session:set_routing",
-        data: { ...session, assigned: null, routing_id: null, previous_routing_id: userId },
+        data: { ...session, routing_id: null, previous_routing_id: userId },
       },
       { event: "session:set_nickname", data: { ...session, nickname: "Ada" } },
       { event: "session:set_email", data: { ...session, email: "ada@example.com" } },
@@ -966,14 +964,59 @@ describe("events", () => {
     const stamps = events.map((event) => event.timestamp);
     expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
     expect(stamps[0]).toBe(T + 1);
-    // The message event carries the whole message, as the message:send hook sample does.
+    // The message event carries what the SDKs type for it, in the order of Crisp's
+    // message:send sample (test/fixtures/crisp/webhook-message-send.json), not read/delivered.
     const sent = events.find((event) => event.event === "message:send");
-    expect(sent?.data).toMatchObject({
+    expect(sent?.data).toEqual({
+      website_id: site,
+      session_id: sessionId,
+      inbox_id: null,
+      type: "text",
+      content: "Hi",
+      from: "user",
       origin: "chat",
+      mentions: [],
       stamped: true,
       timestamp: sent?.timestamp,
+      fingerprint: 5,
       user: { user_id: sessionId, nickname: "Ada" },
+      edited: false,
+      translated: false,
+      automated: false,
     });
+    const sample = Object.keys(
+      (
+        JSON.parse(
+          readFileSync(
+            new URL("./fixtures/crisp/webhook-message-send.json", import.meta.url),
+            "utf8",
+          ),
+        ) as { data: Record<string, unknown> }
+      ).data,
+    );
+    const sentKeys = Object.keys(sent?.data ?? {});
+    expect(sentKeys.filter((key) => sample.includes(key))).toEqual(
+      sample.filter((key) => sentKeys.includes(key)),
+    );
+  });
+
+  test("events of a conversation in an inbox carry its inbox_id", async () => {
+    const sim = await fresh();
+    const events = recordEvents(sim);
+    const site = sim.defaultWebsiteId;
+    const inboxed = sim.store
+      .conversations(site)
+      .find((item) => typeof item.inbox_id === "string" && item.state !== "resolved");
+    expect(inboxed).toBeDefined();
+    const path = `${base(sim)}/conversation/${inboxed?.session_id}`;
+    await crispWrite(sim, "PATCH", `${path}/state`, { body: { state: "resolved" } });
+    await crispWrite(sim, "POST", `${path}/message`, { body: text("Done.") });
+    await crispWrite(sim, "DELETE", path);
+    expect(events.map(({ event, data }) => [event, data.session_id, data.inbox_id])).toEqual([
+      ["session:set_state", inboxed?.session_id, inboxed?.inbox_id],
+      ["message:received", inboxed?.session_id, inboxed?.inbox_id],
+      ["session:removed", inboxed?.session_id, inboxed?.inbox_id],
+    ]);
   });
 
   test("failed writes emit nothing, and an unsubscribed listener hears nothing more", async () => {

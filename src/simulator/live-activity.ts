@@ -209,20 +209,20 @@ export class LiveActivity {
     if (email !== undefined) {
       conversation.participants = [{ type: "email", target: email }];
     }
-    const session = { websiteId, sessionId };
-    emitSessionEvent(write, RtmEvent.SESSION_SET_NICKNAME, session, { nickname });
-    if (email !== undefined) {
-      emitSessionEvent(write, RtmEvent.SESSION_SET_EMAIL, session, { email });
-    }
     const target = findSessionTarget(this.#options.store, websiteId, sessionId);
-    if (target !== undefined) {
-      appendMessage(
-        write,
-        target,
-        { type: "text", from: "user", origin: "chat", content: rng.pick(OPENING_TEXTS) },
-        { nickname, user_id: sessionId },
-      );
+    if (target === undefined) {
+      return "new_conversation";
     }
+    emitSessionEvent(write, RtmEvent.SESSION_SET_NICKNAME, target, { nickname });
+    if (email !== undefined) {
+      emitSessionEvent(write, RtmEvent.SESSION_SET_EMAIL, target, { email });
+    }
+    appendMessage(
+      write,
+      target,
+      { type: "text", from: "user", origin: "chat", content: rng.pick(OPENING_TEXTS) },
+      { nickname, user_id: sessionId },
+    );
     return "new_conversation";
   }
 

@@ -77,20 +77,46 @@ export function emitWriteEvent(
   });
 }
 
-/** Emits an event about one conversation: `data` names its `session_id` (crisp-api.md §5.2). */
+/**
+ * Emits an event about one conversation. Every session-scoped event carries `website_id`,
+ * `session_id` and `inbox_id` (nullable) before its own fields (crisp-api.md §5.5, NODE
+ * `EventsSessionGeneric`, GO `EventsSessionGeneric`).
+ */
 export function emitSessionEvent(
   env: Pick<SimulatorEnvironment, "events" | "clock">,
   event: RtmEventName,
-  target: Pick<SessionTarget, "websiteId" | "sessionId">,
+  target: Pick<SessionTarget, "websiteId" | "sessionId" | "conversation">,
   data: JsonObject,
   timestamp = env.clock(),
 ): void {
-  emitWriteEvent(
-    env,
-    event,
-    target.websiteId,
-    { session_id: target.sessionId, ...data },
-    timestamp,
+  const session = {
+    session_id: target.sessionId,
+    inbox_id: target.conversation.inbox_id ?? null,
+  };
+  emitWriteEvent(env, event, target.websiteId, { ...session, ...data }, timestamp);
+}
+
+/**
+ * The `data` of `message:send` / `message:received`: what the SDKs type for it (NODE
+ * `EventsMessageGeneric`, GO `EventsReceiveGenericMessage`), in the order of Crisp's
+ * `message:send` sample (§7); not the REST message's `read` and `delivered`.
+ */
+function messageEventData(message: WireMessage): JsonObject {
+  return structuredClone(
+    compact({
+      type: message.type,
+      content: message.content,
+      from: message.from,
+      origin: message.origin,
+      mentions: message.mentions,
+      stamped: message.stamped,
+      timestamp: message.timestamp,
+      fingerprint: message.fingerprint,
+      user: message.user,
+      edited: message.edited,
+      translated: message.translated,
+      automated: message.automated,
+    }),
   );
 }
 
@@ -195,11 +221,11 @@ export function appendMessage(
   };
   messages.push(message);
   applyNewMessage(conversation, message);
-  emitWriteEvent(
+  emitSessionEvent(
     env,
     input.from === "user" ? RtmEvent.MESSAGE_SEND : RtmEvent.MESSAGE_RECEIVED,
-    target.websiteId,
-    structuredClone(message) as unknown as JsonObject,
+    target,
+    messageEventData(message),
     timestamp,
   );
   return message;

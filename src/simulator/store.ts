@@ -165,14 +165,12 @@ export class SimulatorStore {
         return matches.sort(
           (a, b) => b.created_at - a.created_at || compareText(a.session_id, b.session_id),
         );
-      case "waiting": {
-        // Waiting conversations first, the longest-waiting on top; then the rest as usual.
-        const waiting = matches
+      case "waiting":
+        // Only the conversations waiting for an answer, the longest-waiting first (Crisp's List
+        // Conversations docs: ordering by waiting date leaves out those not waiting).
+        return matches
           .filter((item) => item.waiting_since !== undefined)
           .sort((a, b) => (a.waiting_since ?? 0) - (b.waiting_since ?? 0) || byUpdatedDesc(a, b));
-        const rest = matches.filter((item) => item.waiting_since === undefined).sort(byUpdatedDesc);
-        return [...waiting, ...rest];
-      }
       default:
         return matches.sort(byUpdatedDesc);
     }

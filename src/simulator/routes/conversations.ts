@@ -162,11 +162,8 @@ export function conversationRoutes(env: SimulatorEnvironment): Route[] {
         env,
         RtmEvent.SESSION_SET_ROUTING,
         target,
-        {
-          assigned: userId === null ? null : { user_id: userId },
-          routing_id: userId,
-          previous_routing_id: previous,
-        },
+        // Only what the SDKs type: NODE `EventsSessionSetRouting`, GO `routing_id` (§5.5).
+        { routing_id: userId, previous_routing_id: previous },
         conversation.updated_at,
       );
       return updated(context.assumptions);
