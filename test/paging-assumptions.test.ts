@@ -15,12 +15,6 @@ type AssumptionsInput = Parameters<Simulator["configure"]>[0]["assumptions"];
 /** At most this many GraphQL pages per walk: a gateway that never ends fails instead of hanging. */
 const MAX_PAGES = 200;
 
-interface Page {
-  ids: string[];
-  cursor: string | null;
-  more: boolean;
-}
-
 function data<T>(response: GraphQLResponse<T>): T {
   expect(response.errors).toBeUndefined();
   if (response.data === null || response.data === undefined) {
@@ -29,33 +23,36 @@ function data<T>(response: GraphQLResponse<T>): T {
   return response.data;
 }
 
-/** Follows `after` cursors until `hasNextPage` is false; every id served, in order. */
-async function walkForward(fetchPage: (after: string | null) => Promise<Page>): Promise<string[]> {
-  const ids: string[] = [];
-  let after: string | null = null;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const result = await fetchPage(after);
-    ids.push(...result.ids);
-    if (!result.more) {
-      return ids;
-    }
-    expect(result.cursor).not.toBeNull();
-    after = result.cursor;
-  }
-  throw new Error(`still more after ${MAX_PAGES} pages`);
-}
-
 interface ForwardConnection {
   edges: { cursor: string; node: Record<string, string> }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
-function forwardPage(connection: ForwardConnection, key: string): Page {
-  return {
-    ids: connection.edges.map((edge) => edge.node[key] ?? ""),
-    cursor: connection.pageInfo.endCursor,
-    more: connection.pageInfo.hasNextPage,
-  };
+/**
+ * Runs `document` with `after` cursors until `hasNextPage` is false, and answers the `key` of
+ * every node served, in order. `path` leads from `data` to the connection.
+ */
+async function walkConnection(
+  query: TestGateway["query"],
+  document: string,
+  { path, key, variables }: { path: string[]; key: string; variables: Record<string, unknown> },
+): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | null = null;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    let value: unknown = data(await query(document, { ...variables, after }));
+    for (const step of path) {
+      value = (value as Record<string, unknown>)[step];
+    }
+    const { edges, pageInfo } = value as ForwardConnection;
+    ids.push(...edges.map((edge) => edge.node[key] ?? ""));
+    if (!pageInfo.hasNextPage) {
+      return ids;
+    }
+    expect(pageInfo.endCursor).not.toBeNull();
+    after = pageInfo.endCursor;
+  }
+  throw new Error(`still more after ${MAX_PAGES} pages`);
 }
 
 async function gatewayBelieving(assumptions: AssumptionsInput): Promise<TestGateway> {
@@ -94,11 +91,10 @@ describe("visitors, whatever Crisp's page size", () => {
       const { simulator, query } = await gatewayBelieving({ pageSizes: { visitors: size } });
       const expected = addVisitors(simulator);
       for (const first of [20, 7, 50]) {
-        const ids = await walkForward(async (after) => {
-          const page = data(
-            await query<{ website: { visitors: ForwardConnection } }>(VISITORS, { after, first }),
-          );
-          return forwardPage(page.website.visitors, "sessionId");
+        const ids = await walkConnection(query, VISITORS, {
+          path: ["website", "visitors"],
+          key: "sessionId",
+          variables: { first },
         });
         expect({ first, ids }).toEqual({ first, ids: expected });
       }
@@ -136,14 +132,10 @@ describe("a person's conversations, whatever Crisp's page size", () => {
       });
       const { peopleId, expected } = busyPerson(simulator);
       for (const first of [20, 9]) {
-        const ids = await walkForward(async (after) => {
-          const page = data(
-            await query<{ website: { person: { conversations: ForwardConnection } } }>(
-              CONVERSATIONS,
-              { peopleId, after, first },
-            ),
-          );
-          return forwardPage(page.website.person.conversations, "sessionId");
+        const ids = await walkConnection(query, CONVERSATIONS, {
+          path: ["website", "person", "conversations"],
+          key: "sessionId",
+          variables: { peopleId, first },
         });
         expect({ first, ids }).toEqual({ first, ids: expected });
       }
@@ -231,23 +223,18 @@ describe("lists with per_page, whatever Crisp does outside 20..50", () => {
         .map((item) => item.session_id);
       const people = simulator.store.listPeople(site, {}).map((item) => item.people_id);
       for (const first of [20, 7, 33, 50]) {
-        const listed = await walkForward(async (after) => {
-          const page = data(
-            await query<{ website: { conversations: ForwardConnection } }>(CONVERSATIONS, {
-              after,
-              first,
-            }),
-          );
-          return forwardPage(page.website.conversations, "sessionId");
+        const listed = await walkConnection(query, CONVERSATIONS, {
+          path: ["website", "conversations"],
+          key: "sessionId",
+          variables: { first },
         });
         expect({ first, listed }).toEqual({ first, listed: conversations });
       }
       for (const first of [20, 45]) {
-        const listed = await walkForward(async (after) => {
-          const page = data(
-            await query<{ website: { people: ForwardConnection } }>(PEOPLE, { after, first }),
-          );
-          return forwardPage(page.website.people, "peopleId");
+        const listed = await walkConnection(query, PEOPLE, {
+          path: ["website", "people"],
+          key: "peopleId",
+          variables: { first },
         });
         expect({ first, listed }).toEqual({ first, listed: people });
       }

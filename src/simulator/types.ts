@@ -143,7 +143,8 @@ export type SimulatorEventName = RtmEventName;
 
 /**
  * One event, shaped as the body of the web hook Crisp would POST for it (crisp-api.md §5.2):
- * `data` repeats `website_id` (and `session_id` for session and message events).
+ * `data` repeats `website_id` (and, for session and message events, `session_id` and a nullable
+ * `inbox_id`, §5.5).
  */
 export interface SimulatorEvent {
   event: SimulatorEventName;
