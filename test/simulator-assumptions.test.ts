@@ -219,6 +219,15 @@ describe("answers", () => {
     expect([denied.status, denied.body?.reason]).toEqual([401, "unauthorized"]);
   });
 
+  test("a rate-limited answer carries the configured reason (Crisp documents none)", async () => {
+    const sim = await fresh({
+      rateLimit: { requests: 1, windowMs: 60_000, status: 420, reason: "enhance_your_calm" },
+    });
+    expect((await crisp(sim, site(sim))).status).toBe(200);
+    const limited = await crisp(sim, site(sim));
+    expect([limited.status, limited.body?.reason]).toEqual([420, "enhance_your_calm"]);
+  });
+
   test("invalid_data answers invalidDataStatus, with its message", async () => {
     const sim = await fresh({ assumptions: { invalidDataStatus: 422 } });
     const reply = await crispWrite(sim, "POST", `${site(sim)}/people/profile`, {
