@@ -4,13 +4,14 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, onTestFinished, test } from "vitest";
-import type { CrispConversation, CrispMessage } from "../src/crisp/types.js";
 import {
   hookBody,
   type Simulator,
   type SimulatorEvent,
   type SimulatorOptions,
   startSimulator,
+  type WireConversation,
+  type WireMessage,
 } from "../src/simulator/index.js";
 import { crispData } from "./helpers/simulator-client.js";
 import {
@@ -33,7 +34,10 @@ async function receiver(): Promise<HookReceiver> {
 
 /** A fresh simulator with fast retries, closed when the current test ends. */
 async function fresh(options: SimulatorOptions = {}): Promise<Simulator> {
-  const simulator = await startSimulator({ hookRetryDelaysMs: [10, 10], ...options });
+  const simulator = await startSimulator({
+    ...options,
+    assumptions: { hookRetryDelaysMs: [10, 10], ...options.assumptions },
+  });
   onTestFinished(() => simulator.close());
   return simulator;
 }
@@ -172,9 +176,12 @@ describe("web hook delivery", () => {
     expect(simulator.hookDeliveries[0]?.url).toBe(`${target.url}/crisp/hooks?source=crisp`);
   });
 
-  test('hookTimestampUnit: "s" sends seconds, and the signature covers those digits', async () => {
+  test('assumptions.hookTimestampUnit: "s" sends seconds, and the signature covers those digits', async () => {
     const target = await receiver();
-    const simulator = await fresh({ hooks: pluginHooks(target), hookTimestampUnit: "s" });
+    const simulator = await fresh({
+      hooks: pluginHooks(target),
+      assumptions: { hookTimestampUnit: "s" },
+    });
     const sessionId = await newConversation(simulator);
 
     await sendText(simulator, sessionId, "Seconds please");
@@ -232,7 +239,7 @@ describe("web hook delivery", () => {
       })),
     );
     // And the write happened.
-    const messages = await crispData<CrispMessage[]>(
+    const messages = await crispData<WireMessage[]>(
       simulator,
       `${base(simulator)}/conversation/${sessionId}/messages`,
     );
@@ -271,7 +278,10 @@ describe("web hook delivery", () => {
   test("configure({ hooks: null }) stops deliveries and drops a pending retry", async () => {
     const target = await receiver();
     // A retry that would wait a minute: turning hooks off must not wait for it.
-    const simulator = await fresh({ hooks: pluginHooks(target), hookRetryDelaysMs: [60_000] });
+    const simulator = await fresh({
+      hooks: pluginHooks(target),
+      assumptions: { hookRetryDelaysMs: [60_000] },
+    });
     const sessionId = await newConversation(simulator);
 
     await sendText(simulator, sessionId, "One");
@@ -361,7 +371,7 @@ describe("live activity", () => {
     for (const sessionId of sessions) {
       const path = `${base(simulator)}/conversation/${sessionId}`;
       const mine = events.filter((event) => event.data.session_id === sessionId);
-      const messages = await crispData<CrispMessage[]>(simulator, `${path}/messages`);
+      const messages = await crispData<WireMessage[]>(simulator, `${path}/messages`);
       const fingerprints = messages.map((message) => message.fingerprint);
       for (const event of mine.filter((item) => item.event.startsWith("message:"))) {
         expect(fingerprints).toContain(event.data.fingerprint);
@@ -370,12 +380,12 @@ describe("live activity", () => {
       const states = mine.filter((item) => item.event === "session:set_state");
       const last = states[states.length - 1];
       if (last !== undefined) {
-        const conversation = await crispData<CrispConversation>(simulator, path);
+        const conversation = await crispData<WireConversation>(simulator, path);
         expect(conversation.state).toBe(last.data.state);
       }
     }
     // The conversation touched last tops the list, as in Crisp's inbox.
-    const page = await crispData<CrispConversation[]>(
+    const page = await crispData<WireConversation[]>(
       simulator,
       `${base(simulator)}/conversations/1`,
     );

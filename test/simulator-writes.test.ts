@@ -1,17 +1,16 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, onTestFinished, test } from "vitest";
-import type {
-  CrispConversation,
-  CrispMessage,
-  CrispOperatorListItem,
-  CrispPeopleProfile,
-  CrispWebsite,
-} from "../src/crisp/types.js";
 import {
   SEED_ANCHOR,
   type Simulator,
   type SimulatorEvent,
   type SimulatorOptions,
   startSimulator,
+  type WireConversation,
+  type WireMessage,
+  type WireOperator,
+  type WirePeopleProfile,
+  type WireWebsite,
 } from "../src/simulator/index.js";
 import { crisp, crispData } from "./helpers/simulator-client.js";
 import { crispWrite, userToken } from "./helpers/simulator-write.js";
@@ -47,21 +46,21 @@ async function createConversation(simulator: Simulator): Promise<string> {
   return reply.body?.data.session_id ?? "";
 }
 
-async function conversation(simulator: Simulator, sessionId: string): Promise<CrispConversation> {
-  return crispData<CrispConversation>(simulator, `${base(simulator)}/conversation/${sessionId}`);
+async function conversation(simulator: Simulator, sessionId: string): Promise<WireConversation> {
+  return crispData<WireConversation>(simulator, `${base(simulator)}/conversation/${sessionId}`);
 }
 
 async function firstPage(
   simulator: Simulator,
   query: Record<string, string | number> = {},
-): Promise<CrispConversation[]> {
-  return crispData<CrispConversation[]>(simulator, `${base(simulator)}/conversations/1`, {
+): Promise<WireConversation[]> {
+  return crispData<WireConversation[]>(simulator, `${base(simulator)}/conversations/1`, {
     query,
   });
 }
 
-async function messages(simulator: Simulator, sessionId: string): Promise<CrispMessage[]> {
-  return crispData<CrispMessage[]>(
+async function messages(simulator: Simulator, sessionId: string): Promise<WireMessage[]> {
+  return crispData<WireMessage[]>(
     simulator,
     `${base(simulator)}/conversation/${sessionId}/messages`,
   );
@@ -74,7 +73,7 @@ function text(content: string, from: "user" | "operator" = "operator"): Record<s
 /** A seeded conversation with messages (empty ones stay out of the default list). */
 function seeded(
   simulator: Simulator,
-  predicate: (item: CrispConversation) => boolean = () => true,
+  predicate: (item: WireConversation) => boolean = () => true,
 ): string {
   const site = simulator.defaultWebsiteId;
   const found = simulator.store
@@ -107,7 +106,7 @@ describe("POST /website and DELETE /website/{id}", () => {
     expect(websiteId).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
-    const website = await crispData<CrispWebsite>(sim, `/website/${websiteId}`, { auth: user });
+    const website = await crispData<WireWebsite>(sim, `/website/${websiteId}`, { auth: user });
     expect(website).toMatchObject({ website_id: websiteId, name: "Acme", domain: "acme.example" });
     expect(sim.tokens.find((token) => token.tier === "user")?.websiteIds).toContain(websiteId);
     const found = await crisp(sim, "/website", {
@@ -307,7 +306,7 @@ describe("conversations", () => {
 
   test("assigns an operator, listed under filter_assigned, and unassigns with null", async () => {
     const sim = await fresh();
-    const operators = await crispData<CrispOperatorListItem[]>(sim, `${base(sim)}/operators/list`);
+    const operators = await crispData<WireOperator[]>(sim, `${base(sim)}/operators/list`);
     const userId = operators[1]?.details.user_id ?? "";
     const sessionId = seeded(sim, (item) => item.assigned === undefined);
     const path = `${base(sim)}/conversation/${sessionId}/routing`;
@@ -449,7 +448,7 @@ describe("messages", () => {
       user: { nickname: "Bot", user_id: sim.credentials.identifier },
     });
     expect((last?.timestamp ?? 0) > (list.at(-2)?.timestamp ?? 0)).toBe(true);
-    const one = await crispData<CrispMessage>(
+    const one = await crispData<WireMessage>(
       sim,
       `${base(sim)}/conversation/${sessionId}/message/${fingerprint}`,
     );
@@ -664,7 +663,7 @@ describe("messages", () => {
     const reply = await crispWrite(sim, "PATCH", `${path}/77`, { body: { content: "hello" } });
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ error: false, reason: "updated", data: {} });
-    const edited = await crispData<CrispMessage>(sim, `${path}/77`);
+    const edited = await crispData<WireMessage>(sim, `${path}/77`);
     expect(edited).toMatchObject({ content: "hello", edited: true, type: "text" });
     expect((await conversation(sim, sessionId)).last_message).toBe("hello");
 
@@ -674,7 +673,7 @@ describe("messages", () => {
     expect(wrongShape.status).toBe(400);
     expect(wrongShape.body?.reason).toBe("invalid_data");
     expect(wrongShape.body?.data.message).toContain("content");
-    expect((await crispData<CrispMessage>(sim, `${path}/77`)).content).toBe("hello");
+    expect((await crispData<WireMessage>(sim, `${path}/77`)).content).toBe("hello");
     for (const fingerprint of ["78", "abc"]) {
       const missing = await crispWrite(sim, "PATCH", `${path}/${fingerprint}`, {
         body: { content: "x" },
@@ -738,19 +737,19 @@ describe("people profiles", () => {
     expect(reply.body?.reason).toBe("added");
     const peopleId = reply.body?.data.people_id ?? "";
     expect(Object.keys(reply.body?.data ?? {})).toEqual(["people_id"]);
-    const profile = await crispData<CrispPeopleProfile>(
+    const profile = await crispData<WirePeopleProfile>(
       sim,
       `${base(sim)}/people/profile/${peopleId}`,
     );
     expect(profile).toMatchObject({ ...ada, people_id: peopleId, created_at: T, updated_at: T });
-    const byEmail = await crispData<CrispPeopleProfile>(
+    const byEmail = await crispData<WirePeopleProfile>(
       sim,
       `${base(sim)}/people/profile/ADA@example.com`,
     );
     expect(byEmail.people_id).toBe(peopleId);
-    const list = await crispData<CrispPeopleProfile[]>(sim, `${base(sim)}/people/profiles/1`);
+    const list = await crispData<WirePeopleProfile[]>(sim, `${base(sim)}/people/profiles/1`);
     expect(list[0]?.people_id).toBe(peopleId);
-    const search = await crispData<CrispPeopleProfile[]>(sim, `${base(sim)}/people/profiles/1`, {
+    const search = await crispData<WirePeopleProfile[]>(sim, `${base(sim)}/people/profiles/1`, {
       query: { search_text: "analytical" },
     });
     expect(search.map((item) => item.people_id)).toEqual([peopleId]);
@@ -793,7 +792,7 @@ describe("people profiles", () => {
     });
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ error: false, reason: "updated", data: {} });
-    const profile = await crispData<CrispPeopleProfile>(sim, path);
+    const profile = await crispData<WirePeopleProfile>(sim, path);
     expect(profile).toMatchObject({
       email: "ada@example.com",
       person: { nickname: "Countess Lovelace", phone: "+44 20 7946 0000", locales: ["en"] },
@@ -825,13 +824,13 @@ describe("people profiles", () => {
     const sim = await fresh();
     const peopleId = await createAda(sim);
     const path = `${base(sim)}/people/profile/${peopleId}`;
-    const before = await crispData<CrispPeopleProfile>(sim, path);
+    const before = await crispData<WirePeopleProfile>(sim, path);
     const reply = await crispWrite(sim, "PUT", path, {
       body: { email: "countess@example.com", person: { nickname: "Countess" } },
     });
     expect(reply.status).toBe(200);
     expect(reply.body?.reason).toBe("updated");
-    const profile = await crispData<CrispPeopleProfile>(sim, path);
+    const profile = await crispData<WirePeopleProfile>(sim, path);
     expect(profile.person).toEqual({ nickname: "Countess" });
     expect(profile.company).toBeUndefined();
     expect(profile).toMatchObject({
@@ -911,23 +910,20 @@ describe("events", () => {
     await crispWrite(sim, "DELETE", `${base(sim)}/people/profile/${peopleId}`);
     await crispWrite(sim, "DELETE", conversationPath);
 
-    const session = { website_id: site, session_id: sessionId };
+    // Session-scoped events carry website_id, session_id and inbox_id, nullable (§5.5).
+    const session = { website_id: site, session_id: sessionId, inbox_id: null };
     const message = (fingerprint: number, from: "user" | "operator", content: string) =>
       expect.objectContaining({ ...session, fingerprint, from, content, type: "text" });
     expect(events.map(({ event, data }) => ({ event, data }))).toEqual([
       { event: "session:set_state", data: { ...session, state: "unresolved" } },
+      // Only what the SDKs type (NODE EventsSessionSetRouting, GO routing_id).
       {
         event: "session:set_routing",
-        data: {
-          ...session,
-          assigned: { user_id: userId },
-          routing_id: userId,
-          previous_routing_id: null,
-        },
+        data: { ...session, routing_id: userId, previous_routing_id: null },
       },
       {
         event: "session:set_routing",
-        data: { ...session, assigned: null, routing_id: null, previous_routing_id: userId },
+        data: { ...session, routing_id: null, previous_routing_id: userId },
       },
       { event: "session:set_nickname", data: { ...session, nickname: "Ada" } },
       { event: "session:set_email", data: { ...session, email: "ada@example.com" } },
@@ -968,14 +964,59 @@ describe("events", () => {
     const stamps = events.map((event) => event.timestamp);
     expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
     expect(stamps[0]).toBe(T + 1);
-    // The message event carries the whole message, as the message:send hook sample does.
+    // The message event carries what the SDKs type for it, in the order of Crisp's
+    // message:send sample (test/fixtures/crisp/webhook-message-send.json), not read/delivered.
     const sent = events.find((event) => event.event === "message:send");
-    expect(sent?.data).toMatchObject({
+    expect(sent?.data).toEqual({
+      website_id: site,
+      session_id: sessionId,
+      inbox_id: null,
+      type: "text",
+      content: "Hi",
+      from: "user",
       origin: "chat",
+      mentions: [],
       stamped: true,
       timestamp: sent?.timestamp,
+      fingerprint: 5,
       user: { user_id: sessionId, nickname: "Ada" },
+      edited: false,
+      translated: false,
+      automated: false,
     });
+    const sample = Object.keys(
+      (
+        JSON.parse(
+          readFileSync(
+            new URL("./fixtures/crisp/webhook-message-send.json", import.meta.url),
+            "utf8",
+          ),
+        ) as { data: Record<string, unknown> }
+      ).data,
+    );
+    const sentKeys = Object.keys(sent?.data ?? {});
+    expect(sentKeys.filter((key) => sample.includes(key))).toEqual(
+      sample.filter((key) => sentKeys.includes(key)),
+    );
+  });
+
+  test("events of a conversation in an inbox carry its inbox_id", async () => {
+    const sim = await fresh();
+    const events = recordEvents(sim);
+    const site = sim.defaultWebsiteId;
+    const inboxed = sim.store
+      .conversations(site)
+      .find((item) => typeof item.inbox_id === "string" && item.state !== "resolved");
+    expect(inboxed).toBeDefined();
+    const path = `${base(sim)}/conversation/${inboxed?.session_id}`;
+    await crispWrite(sim, "PATCH", `${path}/state`, { body: { state: "resolved" } });
+    await crispWrite(sim, "POST", `${path}/message`, { body: text("Done.") });
+    await crispWrite(sim, "DELETE", path);
+    expect(events.map(({ event, data }) => [event, data.session_id, data.inbox_id])).toEqual([
+      ["session:set_state", inboxed?.session_id, inboxed?.inbox_id],
+      ["message:received", inboxed?.session_id, inboxed?.inbox_id],
+      ["session:removed", inboxed?.session_id, inboxed?.inbox_id],
+    ]);
   });
 
   test("failed writes emit nothing, and an unsubscribed listener hears nothing more", async () => {

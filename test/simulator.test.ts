@@ -1,16 +1,18 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
-import type {
-  CrispConnectedWebsite,
-  CrispConversation,
-  CrispMessage,
-  CrispOperatorListItem,
-  CrispPeopleProfile,
-  CrispVisitor,
-  CrispVisitorCount,
-  CrispWebsite,
-} from "../src/crisp/types.js";
-import { type Simulator, type SimulatorOptions, startSimulator } from "../src/simulator/index.js";
+import {
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+  type WireConnectedWebsite,
+  type WireConversation,
+  type WireMessage,
+  type WireOperator,
+  type WirePeopleProfile,
+  type WireVisitor,
+  type WireVisitorCount,
+  type WireWebsite,
+} from "../src/simulator/index.js";
 import { crisp, crispData } from "./helpers/simulator-client.js";
 
 const FIXTURES = new URL("./fixtures/crisp/", import.meta.url);
@@ -54,10 +56,10 @@ afterAll(async () => {
 });
 
 /** Every conversation the list route yields for `query`, page after page. */
-async function listAll(query: Record<string, string | number> = {}): Promise<CrispConversation[]> {
-  const all: CrispConversation[] = [];
+async function listAll(query: Record<string, string | number> = {}): Promise<WireConversation[]> {
+  const all: WireConversation[] = [];
   for (let page = 1; ; page++) {
-    const reply = await crisp<CrispConversation[]>(sim, `${conversationsPath()}/${page}`, {
+    const reply = await crisp<WireConversation[]>(sim, `${conversationsPath()}/${page}`, {
       query: { per_page: 50, ...query },
     });
     expect([200, 206]).toContain(reply.status);
@@ -72,7 +74,7 @@ async function listAll(query: Record<string, string | number> = {}): Promise<Cri
 
 describe("envelope and statuses", () => {
   test("answers a website with 200 resolved in compact JSON", async () => {
-    const reply = await crisp<CrispWebsite>(sim, `/website/${site}`);
+    const reply = await crisp<WireWebsite>(sim, `/website/${site}`);
     expect(reply.status).toBe(200);
     expect(reply.headers.get("content-type")).toBe("application/json; charset=utf-8");
     expect(reply.text).not.toMatch(/\n|": /);
@@ -86,11 +88,11 @@ describe("envelope and statuses", () => {
   });
 
   test("lists a conversation page with 206 listed and past the end with 200 and []", async () => {
-    const first = await crisp<CrispConversation[]>(sim, `${conversationsPath()}/1`);
+    const first = await crisp<WireConversation[]>(sim, `${conversationsPath()}/1`);
     expect(first.status).toBe(206);
     expect(first.body?.reason).toBe("listed");
     expect(first.body?.data).toHaveLength(20);
-    const past = await crisp<CrispConversation[]>(sim, `${conversationsPath()}/500`);
+    const past = await crisp<WireConversation[]>(sim, `${conversationsPath()}/500`);
     expect(past.status).toBe(200);
     expect(past.body).toEqual({ error: false, reason: "listed", data: [] });
   });
@@ -130,7 +132,7 @@ describe("conversations", () => {
   test("serve every key of Crisp's published conversation object", async () => {
     const published = fixture("conversation-list.json") as { data: unknown[] };
     const expected = keyPaths(published.data[0]);
-    const page = await crispData<CrispConversation[]>(sim, `${conversationsPath()}/1`);
+    const page = await crispData<WireConversation[]>(sim, `${conversationsPath()}/1`);
     const bound = page.find((item) => item.people_id !== undefined && item.assigned);
     expect(bound).toBeDefined();
     expect(keyPaths(bound)).toEqual(expect.arrayContaining(expected));
@@ -156,7 +158,7 @@ describe("conversations", () => {
       ["lots", 20],
     ];
     for (const [perPage, size] of cases) {
-      const data = await crispData<CrispConversation[]>(sim, `${conversationsPath()}/1`, {
+      const data = await crispData<WireConversation[]>(sim, `${conversationsPath()}/1`, {
         query: { per_page: perPage },
       });
       expect(data).toHaveLength(size);
@@ -169,11 +171,16 @@ describe("conversations", () => {
     expect(updated).toEqual([...updated].sort((a, b) => b - a));
     const byCreation = (await listAll({ order_date_created: 1 })).map((item) => item.created_at);
     expect(byCreation).toEqual([...byCreation].sort((a, b) => b - a));
+    // order_date_waiting lists only the conversations waiting for an answer (Crisp's List
+    // Conversations docs), the longest-waiting first.
     const byWaiting = await listAll({ order_date_waiting: 1 });
-    const waiting = byWaiting.filter((item) => item.waiting_since !== undefined);
+    const waiting = byUpdate.filter((item) => item.waiting_since !== undefined);
     expect(waiting.length).toBeGreaterThan(0);
-    expect(byWaiting.slice(0, waiting.length)).toEqual(waiting);
-    const since = waiting.map((item) => item.waiting_since ?? 0);
+    expect(waiting.length).toBeLessThan(byUpdate.length);
+    expect(byWaiting.map((item) => item.session_id).sort()).toEqual(
+      waiting.map((item) => item.session_id).sort(),
+    );
+    const since = byWaiting.map((item) => item.waiting_since ?? 0);
     expect(since).toEqual([...since].sort((a, b) => a - b));
   });
 
@@ -294,7 +301,7 @@ describe("conversations", () => {
 
   test("resolve one conversation and answer 404 session_not_found otherwise", async () => {
     const first = sim.store.conversations(site)[0];
-    const one = await crisp<CrispConversation>(
+    const one = await crisp<WireConversation>(
       sim,
       `/website/${site}/conversation/${first?.session_id}`,
     );
@@ -316,11 +323,11 @@ describe("messages", () => {
       .find((item) => (sim.store.messages(site, item.session_id)?.length ?? 0) > 80);
     const path = `/website/${site}/conversation/${long?.session_id}/messages`;
     const stored = sim.store.messages(site, long?.session_id ?? "") ?? [];
-    const collected: CrispMessage[] = [];
+    const collected: WireMessage[] = [];
     const statuses: number[] = [];
     let before: number | undefined;
     for (;;) {
-      const reply = await crisp<CrispMessage[]>(sim, path, {
+      const reply = await crisp<WireMessage[]>(sim, path, {
         query: before === undefined ? {} : { timestamp_before: before },
       });
       statuses.push(reply.status);
@@ -347,7 +354,7 @@ describe("messages", () => {
     const short = sim.store
       .conversations(site)
       .find((item) => (sim.store.messages(site, item.session_id)?.length ?? 0) === 3);
-    const reply = await crisp<CrispMessage[]>(
+    const reply = await crisp<WireMessage[]>(
       sim,
       `/website/${site}/conversation/${short?.session_id}/messages`,
     );
@@ -385,7 +392,7 @@ describe("messages", () => {
     const first = sim.store.conversations(site)[0];
     const message = sim.store.messages(site, first?.session_id ?? "")?.[2];
     const base = `/website/${site}/conversation/${first?.session_id}/message`;
-    const one = await crisp<CrispMessage>(sim, `${base}/${message?.fingerprint}`);
+    const one = await crisp<WireMessage>(sim, `${base}/${message?.fingerprint}`);
     expect(one.status).toBe(200);
     expect(one.body?.data).toEqual(message);
     for (const fingerprint of ["123", "abc"]) {
@@ -398,14 +405,14 @@ describe("messages", () => {
 
 describe("people", () => {
   test("list profiles newest first with per_page, search and sorting", async () => {
-    const first = await crisp<CrispPeopleProfile[]>(sim, `/website/${site}/people/profiles/1`);
+    const first = await crisp<WirePeopleProfile[]>(sim, `/website/${site}/people/profiles/1`);
     expect(first.status).toBe(206);
     expect(first.body?.reason).toBe("listed");
     const created = (first.body?.data ?? []).map((item) => item.created_at ?? 0);
     expect(created).toHaveLength(20);
     expect(created).toEqual([...created].sort((a, b) => b - a));
 
-    const big = await crispData<CrispPeopleProfile[]>(sim, `/website/${site}/people/profiles/1`, {
+    const big = await crispData<WirePeopleProfile[]>(sim, `/website/${site}/people/profiles/1`, {
       query: { per_page: 50, sort_field: "nickname", sort_order: "ascending" },
     });
     const names = big.map((item) => item.person?.nickname?.toLowerCase() ?? "");
@@ -413,7 +420,7 @@ describe("people", () => {
     expect(names).toEqual([...names].sort());
 
     const company = big[0]?.company?.name ?? "";
-    const found = await crispData<CrispPeopleProfile[]>(sim, `/website/${site}/people/profiles/1`, {
+    const found = await crispData<WirePeopleProfile[]>(sim, `/website/${site}/people/profiles/1`, {
       query: { search_text: company.toLowerCase(), per_page: 50 },
     });
     expect(found.length).toBeGreaterThan(0);
@@ -432,13 +439,13 @@ describe("people", () => {
 
   test("resolve a profile by id or email and answer 404 people_not_found otherwise", async () => {
     const profile = sim.store.people(site)[0];
-    const byId = await crisp<CrispPeopleProfile>(
+    const byId = await crisp<WirePeopleProfile>(
       sim,
       `/website/${site}/people/profile/${profile?.people_id}`,
     );
     expect(byId.status).toBe(200);
     expect(byId.body?.data).toEqual(profile);
-    const byEmail = await crispData<CrispPeopleProfile>(
+    const byEmail = await crispData<WirePeopleProfile>(
       sim,
       `/website/${site}/people/profile/${encodeURIComponent(profile?.email ?? "")}`,
     );
@@ -479,13 +486,13 @@ describe("people", () => {
 
 describe("visitors and operators", () => {
   test("list visitors by 20 and count them consistently", async () => {
-    const first = await crisp<CrispVisitor[]>(sim, `/website/${site}/visitors/list/1`);
-    const second = await crisp<CrispVisitor[]>(sim, `/website/${site}/visitors/list/2`);
-    const third = await crisp<CrispVisitor[]>(sim, `/website/${site}/visitors/list/3`);
+    const first = await crisp<WireVisitor[]>(sim, `/website/${site}/visitors/list/1`);
+    const second = await crisp<WireVisitor[]>(sim, `/website/${site}/visitors/list/2`);
+    const third = await crisp<WireVisitor[]>(sim, `/website/${site}/visitors/list/3`);
     expect([first.status, second.status, third.status]).toEqual([206, 206, 200]);
     const visitors = [...(first.body?.data ?? []), ...(second.body?.data ?? [])];
     expect(first.body?.data).toHaveLength(20);
-    const count = await crispData<CrispVisitorCount>(sim, `/website/${site}/visitors/count`);
+    const count = await crispData<WireVisitorCount>(sim, `/website/${site}/visitors/count`);
     expect(count).toEqual({
       count: visitors.length,
       active: visitors.filter((visitor) => visitor.active).length,
@@ -499,7 +506,7 @@ describe("visitors and operators", () => {
   });
 
   test("list operators with their details", async () => {
-    const reply = await crisp<CrispOperatorListItem[]>(sim, `/website/${site}/operators/list`);
+    const reply = await crisp<WireOperator[]>(sim, `/website/${site}/operators/list`);
     expect(reply.status).toBe(200);
     expect(reply.body?.reason).toBe("resolved");
     const operators = reply.body?.data ?? [];
@@ -527,20 +534,20 @@ describe("visitors and operators", () => {
 
 describe("plugin connect", () => {
   test("lists the websites the plugin token reaches, with plans on request", async () => {
-    const reply = await crisp<CrispConnectedWebsite[]>(sim, "/plugin/connect/websites/all/1");
+    const reply = await crisp<WireConnectedWebsite[]>(sim, "/plugin/connect/websites/all/1");
     expect(reply.status).toBe(206);
     const websites = reply.body?.data ?? [];
     expect(websites.map((item) => item.website_id)).toEqual(
       sim.store.websites.slice(0, -1).map((item) => item.website_id),
     );
     expect(websites.every((item) => item.plan === undefined)).toBe(true);
-    const withPlan = await crispData<CrispConnectedWebsite[]>(
+    const withPlan = await crispData<WireConnectedWebsite[]>(
       sim,
       "/plugin/connect/websites/all/1",
       { query: { include_plan: 1 } },
     );
     expect(withPlan.every((item) => typeof item.plan?.name === "string")).toBe(true);
-    const configured = await crispData<CrispConnectedWebsite[]>(
+    const configured = await crispData<WireConnectedWebsite[]>(
       sim,
       "/plugin/connect/websites/all/1",
       { query: { filter_configured: 1 } },

@@ -1,6 +1,8 @@
+import { Reason, Status } from "./protocol.js";
+
 /**
  * The error answer a route handler throws: the server turns it into Crisp's error envelope
- * `{ "error": true, "reason": <reason>, "data": {} }` with the given status.
+ * `{ "error": true, "reason": <reason>, "data": {} }` with the given status (crisp-api.md §2.2).
  */
 export class CrispHttpError extends Error {
   readonly status: number;
@@ -18,30 +20,36 @@ export class CrispHttpError extends Error {
 }
 
 /**
- * QS2021: schema validation failures answer `invalid_data` (status 400 is inferred); "a message
- * may also be provided", which write routes do to name the offending field.
+ * QS2021: schema validation failures answer `invalid_data`; "a message may also be provided",
+ * which write routes do to name the offending field. The status is [I]: the server answers it
+ * with `assumptions.invalidDataStatus`.
  */
 export function invalidData(message?: string): CrispHttpError {
-  return new CrispHttpError(400, "invalid_data", message);
+  return new CrispHttpError(Status.BAD_REQUEST, Reason.INVALID_DATA, message);
 }
 
-/** Reasons Crisp answers per status, for injected errors that name none. */
-export const DEFAULT_REASONS: Readonly<Record<number, string>> = {
-  400: "invalid_data",
-  401: "invalid_session",
-  402: "subscription_upgrade_required",
-  403: "not_allowed",
-  404: "not_found",
-  405: "method_not_allowed",
-  409: "conflict",
-  420: "rate_limited",
-  423: "quota_limit_exceeded",
-  429: "rate_limited",
-  500: "internal_error",
-  502: "service_unavailable",
-  503: "service_unavailable",
-};
+/**
+ * The reason an injected error of a status carries when the test names none: the one our
+ * reference gives for that status (crisp-api.md §2.2), else a generic one.
+ */
+const REASON_OF_STATUS = new Map<number, string>([
+  [Status.BAD_REQUEST, Reason.INVALID_DATA],
+  [Status.UNAUTHORIZED, Reason.INVALID_SESSION],
+  [Status.PAYMENT_REQUIRED, Reason.SUBSCRIPTION_UPGRADE_REQUIRED],
+  [Status.FORBIDDEN, Reason.NOT_ALLOWED],
+  [Status.NOT_FOUND, Reason.NOT_FOUND],
+  [Status.METHOD_NOT_ALLOWED, Reason.METHOD_NOT_ALLOWED],
+  [Status.CONFLICT, Reason.CONFLICT],
+  [Status.LOCKED, Reason.QUOTA_LIMIT_EXCEEDED],
+  [Status.ENHANCE_YOUR_CALM, Reason.RATE_LIMITED],
+  [Status.TOO_MANY_REQUESTS, Reason.RATE_LIMITED],
+  [Status.BAD_GATEWAY, Reason.SERVICE_UNAVAILABLE],
+  [Status.SERVICE_UNAVAILABLE, Reason.SERVICE_UNAVAILABLE],
+]);
 
 export function defaultReason(status: number): string {
-  return DEFAULT_REASONS[status] ?? (status >= 500 ? "internal_error" : "error");
+  return (
+    REASON_OF_STATUS.get(status) ??
+    (status >= Status.INTERNAL_SERVER_ERROR ? Reason.INTERNAL_ERROR : "error")
+  );
 }

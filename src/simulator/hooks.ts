@@ -1,98 +1,39 @@
 /**
  * Web hook delivery, as Crisp does it (crisp-api.md §5): one POST per event, compact JSON body
  * `{website_id, event, data, timestamp}`, the `X-Crisp-*` and `X-Delivery-Attempt-*` headers,
- * an HMAC-SHA256 signature on plugin hooks only, and retries up to the attempt limit.
+ * an HMAC-SHA256 signature on plugin hooks only (`hook-signing.ts`), and retries up to the
+ * attempt limit.
  *
- * Our inferred choices, marked [I] in crisp-api.md:
- * - `X-Crisp-Request-Timestamp` is ms since epoch (`hookTimestampUnit` switches to seconds);
- *   each attempt carries a fresh one, so a redelivery has a new signature over the same body.
- * - Website hooks have the origin `website/rtm <website_id> production` and are retried like
- *   plugin hooks (Crisp only documents retries for plugin hooks).
- * - Back-off: `hookRetryDelaysMs` (200 ms, then 1 s), a 5 s timeout per attempt; a non-2xx
- *   answer, a network error and a timeout all count as a failed attempt.
+ * What Crisp does not document is an assumption (`assumptions.ts`): the timestamp unit, the
+ * attempt limit, the back-off, the timeout, whether website hooks are retried and which events
+ * they get. Our other inferred choices [I]:
+ * - Each attempt carries a fresh timestamp, so a redelivery has a new signature over the same
+ *   body; a non-2xx answer, a network error and a timeout all count as a failed attempt.
+ * - Website hooks have the origin `website/rtm <website_id> production`.
  * - One queue per simulator: hooks arrive in event order, a retry holds back later events
  *   (Crisp documents no ordering guarantee; in order is the easier contract to test against).
  */
 
-import { createHmac } from "node:crypto";
 import { Agent, request } from "undici";
+import { type CrispAssumptions, DEFAULT_ASSUMPTIONS } from "./assumptions.js";
+import { checkHooks, hookBody, hookTarget, signHook } from "./hook-signing.js";
+import { HookHeader } from "./protocol.js";
+import { Sleeper } from "./sleeper.js";
 import type { SimulatorEvent, SimulatorHookDelivery, SimulatorHooks } from "./types.js";
 
-/** `X-Delivery-Attempt-Limit`: attempts per hook, the first included [I]. */
-export const HOOK_ATTEMPT_LIMIT = 3;
-/** Per attempt: connect, headers and body together. */
-const HOOK_TIMEOUT_MS = 5_000;
+/** The default `X-Delivery-Attempt-Limit` (`assumptions.hookAttemptLimit`). */
+export const HOOK_ATTEMPT_LIMIT = DEFAULT_ASSUMPTIONS.hookAttemptLimit;
 /** `hookDeliveries` keeps the newest entries only, so a long demo does not grow without end. */
 const MAX_DELIVERY_LOG = 10_000;
-
-/**
- * The hook body exactly as sent and signed: compact JSON in Crisp's key order (crisp-api.md
- * §5.2), since Crisp's Node library verifies against `JSON.stringify(parsedBody)`.
- */
-export function hookBody(event: SimulatorEvent): string {
-  return JSON.stringify({
-    website_id: event.website_id,
-    event: event.event,
-    data: event.data,
-    timestamp: event.timestamp,
-  });
-}
-
-/**
- * `X-Crisp-Signature`: lower-case hex HMAC-SHA256, keyed with the plugin's hook secret, of
- * `[<timestamp header verbatim>;<raw body>]` (crisp-api.md §5.3).
- */
-export function signHook(secret: string, timestamp: string, body: string): string {
-  return createHmac("sha256", secret).update(`[${timestamp};${body}]`).digest("hex");
-}
-
-/** Where a hook is POSTed: website hooks get `key=<key>` added to the URL's query. */
-export function hookTarget(hooks: SimulatorHooks): string {
-  const url = new URL(hooks.url);
-  url.hash = "";
-  if (hooks.kind === "website") {
-    const key = `key=${encodeURIComponent(hooks.key)}`;
-    // Appended to the raw query rather than via searchParams, which would re-encode it.
-    url.search = url.search === "" || url.search === "?" ? `?${key}` : `${url.search}&${key}`;
-  }
-  return url.href;
-}
-
-/** Throws, stating the contract, when `hooks` cannot be delivered to. */
-export function checkHooks(hooks: SimulatorHooks | null): void {
-  if (hooks === null) {
-    return;
-  }
-  let protocol: string;
-  try {
-    protocol = new URL(hooks.url).protocol;
-  } catch {
-    throw new Error(
-      `hooks.url must be an absolute http(s) URL; received ${JSON.stringify(hooks.url)}`,
-    );
-  }
-  if (protocol !== "http:" && protocol !== "https:") {
-    throw new Error(`hooks.url must be an http(s) URL; received protocol ${protocol}`);
-  }
-  // Checked at run time too: the demo may build this from untyped configuration.
-  const kind: unknown = hooks.kind;
-  if (kind !== "plugin" && kind !== "website") {
-    throw new Error(`hooks.kind must be "plugin" or "website"; received ${String(kind)}`);
-  }
-  const credential: unknown = hooks.kind === "plugin" ? hooks.secret : hooks.key;
-  if (typeof credential !== "string" || credential === "") {
-    const name = hooks.kind === "plugin" ? "secret" : "key";
-    throw new Error(`hooks.${name} must be a non-empty string for ${hooks.kind} hooks`);
-  }
-}
 
 export interface HookSenderOptions {
   /** The 16-hex plugin id of `X-Crisp-Hook-Origin` on plugin hooks. */
   pluginId: string;
-  /** @default "ms" */
-  timestampUnit?: "ms" | "s";
-  /** Wait before attempt 2, 3, ... (the last value repeats). @default [200, 1000] */
-  retryDelaysMs?: readonly number[];
+  /**
+   * The hook assumptions in force (timestamp unit, attempts, back-off, timeout, website hook
+   * events), read when a hook is queued and at each attempt. @default () => DEFAULT_ASSUMPTIONS
+   */
+  assumptions?: () => CrispAssumptions;
 }
 
 interface HookJob {
@@ -103,6 +44,8 @@ interface HookJob {
   websiteId: string;
   /** Serialised once, so every attempt sends the same bytes. */
   body: string;
+  /** Attempts this hook gets, fixed when it is queued so `X-Delivery-Attempt-Limit` holds. */
+  attemptLimit: number;
 }
 
 /** The delivery queue of one simulator. `enqueue` never throws and never waits. */
@@ -110,8 +53,7 @@ export class HookSender {
   /** Every attempt, oldest first (the newest `MAX_DELIVERY_LOG`). */
   readonly deliveries: SimulatorHookDelivery[] = [];
   readonly #pluginId: string;
-  readonly #timestampUnit: "ms" | "s";
-  readonly #retryDelaysMs: readonly number[];
+  readonly #assumptions: () => CrispAssumptions;
   readonly #agent: Agent;
   #hooks: SimulatorHooks | null = null;
   #generation = 0;
@@ -119,28 +61,15 @@ export class HookSender {
   #pumping = false;
   #closed = false;
   readonly #idleWaiters: (() => void)[] = [];
-  readonly #sleeps = new Set<() => void>();
+  /** Waits between attempts: `configure` and `close` cut them short. */
+  readonly #sleeper = new Sleeper({ unref: true });
 
-  constructor(options: HookSenderOptions) {
-    const {
-      pluginId,
-      timestampUnit = "ms",
-      retryDelaysMs = [200, 1000], // then 1 s
-    } = options;
-    if (retryDelaysMs.some((delay) => !Number.isFinite(delay) || delay < 0)) {
-      throw new Error(
-        `hookRetryDelaysMs must hold finite delays >= 0 ms; received ${JSON.stringify(retryDelaysMs)}`,
-      );
-    }
+  constructor({ pluginId, assumptions = () => DEFAULT_ASSUMPTIONS }: HookSenderOptions) {
     this.#pluginId = pluginId;
-    this.#timestampUnit = timestampUnit;
-    this.#retryDelaysMs = [...retryDelaysMs];
-    // Our own dispatcher (never the global one), so close() can abort what is in flight.
-    this.#agent = new Agent({
-      connect: { timeout: HOOK_TIMEOUT_MS },
-      headersTimeout: HOOK_TIMEOUT_MS,
-      bodyTimeout: HOOK_TIMEOUT_MS,
-    });
+    this.#assumptions = assumptions;
+    // Our own dispatcher (never the global one), so close() can abort what is in flight. The
+    // timeout is set per attempt, since `configure` may change it.
+    this.#agent = new Agent();
   }
 
   /** Sets the target (`null`: none). Drops what the previous setting still had queued. */
@@ -149,13 +78,19 @@ export class HookSender {
     this.#hooks = hooks === null ? null : { ...hooks };
     this.#generation++;
     this.#queue.length = 0;
-    this.#wakeSleepers();
+    this.#sleeper.wakeAll();
   }
 
-  /** Queues one hook for `event` when a target is set. */
+  /** Queues one hook for `event` when a target is set (and, for website hooks, wants it). */
   enqueue(event: SimulatorEvent): void {
     const hooks = this.#hooks;
     if (hooks === null || this.#closed) {
+      return;
+    }
+    const assumptions = this.#assumptions();
+    const website = hooks.kind === "website";
+    const wanted = assumptions.websiteHookEvents;
+    if (website && wanted !== "all" && !wanted.includes(event.event)) {
       return;
     }
     let body: string;
@@ -174,6 +109,7 @@ export class HookSender {
       event: event.event,
       websiteId: event.website_id,
       body,
+      attemptLimit: website && !assumptions.retryWebsiteHooks ? 1 : assumptions.hookAttemptLimit,
     });
     void this.#pump();
   }
@@ -201,7 +137,7 @@ export class HookSender {
     this.#hooks = null;
     this.#generation++;
     this.#queue.length = 0;
-    this.#wakeSleepers();
+    this.#sleeper.wakeAll();
     await this.#agent.destroy().catch(() => undefined);
     this.#settleIdle();
   }
@@ -232,14 +168,14 @@ export class HookSender {
   }
 
   async #deliver(job: HookJob): Promise<void> {
-    for (let attempt = 1; attempt <= HOOK_ATTEMPT_LIMIT; attempt++) {
+    for (let attempt = 1; attempt <= job.attemptLimit; attempt++) {
       // Checked before the wait too: a setting changed during the last attempt cancels now.
       if (!this.#current(job)) {
         return;
       }
       if (attempt > 1) {
-        const delays = this.#retryDelaysMs;
-        await this.#sleep(delays[Math.min(attempt - 2, delays.length - 1)] ?? 0);
+        const delays = this.#assumptions().hookRetryDelaysMs;
+        await this.#sleeper.sleep(delays[Math.min(attempt - 2, delays.length - 1)] ?? 0);
         if (!this.#current(job)) {
           return;
         }
@@ -254,20 +190,21 @@ export class HookSender {
   /** One POST; answers the HTTP status, 0 on a network error or a timeout. */
   async #attempt(job: HookJob, attempt: number): Promise<number> {
     const { hooks } = job;
+    const { hookTimestampUnit, hookTimeoutMs } = this.#assumptions();
     const at = Date.now();
-    const timestamp = String(this.#timestampUnit === "s" ? Math.floor(at / 1000) : at);
+    const timestamp = String(hookTimestampUnit === "s" ? Math.floor(at / 1000) : at);
     const headers: Record<string, string> = {
       "Content-Type": "application/json",
-      "X-Crisp-Hook-Origin":
+      [HookHeader.ORIGIN]:
         hooks.kind === "plugin"
           ? `plugin/rtm ${this.#pluginId} production`
           : `website/rtm ${job.websiteId} production`,
-      "X-Crisp-Request-Timestamp": timestamp,
-      "X-Delivery-Attempt-Limit": String(HOOK_ATTEMPT_LIMIT),
-      "X-Delivery-Attempt-Count": String(attempt),
+      [HookHeader.TIMESTAMP]: timestamp,
+      [HookHeader.ATTEMPT_LIMIT]: String(job.attemptLimit),
+      [HookHeader.ATTEMPT_COUNT]: String(attempt),
     };
     if (hooks.kind === "plugin") {
-      headers["X-Crisp-Signature"] = signHook(hooks.secret, timestamp, job.body);
+      headers[HookHeader.SIGNATURE] = signHook(hooks.secret, timestamp, job.body);
     }
     let status = 0;
     try {
@@ -276,7 +213,9 @@ export class HookSender {
         headers,
         body: job.body,
         dispatcher: this.#agent,
-        signal: AbortSignal.timeout(HOOK_TIMEOUT_MS),
+        headersTimeout: hookTimeoutMs,
+        bodyTimeout: hookTimeoutMs,
+        signal: AbortSignal.timeout(hookTimeoutMs),
       });
       status = response.statusCode;
       // Read to the end, so the keep-alive socket can carry the next hook.
@@ -299,26 +238,6 @@ export class HookSender {
     }
     for (const resolve of this.#idleWaiters.splice(0)) {
       resolve();
-    }
-  }
-
-  /** An unref'd wait that `configure` and `close` cut short. */
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.#sleeps.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      timer.unref();
-      this.#sleeps.add(wake);
-    });
-  }
-
-  #wakeSleepers(): void {
-    for (const wake of [...this.#sleeps]) {
-      wake();
     }
   }
 }

@@ -5,13 +5,16 @@
  * (`hooks.ts`) and optional live demo activity (`live-activity.ts`).
  */
 
+import { type CrispAssumptions, DEFAULT_ASSUMPTIONS, mergeAssumptions } from "./assumptions.js";
+import { createWriteClock, type SimulatorEnvironment } from "./environment.js";
 import { SimulatorEventHub } from "./events.js";
-import { checkHooks, HookSender } from "./hooks.js";
+import { checkHooks } from "./hook-signing.js";
+import { HookSender } from "./hooks.js";
 import { LiveActivity } from "./live-activity.js";
 import { Prng } from "./prng.js";
 import { Router } from "./router.js";
-import { READ_ROUTES } from "./routes.js";
-import { generateSeed } from "./seed.js";
+import { createRoutes } from "./routes/index.js";
+import { generateSeed } from "./seed/index.js";
 import { SimulatorServer } from "./server.js";
 import { SimulatorStore } from "./store.js";
 import type {
@@ -22,17 +25,34 @@ import type {
   SimulatorRequest,
   SimulatorToken,
 } from "./types.js";
-import { createWriteClock, createWriteRoutes, type WriteEnvironment } from "./write-routes.js";
 
-export { HOOK_ATTEMPT_LIMIT, hookBody, hookTarget, signHook } from "./hooks.js";
+export {
+  type Answer,
+  type AssumptionsInput,
+  type CrispAssumptions,
+  DEFAULT_ASSUMPTIONS,
+} from "./assumptions.js";
+export { hookBody, hookTarget, signHook } from "./hook-signing.js";
+export { HOOK_ATTEMPT_LIMIT } from "./hooks.js";
 export type { LiveAction } from "./live-activity.js";
 
-export type { WebsiteRecord } from "./seed.js";
-export { SEED_ANCHOR } from "./seed-data.js";
+export type * from "./payloads.js";
+export {
+  CONVERSATION_STATUS,
+  MESSAGE_TYPES,
+  PER_PAGE,
+  Reason,
+  RtmEvent,
+  type RtmEventName,
+  Status,
+  type Tier,
+} from "./protocol.js";
+export { SEED_ANCHOR } from "./seed/data.js";
 export type {
   ConversationQuery,
   PeopleQuery,
   PersonConversationsQuery,
+  WebsiteRecord,
 } from "./store.js";
 export { SimulatorStore } from "./store.js";
 export type {
@@ -62,7 +82,10 @@ export interface Simulator {
   /** Every request served, in arrival order, refused ones included. */
   requests: SimulatorRequest[];
   clearRequests(): void;
+  /** Changes knobs while running; a bad value throws and changes nothing. */
   configure(knobs: Partial<SimulatorKnobs>): void;
+  /** The assumptions in force (see `SimulatorKnobs.assumptions`), a frozen copy. */
+  readonly assumptions: Readonly<CrispAssumptions>;
   /** Forgets every token's daily request count. */
   resetQuota(): void;
   /**
@@ -106,8 +129,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     now = Date.now,
     hooks = null,
     liveActivity = null,
-    hookTimestampUnit = "ms",
-    hookRetryDelaysMs = [200, 1000], // 200 ms, then 1 s
+    assumptions: assumptionsInput = {},
   } = options;
   const data = generateSeed(seed);
   const tokens = options.tokens ?? data.tokens;
@@ -118,7 +140,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
   const store = new SimulatorStore(data);
   const events = new SimulatorEventHub();
-  const write: WriteEnvironment = {
+  const env: SimulatorEnvironment = {
     events,
     clock: createWriteClock(now),
     // Its own stream, so created ids repeat per seed whatever the data generator drew.
@@ -126,19 +148,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tokens,
     accountPassword,
     messageLimit,
+    assumptions: mergeAssumptions(DEFAULT_ASSUMPTIONS, assumptionsInput),
   };
-  const writeRoutes = createWriteRoutes(write);
+  const current = (): CrispAssumptions => env.assumptions;
   const pluginId = new Prng(seed ^ 0x0b0c_4a11).hex(16);
-  const hookSender = new HookSender({
-    pluginId,
-    timestampUnit: hookTimestampUnit,
-    retryDelaysMs: hookRetryDelaysMs,
-  });
+  const hookSender = new HookSender({ pluginId, assumptions: current });
   hookSender.configure(hooks);
   const stopHooks = events.on((event) => hookSender.enqueue(event));
   const activity = new LiveActivity({
     store,
-    write,
+    write: env,
     // Its own stream: activity never shifts the ids the write routes create.
     rng: new Prng(seed ^ 0x11fe_ac71),
     defaultWebsiteId: defaultWebsite.website.website_id,
@@ -146,10 +165,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   activity.check(liveActivity);
   const server = new SimulatorServer({
     store,
-    router: new Router([...READ_ROUTES, ...writeRoutes]),
+    router: new Router(createRoutes(env)),
     tokens,
     knobs: { latencyMs, errors, rateLimit, dailyQuota },
     seed,
+    assumptions: current,
   });
   const url = await server.listen(host, port);
   activity.configure(liveActivity);
@@ -163,15 +183,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clearRequests: () => {
       server.requests.length = 0;
     },
+    get assumptions() {
+      return Object.freeze({ ...env.assumptions });
+    },
     configure: (knobs) => {
-      const { hooks: newHooks, liveActivity: newActivity, ...serverKnobs } = knobs;
-      // Both checked first, so a bad setting changes nothing.
+      const {
+        hooks: newHooks,
+        liveActivity: newActivity,
+        assumptions: newAssumptions,
+        ...serverKnobs
+      } = knobs;
+      // All checked first, so a bad setting changes nothing.
       if (newHooks !== undefined) {
         checkHooks(newHooks);
       }
       if (newActivity !== undefined) {
         activity.check(newActivity);
       }
+      const nextAssumptions =
+        newAssumptions === undefined
+          ? env.assumptions
+          : mergeAssumptions(env.assumptions, newAssumptions);
+      env.assumptions = nextAssumptions;
       if (newHooks !== undefined) {
         hookSender.configure(newHooks);
       }

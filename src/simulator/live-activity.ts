@@ -1,6 +1,6 @@
 /**
  * Live demo activity: every `intervalMs`, one random visitor or operator action on a website,
- * made with the write routes' own mutation code (`write-routes.ts`), so it changes what the
+ * made with the write routes' own mutation code (`mutations.ts`), so it changes what the
  * read routes answer and emits the same events (and therefore web hooks) a write would.
  *
  * Our inferred choices [I]:
@@ -14,13 +14,19 @@
  * - Activity does not go through HTTP: it is not in `Simulator.requests` and uses no quota.
  */
 
-import type {
-  CrispConversation,
-  CrispConversationMeta,
-  CrispPeopleProfile,
-} from "../crisp/types.js";
+import type { SimulatorEnvironment } from "./environment.js";
+import {
+  addConversation,
+  appendMessage,
+  emitSessionEvent,
+  findSessionTarget,
+  operatorUser,
+  type SessionTarget,
+  setConversationState,
+} from "./mutations.js";
+import type { WireConversation, WireConversationMeta, WirePeopleProfile } from "./payloads.js";
 import type { Prng } from "./prng.js";
-import type { WebsiteRecord } from "./seed.js";
+import { RtmEvent } from "./protocol.js";
 import {
   FIRST_NAMES,
   LAST_NAMES,
@@ -29,19 +35,10 @@ import {
   PLATFORMS,
   SEGMENTS,
   USER_TEXTS,
-} from "./seed-data.js";
-import type { SimulatorStore } from "./store.js";
+} from "./seed/data.js";
+import { device, ipAddress } from "./seed/device.js";
+import type { SimulatorStore, WebsiteRecord } from "./store.js";
 import type { SimulatorLiveActivity } from "./types.js";
-import {
-  addConversation,
-  appendMessage,
-  emitWriteEvent,
-  findSessionTarget,
-  operatorUser,
-  type SessionTarget,
-  setConversationState,
-  type WriteEnvironment,
-} from "./write-routes.js";
 
 /** What one tick of live activity did. */
 export type LiveAction =
@@ -60,7 +57,7 @@ const OPENING_TEXTS = USER_TEXTS.filter((text) => !FOLLOW_UP.test(text));
 export interface LiveActivityOptions {
   store: SimulatorStore;
   /** The write routes' shared state: clock, event hub, message limit. */
-  write: Pick<WriteEnvironment, "events" | "clock" | "messageLimit" | "ids">;
+  write: Pick<SimulatorEnvironment, "events" | "clock" | "messageLimit" | "ids">;
   /** The activity's own stream, so it never shifts the ids the write routes create. */
   rng: Prng;
   defaultWebsiteId: string;
@@ -166,7 +163,7 @@ export class LiveActivity {
     }
   }
 
-  #target(record: WebsiteRecord, candidates: CrispConversation[]): SessionTarget | undefined {
+  #target(record: WebsiteRecord, candidates: WireConversation[]): SessionTarget | undefined {
     if (candidates.length === 0) {
       return undefined;
     }
@@ -182,7 +179,7 @@ export class LiveActivity {
     const { rng, write } = this.#options;
     const websiteId = record.website.website_id;
     const sessionId = `session_${rng.uuid()}`;
-    const profile: CrispPeopleProfile | undefined =
+    const profile: WirePeopleProfile | undefined =
       record.people.length > 0 && rng.chance(0.4) ? rng.pick(record.people) : undefined;
     const nickname =
       profile?.person?.nickname ??
@@ -192,23 +189,12 @@ export class LiveActivity {
     const email = profile?.email;
     const place = rng.pick(PLACES);
     const platform = rng.pick(PLATFORMS);
-    const meta: CrispConversationMeta = {
+    const meta: WireConversationMeta = {
       nickname,
       ...(email === undefined ? {} : { email }),
-      ip: `${rng.int(1, 223)}.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`,
+      ip: ipAddress(rng),
       avatar: null,
-      device: {
-        capabilities: rng.chance(0.5) ? ["browsing", "call"] : ["call"],
-        geolocation: place.geolocation,
-        system: {
-          os: platform.os,
-          engine: platform.engine,
-          browser: platform.browser,
-          useragent: platform.useragent,
-        },
-        timezone: place.timezone,
-        locales: place.locales,
-      },
+      device: device(rng, place, platform),
       segments: profile?.segments?.length ? [...profile.segments] : rng.sample(SEGMENTS, 1),
       origin: "chat",
       data: {},
@@ -223,19 +209,20 @@ export class LiveActivity {
     if (email !== undefined) {
       conversation.participants = [{ type: "email", target: email }];
     }
-    emitWriteEvent(write, "session:set_nickname", websiteId, { session_id: sessionId, nickname });
-    if (email !== undefined) {
-      emitWriteEvent(write, "session:set_email", websiteId, { session_id: sessionId, email });
-    }
     const target = findSessionTarget(this.#options.store, websiteId, sessionId);
-    if (target !== undefined) {
-      appendMessage(
-        write,
-        target,
-        { type: "text", from: "user", origin: "chat", content: rng.pick(OPENING_TEXTS) },
-        { nickname, user_id: sessionId },
-      );
+    if (target === undefined) {
+      return "new_conversation";
     }
+    emitSessionEvent(write, RtmEvent.SESSION_SET_NICKNAME, target, { nickname });
+    if (email !== undefined) {
+      emitSessionEvent(write, RtmEvent.SESSION_SET_EMAIL, target, { email });
+    }
+    appendMessage(
+      write,
+      target,
+      { type: "text", from: "user", origin: "chat", content: rng.pick(OPENING_TEXTS) },
+      { nickname, user_id: sessionId },
+    );
     return "new_conversation";
   }
 
@@ -287,7 +274,7 @@ export class LiveActivity {
 }
 
 /** The most recently updated conversations that have messages, newest first. */
-function recentConversations(record: WebsiteRecord): CrispConversation[] {
+function recentConversations(record: WebsiteRecord): WireConversation[] {
   return record.conversations
     .filter((item) => (record.messages.get(item.session_id)?.length ?? 0) > 0)
     .sort((a, b) => b.updated_at - a.updated_at)

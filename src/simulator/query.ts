@@ -3,8 +3,9 @@
  * gives (`invalid_data`, 400), so handlers only deal with valid values.
  */
 
-import { CRISP_MAX_PER_PAGE, CRISP_MIN_PER_PAGE } from "../crisp/types.js";
+import type { CrispAssumptions } from "./assumptions.js";
 import { invalidData } from "./errors.js";
+import { PER_PAGE } from "./protocol.js";
 
 export type Query = Readonly<Record<string, string>>;
 
@@ -17,14 +18,27 @@ export function parsePage(raw: string): number {
 }
 
 /**
- * `per_page`: "between 20 and 50, defaults to 20" (crisp-api.md §4.4). Out-of-range values are
- * clamped rather than refused, and anything that is not a number falls back to the default.
+ * `per_page`: "between 20 and 50, defaults to 20" (crisp-api.md §4.4, §4.7). Outside the range,
+ * or not a number, it is clamped (a non-number meaning the default) or refused with
+ * `invalid_data`, as `assumptions.perPageOutOfRange` says.
  */
-export function parsePerPage(raw: string | undefined): number {
-  if (raw === undefined || !/^[0-9]+$/.test(raw)) {
-    return CRISP_MIN_PER_PAGE;
+export function parsePerPage(
+  raw: string | undefined,
+  assumptions: Pick<CrispAssumptions, "perPageOutOfRange">,
+): number {
+  if (raw === undefined) {
+    return PER_PAGE.DEFAULT;
   }
-  return Math.min(CRISP_MAX_PER_PAGE, Math.max(CRISP_MIN_PER_PAGE, Number(raw)));
+  const value = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (value >= PER_PAGE.MIN && value <= PER_PAGE.MAX) {
+    return value;
+  }
+  if (assumptions.perPageOutOfRange === "refuse") {
+    throw invalidData(`per_page must be between ${PER_PAGE.MIN} and ${PER_PAGE.MAX}`);
+  }
+  return Number.isNaN(value)
+    ? PER_PAGE.DEFAULT
+    : Math.min(PER_PAGE.MAX, Math.max(PER_PAGE.MIN, value));
 }
 
 /** Crisp's booleans are the strings "1"/"0" (GO/NODE); "true" is accepted too. */
@@ -46,6 +60,16 @@ export function parseDate(query: Query, name: string): number | undefined {
     throw invalidData();
   }
   return ms;
+}
+
+/** `filter_date_start` / `filter_date_end` as ms bounds, present only when given. */
+export function dateRange(query: Query): { dateStart?: number; dateEnd?: number } {
+  const dateStart = parseDate(query, "filter_date_start");
+  const dateEnd = parseDate(query, "filter_date_end");
+  return {
+    ...(dateStart === undefined ? {} : { dateStart }),
+    ...(dateEnd === undefined ? {} : { dateEnd }),
+  };
 }
 
 /** A `timestamp_*` parameter in ms; non-numeric values answer `invalid_data`. */

@@ -3,7 +3,9 @@
  * the token tiers allowed on it and a handler. Write routes are added by listing more routes.
  */
 
-import type { CrispTier, CrispWebsite } from "../crisp/types.js";
+import type { CrispAssumptions } from "./assumptions.js";
+import type { WireWebsite } from "./payloads.js";
+import type { Tier } from "./protocol.js";
 import type { Query } from "./query.js";
 import type { SimulatorStore } from "./store.js";
 import type { SimulatorToken } from "./types.js";
@@ -16,8 +18,10 @@ export interface RouteContext {
   query: Query;
   token: SimulatorToken;
   store: SimulatorStore;
+  /** The assumptions in force for this request. */
+  assumptions: CrispAssumptions;
   /** The `:website_id` website, already checked to exist and to be reachable by the token. */
-  website: CrispWebsite | undefined;
+  website: WireWebsite | undefined;
   /** The JSON request body (`undefined` when empty); invalid JSON answers `invalid_data`. */
   readBody(): Promise<unknown>;
 }
@@ -33,7 +37,7 @@ export interface Route {
   method: HttpMethod;
   /** Path after `/v1`, e.g. `/website/:website_id/conversations/:page`. */
   path: string;
-  tiers: readonly CrispTier[];
+  tiers: readonly Tier[];
   handle(context: RouteContext): RouteAnswer | Promise<RouteAnswer>;
 }
 

@@ -6,10 +6,13 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { CrispAssumptions } from "./assumptions.js";
 import { CrispHttpError, defaultReason, invalidData } from "./errors.js";
+import { isUuid } from "./ids.js";
 import { Prng } from "./prng.js";
+import { Reason, Status } from "./protocol.js";
 import type { RouteAnswer, RouteMatch, Router } from "./router.js";
-import { isUuid } from "./routes.js";
+import { Sleeper } from "./sleeper.js";
 import type { SimulatorStore } from "./store.js";
 import type { SimulatorKnobs, SimulatorRequest, SimulatorToken } from "./types.js";
 
@@ -26,6 +29,8 @@ export interface SimulatorServerOptions {
   tokens: SimulatorToken[];
   knobs: ServerKnobs;
   seed: number;
+  /** The assumptions in force (read on every request: `configure` replaces them). */
+  assumptions: () => CrispAssumptions;
 }
 
 interface QuotaCounter {
@@ -45,13 +50,15 @@ export class SimulatorServer {
   /** Arrival times of the requests each token made inside the current window. */
   readonly #windows = new Map<string, number[]>();
   readonly #quotas = new Map<string, QuotaCounter>();
-  readonly #sleeps = new Set<() => void>();
+  readonly #sleeper = new Sleeper();
+  readonly #assumptions: () => CrispAssumptions;
 
   constructor(options: SimulatorServerOptions) {
     this.#store = options.store;
     this.#router = options.router;
     this.#tokens = options.tokens;
     this.#knobs = { ...options.knobs };
+    this.#assumptions = options.assumptions;
     // Its own stream, so injected failures repeat whatever the data generator drew.
     this.#errorRng = new Prng(options.seed ^ 0x0e77_0e77);
     this.server = createServer((request, response) => {
@@ -81,10 +88,7 @@ export class SimulatorServer {
   }
 
   async close(): Promise<void> {
-    for (const wake of this.#sleeps) {
-      wake();
-    }
-    this.#sleeps.clear();
+    this.#sleeper.wakeAll();
     const closed = new Promise<void>((resolve) => {
       this.server.close(() => resolve());
     });
@@ -127,7 +131,7 @@ export class SimulatorServer {
       answer =
         error instanceof CrispHttpError
           ? { status: error.status, reason: error.reason, data: error.data }
-          : { status: 500, reason: "internal_error", data: {} };
+          : { status: Status.INTERNAL_SERVER_ERROR, reason: Reason.INTERNAL_ERROR, data: {} };
     }
     entry.status = answer.status;
     entry.reason = answer.reason;
@@ -137,7 +141,11 @@ export class SimulatorServer {
     const text =
       method === "HEAD"
         ? undefined
-        : JSON.stringify({ error: answer.status >= 400, reason: answer.reason, data: answer.data });
+        : JSON.stringify({
+            error: answer.status >= Status.BAD_REQUEST,
+            reason: answer.reason,
+            data: answer.data,
+          });
     response.writeHead(answer.status, {
       "content-type": JSON_CONTENT_TYPE,
       ...(text === undefined ? {} : { "content-length": Buffer.byteLength(text) }),
@@ -157,9 +165,10 @@ export class SimulatorServer {
   ): Promise<RouteAnswer> {
     const knobs = this.#knobs;
     if (knobs.latencyMs > 0) {
-      await this.#sleep(knobs.latencyMs);
+      await this.#sleeper.sleep(knobs.latencyMs);
     }
-    const token = this.#authenticate(request, entry.tier);
+    const assumptions = this.#assumptions();
+    const token = this.#authenticate(request, entry.tier, assumptions);
     this.#limitRate(token, knobs);
     this.#countQuota(token, knobs);
     this.#injectError(entry.path, knobs);
@@ -168,43 +177,61 @@ export class SimulatorServer {
       ? this.#router.match(entry.method, entry.path)
       : { kind: "not_found" };
     if (match.kind === "not_found") {
-      throw new CrispHttpError(404, "not_found");
+      throw new CrispHttpError(Status.NOT_FOUND, Reason.NOT_FOUND);
     }
     if (match.kind === "method_not_allowed") {
-      throw new CrispHttpError(405, "method_not_allowed");
+      throw new CrispHttpError(Status.METHOD_NOT_ALLOWED, Reason.METHOD_NOT_ALLOWED);
     }
     // N42: a token of the wrong tier gets 401; N56 names the reason.
     if (!match.route.tiers.includes(token.tier)) {
-      throw new CrispHttpError(401, "restricted_route_tier");
+      throw new CrispHttpError(Status.UNAUTHORIZED, Reason.RESTRICTED_ROUTE_TIER);
     }
     const websiteId = match.params.website_id;
     let website: ReturnType<SimulatorStore["website"]>;
     if (websiteId !== undefined) {
       website = isUuid(websiteId) ? this.#store.website(websiteId) : undefined;
       if (website === undefined) {
-        throw new CrispHttpError(404, "website_not_found");
+        throw new CrispHttpError(Status.NOT_FOUND, Reason.WEBSITE_NOT_FOUND);
       }
       // N31: a website that exists but is not bound to the token.
       if (!token.websiteIds.includes(website.website_id)) {
-        throw new CrispHttpError(404, "not_subscribed");
+        throw new CrispHttpError(Status.NOT_FOUND, Reason.NOT_SUBSCRIBED);
       }
     }
-    return match.route.handle({
-      params: match.params,
-      query: entry.query,
-      token,
-      store: this.#store,
-      website,
-      readBody: async () => {
-        if (body.kind === "invalid") {
-          throw invalidData("the request body is not JSON");
-        }
-        return body.kind === "json" ? body.value : undefined;
-      },
-    });
+    try {
+      return await match.route.handle({
+        params: match.params,
+        query: entry.query,
+        token,
+        store: this.#store,
+        assumptions,
+        website,
+        readBody: async () => {
+          if (body.kind === "invalid") {
+            throw invalidData("the request body is not JSON");
+          }
+          return body.kind === "json" ? body.value : undefined;
+        },
+      });
+    } catch (error) {
+      // The status of `invalid_data` is an assumption (crisp-api.md §2.2 [I]).
+      if (error instanceof CrispHttpError && error.reason === Reason.INVALID_DATA) {
+        const message = error.data.message;
+        throw new CrispHttpError(
+          assumptions.invalidDataStatus,
+          error.reason,
+          typeof message === "string" ? message : undefined,
+        );
+      }
+      throw error;
+    }
   }
 
-  #authenticate(request: IncomingMessage, tier: string | null): SimulatorToken {
+  #authenticate(
+    request: IncomingMessage,
+    tier: string | null,
+    assumptions: CrispAssumptions,
+  ): SimulatorToken {
     const header = request.headers.authorization ?? "";
     const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim());
     const decoded = match?.[1] === undefined ? "" : Buffer.from(match[1], "base64").toString();
@@ -215,8 +242,8 @@ export class SimulatorServer {
       (item) => item.identifier === identifier && item.key === key && item.tier === tier,
     );
     if (token === undefined) {
-      // The wire reason of a bad credential is not documented: `invalid_session` [I].
-      throw new CrispHttpError(401, "invalid_session");
+      // The wire reason of a bad credential is not documented (crisp-api.md §2.2 [I]).
+      throw new CrispHttpError(Status.UNAUTHORIZED, assumptions.unauthorizedReason);
     }
     return token;
   }
@@ -233,8 +260,8 @@ export class SimulatorServer {
     );
     if (recent.length >= limit.requests) {
       this.#windows.set(token.identifier, recent);
-      const status = limit.status ?? 429;
-      throw new CrispHttpError(status, defaultReason(status));
+      const status = limit.status ?? Status.TOO_MANY_REQUESTS;
+      throw new CrispHttpError(status, limit.reason ?? defaultReason(status));
     }
     recent.push(now);
     this.#windows.set(token.identifier, recent);
@@ -251,7 +278,7 @@ export class SimulatorServer {
     current.count++;
     this.#quotas.set(token.identifier, current);
     if (current.count > knobs.dailyQuota) {
-      throw new CrispHttpError(423, "quota_limit_exceeded");
+      throw new CrispHttpError(Status.LOCKED, Reason.QUOTA_LIMIT_EXCEEDED);
     }
   }
 
@@ -270,18 +297,6 @@ export class SimulatorServer {
     if (this.#errorRng.next() < errors.rate) {
       throw new CrispHttpError(errors.status, errors.reason ?? defaultReason(errors.status));
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer);
-        this.#sleeps.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.#sleeps.add(wake);
-    });
   }
 }
 

@@ -4,16 +4,36 @@
  */
 
 import type {
-  CrispConversation,
-  CrispMessage,
-  CrispOperatorListItem,
-  CrispPeopleProfile,
-  CrispVisitor,
-  CrispWebsite,
-} from "../crisp/types.js";
-import { CRISP_MESSAGES_BATCH } from "../crisp/types.js";
+  WireConnectedWebsite,
+  WireConversation,
+  WireMessage,
+  WireOperator,
+  WirePeopleProfile,
+  WireVisitor,
+  WireWebsite,
+} from "./payloads.js";
 import { type Filter, matchesFilter, resolvePath } from "./query.js";
-import type { SeedData, WebsiteRecord } from "./seed.js";
+import type { SimulatorToken } from "./types.js";
+
+/** Everything the simulator holds for one website (seeded, then written). Arrays are mutable. */
+export interface WebsiteRecord {
+  website: WireWebsite;
+  /** The plugin connect view of the website (`token`, `settings`, `plan`). */
+  connect: Required<Pick<WireConnectedWebsite, "token" | "settings" | "plan">>;
+  operators: WireOperator[];
+  inboxes: string[];
+  people: WirePeopleProfile[];
+  conversations: WireConversation[];
+  /** Messages per session id, oldest first. */
+  messages: Map<string, WireMessage[]>;
+  visitors: WireVisitor[];
+}
+
+/** What the seed generates: the websites and the tokens that reach them. */
+export interface SeedData {
+  websites: WebsiteRecord[];
+  tokens: SimulatorToken[];
+}
 
 /** The filters and ordering of `GET /website/{id}/conversations/{page}` (crisp-api.md §4.4). */
 export interface ConversationQuery {
@@ -53,7 +73,7 @@ export interface PersonConversationsQuery {
   notResolved?: boolean;
 }
 
-const byUpdatedDesc = (a: CrispConversation, b: CrispConversation): number =>
+const byUpdatedDesc = (a: WireConversation, b: WireConversation): number =>
   b.updated_at - a.updated_at || compareText(a.session_id, b.session_id);
 
 function compareText(a: string, b: string): number {
@@ -70,7 +90,7 @@ export class SimulatorStore {
   }
 
   /** Every website, in seed order (the first is the default one). */
-  get websites(): CrispWebsite[] {
+  get websites(): WireWebsite[] {
     return [...this.#websites.values()].map((record) => record.website);
   }
 
@@ -89,54 +109,54 @@ export class SimulatorStore {
     return this.#websites.delete(websiteId);
   }
 
-  website(websiteId: string): CrispWebsite | undefined {
+  website(websiteId: string): WireWebsite | undefined {
     return this.#websites.get(websiteId)?.website;
   }
 
-  websiteByDomain(domain: string): CrispWebsite | undefined {
+  websiteByDomain(domain: string): WireWebsite | undefined {
     const wanted = domain.toLowerCase();
     return this.websites.find((website) => website.domain.toLowerCase() === wanted);
   }
 
-  conversations(websiteId: string): CrispConversation[] {
+  conversations(websiteId: string): WireConversation[] {
     return this.#websites.get(websiteId)?.conversations ?? [];
   }
 
-  conversation(websiteId: string, sessionId: string): CrispConversation | undefined {
+  conversation(websiteId: string, sessionId: string): WireConversation | undefined {
     return this.conversations(websiteId).find((item) => item.session_id === sessionId);
   }
 
   /** Messages of a conversation, oldest first; `undefined` when the conversation is unknown. */
-  messages(websiteId: string, sessionId: string): CrispMessage[] | undefined {
+  messages(websiteId: string, sessionId: string): WireMessage[] | undefined {
     return this.#websites.get(websiteId)?.messages.get(sessionId);
   }
 
-  message(websiteId: string, sessionId: string, fingerprint: number): CrispMessage | undefined {
+  message(websiteId: string, sessionId: string, fingerprint: number): WireMessage | undefined {
     return this.messages(websiteId, sessionId)?.find((item) => item.fingerprint === fingerprint);
   }
 
-  people(websiteId: string): CrispPeopleProfile[] {
+  people(websiteId: string): WirePeopleProfile[] {
     return this.#websites.get(websiteId)?.people ?? [];
   }
 
   /** A profile by people id, or by email (case-insensitive) as third parties use it. */
-  profile(websiteId: string, idOrEmail: string): CrispPeopleProfile | undefined {
+  profile(websiteId: string, idOrEmail: string): WirePeopleProfile | undefined {
     const email = idOrEmail.toLowerCase();
     return this.people(websiteId).find(
       (item) => item.people_id === idOrEmail || item.email?.toLowerCase() === email,
     );
   }
 
-  operators(websiteId: string): CrispOperatorListItem[] {
+  operators(websiteId: string): WireOperator[] {
     return this.#websites.get(websiteId)?.operators ?? [];
   }
 
-  visitors(websiteId: string): CrispVisitor[] {
+  visitors(websiteId: string): WireVisitor[] {
     return this.#websites.get(websiteId)?.visitors ?? [];
   }
 
   /** Conversations matching `query`, in the order Crisp lists them (before paging). */
-  listConversations(websiteId: string, query: ConversationQuery): CrispConversation[] {
+  listConversations(websiteId: string, query: ConversationQuery): WireConversation[] {
     const matches = this.conversations(websiteId).filter((conversation) =>
       this.#matchesConversation(websiteId, conversation, query),
     );
@@ -145,14 +165,12 @@ export class SimulatorStore {
         return matches.sort(
           (a, b) => b.created_at - a.created_at || compareText(a.session_id, b.session_id),
         );
-      case "waiting": {
-        // Waiting conversations first, the longest-waiting on top; then the rest as usual.
-        const waiting = matches
+      case "waiting":
+        // Only the conversations waiting for an answer, the longest-waiting first (Crisp's List
+        // Conversations docs: ordering by waiting date leaves out those not waiting).
+        return matches
           .filter((item) => item.waiting_since !== undefined)
           .sort((a, b) => (a.waiting_since ?? 0) - (b.waiting_since ?? 0) || byUpdatedDesc(a, b));
-        const rest = matches.filter((item) => item.waiting_since === undefined).sort(byUpdatedDesc);
-        return [...waiting, ...rest];
-      }
       default:
         return matches.sort(byUpdatedDesc);
     }
@@ -160,7 +178,7 @@ export class SimulatorStore {
 
   #matchesConversation(
     websiteId: string,
-    conversation: CrispConversation,
+    conversation: WireConversation,
     query: ConversationQuery,
   ): boolean {
     const messages = this.messages(websiteId, conversation.session_id) ?? [];
@@ -217,25 +235,24 @@ export class SimulatorStore {
   }
 
   /**
-   * One `/messages` batch: the up-to-40 newest messages strictly older than `before` (all when
-   * absent), oldest first, and whether older ones remain (crisp-api.md §4.6).
+   * One `/messages` batch: the `size` newest messages strictly older than `before` (all when
+   * absent), oldest first, and whether older ones remain (crisp-api.md §4.6). An unknown
+   * conversation has none.
    */
   messagesBefore(
     websiteId: string,
     sessionId: string,
     before: number | undefined,
-  ): { messages: CrispMessage[]; more: boolean } | undefined {
-    const all = this.messages(websiteId, sessionId);
-    if (all === undefined) {
-      return undefined;
-    }
+    size: number,
+  ): { messages: WireMessage[]; more: boolean } {
+    const all = this.messages(websiteId, sessionId) ?? [];
     const older = before === undefined ? all : all.filter((item) => item.timestamp < before);
-    const messages = older.slice(-CRISP_MESSAGES_BATCH);
+    const messages = older.slice(-size);
     return { messages, more: older.length > messages.length };
   }
 
   /** Profiles matching `query`, sorted (default: newest created first). */
-  listPeople(websiteId: string, query: PeopleQuery): CrispPeopleProfile[] {
+  listPeople(websiteId: string, query: PeopleQuery): WirePeopleProfile[] {
     const text = query.searchText?.toLowerCase();
     const matches = this.people(websiteId).filter((profile) => {
       const created = profile.created_at ?? 0;
@@ -296,8 +313,8 @@ export class SimulatorStore {
 }
 
 function matchesText(
-  conversation: CrispConversation,
-  messages: CrispMessage[],
+  conversation: WireConversation,
+  messages: WireMessage[],
   text: string,
 ): boolean {
   const wanted = text.toLowerCase();
@@ -313,7 +330,7 @@ function matchesText(
 }
 
 /** A sort field: a dotted path, a top-level profile field, or a `person` field (`nickname`). */
-function profileField(profile: CrispPeopleProfile, field: string): unknown {
+function profileField(profile: WirePeopleProfile, field: string): unknown {
   const direct = resolvePath(profile, field);
   return direct !== undefined ? direct : resolvePath(profile.person, field);
 }

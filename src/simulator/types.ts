@@ -1,12 +1,13 @@
 /** The simulator's public types; `index.ts` re-exports them. */
 
-import type { CrispTier } from "../crisp/types.js";
+import type { AssumptionsInput } from "./assumptions.js";
+import type { RtmEventName, ThrottleStatus, Tier } from "./protocol.js";
 
 /** A credential the simulator accepts, and the websites it reaches. */
 export interface SimulatorToken {
   identifier: string;
   key: string;
-  tier: CrispTier;
+  tier: Tier;
   /** Websites this token may read; any other existing website answers 404 `not_subscribed`. */
   websiteIds: string[];
 }
@@ -23,10 +24,16 @@ export interface SimulatorKnobs {
   errors: { status: number; rate: number; reason?: string; match?: RegExp } | null;
   /**
    * At most `requests` per `windowMs` per token (a sliding window); beyond it the answer is 429
-   * `rate_limited` (or 420 when `status: 420`). Refused requests do not use up the window.
+   * `rate_limited` (or 420 when `status: 420`; `reason` replaces the reason, which Crisp does not
+   * document, crisp-api.md §2.2). Refused requests do not use up the window.
    * @default null
    */
-  rateLimit: { requests: number; windowMs: number; status?: 429 | 420 } | null;
+  rateLimit: {
+    requests: number;
+    windowMs: number;
+    status?: ThrottleStatus;
+    reason?: string;
+  } | null;
   /**
    * Requests per token per UTC day before 423 `quota_limit_exceeded`; reset at 00:00 UTC or by
    * `resetQuota()`. @default null (unlimited)
@@ -46,6 +53,14 @@ export interface SimulatorKnobs {
    * @default null (no activity)
    */
   liveActivity: SimulatorLiveActivity | null;
+  /**
+   * What the simulator assumes where Crisp documents nothing (`assumptions.ts`, every knob
+   * listed in docs/simulator.md): page sizes, batch size, end-of-list status, reasons, hook
+   * timing... `configure` merges what it is given into the assumptions in force (nested objects
+   * key by key) and throws, changing nothing, on a value outside a knob's contract.
+   * @default DEFAULT_ASSUMPTIONS
+   */
+  assumptions: AssumptionsInput;
 }
 
 /** A web hook target (crisp-api.md §5.1): plugin hooks are signed, website hooks are not. */
@@ -101,16 +116,6 @@ export interface SimulatorOptions extends Partial<SimulatorKnobs> {
    * before the seed anchor, so written data always sorts after seeded data. @default Date.now
    */
   now?: () => number;
-  /**
-   * Unit of the `X-Crisp-Request-Timestamp` hook header, which Crisp does not document
-   * (crisp-api.md §5.2): milliseconds [I] or seconds. @default "ms"
-   */
-  hookTimestampUnit?: "ms" | "s";
-  /**
-   * Waits before the 2nd and 3rd delivery attempt of a hook that failed (non-2xx or network
-   * error); Crisp does not document its schedule [I]. @default [200, 1000]
-   */
-  hookRetryDelaysMs?: readonly number[];
 }
 
 /** One served request, as the request log keeps it. */
@@ -134,30 +139,12 @@ export interface SimulatorRequest {
 }
 
 /** The RTM / web hook events the write routes cause (crisp-api.md §5.5). */
-export type SimulatorEventName =
-  | "message:send"
-  | "message:received"
-  | "message:updated"
-  | "message:removed"
-  | "session:set_state"
-  | "session:set_routing"
-  | "session:set_nickname"
-  | "session:set_email"
-  | "session:set_phone"
-  | "session:set_address"
-  | "session:set_subject"
-  | "session:set_avatar"
-  | "session:set_origin"
-  | "session:set_segments"
-  | "session:set_data"
-  | "session:removed"
-  | "people:profile:created"
-  | "people:profile:updated"
-  | "people:profile:removed";
+export type SimulatorEventName = RtmEventName;
 
 /**
  * One event, shaped as the body of the web hook Crisp would POST for it (crisp-api.md §5.2):
- * `data` repeats `website_id` (and `session_id` for session and message events).
+ * `data` repeats `website_id` (and, for session and message events, `session_id` and a nullable
+ * `inbox_id`, §5.5).
  */
 export interface SimulatorEvent {
   event: SimulatorEventName;

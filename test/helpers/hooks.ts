@@ -1,4 +1,13 @@
-import { signHook } from "../../src/crisp/webhook.js";
+import { createHmac } from "node:crypto";
+
+/**
+ * Signs a hook as Crisp does (crisp-api.md §5.3), with node:crypto directly rather than the
+ * gateway's own signer, so a gateway test cannot pass on a formula the gateway got wrong
+ * (test/hook-signature.test.ts pins it to values computed with OpenSSL).
+ */
+export function signPluginHook(secret: string, timestamp: string, body: string): string {
+  return createHmac("sha256", secret).update(`[${timestamp};${body}]`).digest("hex");
+}
 
 export const HOOK_SECRET = "0123456789abcdef0123456789abcdef";
 export const HOOK_KEY = "website-hook-key-3f9a";
@@ -28,7 +37,7 @@ export async function postPluginHook(
       "content-type": "application/json",
       "x-crisp-hook-origin": "plugin/rtm 38b411d9377a6a00 production",
       "x-crisp-request-timestamp": timestamp,
-      "x-crisp-signature": signature ?? signHook(secret, timestamp, text),
+      "x-crisp-signature": signature ?? signPluginHook(secret, timestamp, text),
       ...headers,
     },
     body: text,

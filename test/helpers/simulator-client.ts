@@ -3,8 +3,7 @@
  * Crisp client does (Basic auth + X-Crisp-Tier) and hands back status, headers and the body.
  */
 
-import type { CrispEnvelope } from "../../src/crisp/types.js";
-import type { Simulator } from "../../src/simulator/index.js";
+import type { Simulator, WireEnvelope } from "../../src/simulator/index.js";
 
 export interface Credentials {
   identifier: string;
@@ -23,7 +22,7 @@ export interface CrispReply<T> {
   status: number;
   headers: Headers;
   text: string;
-  body: CrispEnvelope<T> | undefined;
+  body: WireEnvelope<T> | undefined;
 }
 
 export function authHeaders(auth: Credentials): Record<string, string> {
@@ -50,7 +49,7 @@ export async function crisp<T = unknown>(
     status: response.status,
     headers: response.headers,
     text,
-    body: text === "" ? undefined : (JSON.parse(text) as CrispEnvelope<T>),
+    body: text === "" ? undefined : (JSON.parse(text) as WireEnvelope<T>),
   };
 }
 

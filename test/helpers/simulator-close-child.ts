@@ -10,7 +10,7 @@ import { deadUrl } from "./simulator-hook-receiver.js";
 const simulator = await startSimulator({
   hooks: { url: await deadUrl(), kind: "plugin", secret: "child-secret" },
   // A retry waiting a minute: close() must cut it short.
-  hookRetryDelaysMs: [60_000],
+  assumptions: { hookRetryDelaysMs: [60_000] },
   liveActivity: { intervalMs: 5 },
 });
 await new Promise((resolve) => setTimeout(resolve, 150));

@@ -3,8 +3,7 @@
  * with the same Basic auth + X-Crisp-Tier as `simulator-client.ts`.
  */
 
-import type { CrispEnvelope } from "../../src/crisp/types.js";
-import type { Simulator } from "../../src/simulator/index.js";
+import type { Simulator, WireEnvelope } from "../../src/simulator/index.js";
 import { authHeaders, type Credentials, type CrispReply } from "./simulator-client.js";
 
 export interface WriteCall {
@@ -40,7 +39,7 @@ export async function crispWrite<T = unknown>(
     status: response.status,
     headers: response.headers,
     text: answer,
-    body: answer === "" ? undefined : (JSON.parse(answer) as CrispEnvelope<T>),
+    body: answer === "" ? undefined : (JSON.parse(answer) as WireEnvelope<T>),
   };
 }
 

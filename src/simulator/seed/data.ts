@@ -1,6 +1,6 @@
 /** Constants and word lists the seed generator draws from: realistic enough for demos. */
 
-import type { CrispGeolocation } from "../crisp/types.js";
+import type { WireGeolocation } from "../payloads.js";
 
 /** Every seeded timestamp lies before this instant (2026-11-01T00:00:00Z), never `Date.now()`. */
 export const SEED_ANCHOR = Date.UTC(2026, 10, 1);
@@ -92,7 +92,7 @@ export const COMPANIES = [
 export const EMAIL_DOMAINS = ["gmail.com", "outlook.com", "proton.me", "yahoo.fr", "icloud.com"];
 
 export interface Place {
-  geolocation: Required<Pick<CrispGeolocation, "country" | "region" | "city">> & {
+  geolocation: Required<Pick<WireGeolocation, "country" | "region" | "city">> & {
     coordinates: { latitude: number; longitude: number };
   };
   /** Minutes from UTC as Crisp reports them (the sign of JavaScript's getTimezoneOffset). */
@@ -140,41 +140,54 @@ export interface Platform {
   useragent: string;
 }
 
+/** A browser on an OS; `major` is the browser version's first number, as Crisp reports it. */
+const platform = (
+  [osName, osVersion]: readonly [string, string],
+  [engineName, engineVersion]: readonly [string, string],
+  [browserName, browserVersion]: readonly [string, string],
+  useragent: string,
+): Platform => ({
+  os: { name: osName, version: osVersion },
+  engine: { name: engineName, version: engineVersion },
+  browser: {
+    name: browserName,
+    version: browserVersion,
+    major: browserVersion.split(".")[0] ?? "",
+  },
+  useragent,
+});
+
 export const PLATFORMS: Platform[] = [
-  {
-    os: { name: "Mac OS", version: "14.6.1" },
-    engine: { name: "Blink", version: "130.0.0.0" },
-    browser: { name: "Chrome", version: "130.0.6723.92", major: "130" },
-    useragent:
-      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.6723.92 Safari/537.36",
-  },
-  {
-    os: { name: "Windows", version: "10" },
-    engine: { name: "Gecko", version: "132.0" },
-    browser: { name: "Firefox", version: "132.0", major: "132" },
-    useragent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0",
-  },
-  {
-    os: { name: "iOS", version: "18.1" },
-    engine: { name: "WebKit", version: "605.1.15" },
-    browser: { name: "Mobile Safari", version: "18.1", major: "18" },
-    useragent:
-      "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
-  },
-  {
-    os: { name: "Android", version: "14" },
-    engine: { name: "Blink", version: "130.0.0.0" },
-    browser: { name: "Chrome", version: "130.0.6723.102", major: "130" },
-    useragent:
-      "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.6723.102 Mobile Safari/537.36",
-  },
-  {
-    os: { name: "Windows", version: "10" },
-    engine: { name: "Blink", version: "130.0.0.0" },
-    browser: { name: "Edge", version: "130.0.2849.68", major: "130" },
-    useragent:
-      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.2849.68",
-  },
+  platform(
+    ["Mac OS", "14.6.1"],
+    ["Blink", "130.0.0.0"],
+    ["Chrome", "130.0.6723.92"],
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.6723.92 Safari/537.36",
+  ),
+  platform(
+    ["Windows", "10"],
+    ["Gecko", "132.0"],
+    ["Firefox", "132.0"],
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:132.0) Gecko/20100101 Firefox/132.0",
+  ),
+  platform(
+    ["iOS", "18.1"],
+    ["WebKit", "605.1.15"],
+    ["Mobile Safari", "18.1"],
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+  ),
+  platform(
+    ["Android", "14"],
+    ["Blink", "130.0.0.0"],
+    ["Chrome", "130.0.6723.102"],
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.6723.102 Mobile Safari/537.36",
+  ),
+  platform(
+    ["Windows", "10"],
+    ["Blink", "130.0.0.0"],
+    ["Edge", "130.0.2849.68"],
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.2849.68",
+  ),
 ];
 
 export const SEGMENTS = [

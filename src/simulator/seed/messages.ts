@@ -1,15 +1,15 @@
 /** Seeded messages: every type of crisp-api.md §4.6, from visitors and operators. */
 
-import {
-  CRISP_MESSAGE_TYPES,
-  type CrispConversationState,
-  type CrispMessage,
-  type CrispMessageContent,
-  type CrispMessageFrom,
-  type CrispMessageType,
-  type CrispOperatorListItem,
-} from "../crisp/types.js";
-import type { Prng } from "./prng.js";
+import type {
+  WireConversationState,
+  WireMessage,
+  WireMessageContent,
+  WireMessageFrom,
+  WireMessageType,
+  WireOperator,
+} from "../payloads.js";
+import type { Prng } from "../prng.js";
+import { MESSAGE_TYPES } from "../protocol.js";
 import {
   DAY,
   FILES,
@@ -19,20 +19,20 @@ import {
   OPERATOR_TEXTS,
   SEED_ANCHOR,
   USER_TEXTS,
-} from "./seed-data.js";
+} from "./data.js";
 
 /** Types in the first messages of each website's first conversation: every type appears. */
-const ALL_TYPES: readonly CrispMessageType[] = CRISP_MESSAGE_TYPES;
+const ALL_TYPES: readonly WireMessageType[] = MESSAGE_TYPES;
 
 /** What a conversation's messages need to know about it. */
 export interface MessageContext {
   websiteId: string;
-  operators: CrispOperatorListItem[];
+  operators: WireOperator[];
   /** Fingerprints already used by the seed: each message takes a fresh one. */
   fingerprints: Set<number>;
   sessionId: string;
   count: number;
-  state: CrispConversationState;
+  state: WireConversationState;
   origin: string;
   nickname: string;
   createdAt: number;
@@ -40,7 +40,7 @@ export interface MessageContext {
 }
 
 /** A conversation's messages, oldest first, with strictly increasing timestamps. */
-export function generateMessages(rng: Prng, context: MessageContext): CrispMessage[] {
+export function generateMessages(rng: Prng, context: MessageContext): WireMessage[] {
   const { count, state, createdAt } = context;
   // Gaps first, then squeezed to end before the anchor: timestamps strictly increase.
   const gaps: number[] = [];
@@ -50,9 +50,9 @@ export function generateMessages(rng: Prng, context: MessageContext): CrispMessa
   const total = gaps.reduce((sum, gap) => sum + gap, 0);
   const room = SEED_ANCHOR - createdAt - MINUTE;
   const scale = total > room ? room / total : 1;
-  const list: CrispMessage[] = [];
+  const list: WireMessage[] = [];
   let timestamp = createdAt;
-  let from: CrispMessageFrom = "user";
+  let from: WireMessageFrom = "user";
   for (let i = 0; i < count; i++) {
     if (i > 0) {
       timestamp += Math.max(1, Math.floor((gaps[i - 1] ?? 1) * scale));
@@ -61,7 +61,7 @@ export function generateMessages(rng: Prng, context: MessageContext): CrispMessa
         from = rng.chance(0.55) ? (from === "user" ? "operator" : "user") : from;
       }
     }
-    let type: CrispMessageType;
+    let type: WireMessageType;
     const forced = context.forceAllTypes ? ALL_TYPES[i] : undefined;
     if (forced !== undefined) {
       type = forced;
@@ -79,7 +79,7 @@ export function generateMessages(rng: Prng, context: MessageContext): CrispMessa
   return list;
 }
 
-function userType(rng: Prng): CrispMessageType {
+function userType(rng: Prng): WireMessageType {
   return rng.weighted([
     ["text", 84],
     ["file", 6],
@@ -89,7 +89,7 @@ function userType(rng: Prng): CrispMessageType {
   ] as const);
 }
 
-function operatorType(rng: Prng): CrispMessageType {
+function operatorType(rng: Prng): WireMessageType {
   return rng.weighted([
     ["text", 66],
     ["note", 8],
@@ -107,13 +107,13 @@ function makeMessage(
   rng: Prng,
   context: MessageContext,
   spec: {
-    type: CrispMessageType;
-    from: CrispMessageFrom;
+    type: WireMessageType;
+    from: WireMessageFrom;
     timestamp: number;
     isLast: boolean;
     recent: boolean;
   },
-): CrispMessage {
+): WireMessage {
   const { type, from, timestamp } = spec;
   const operator = rng.pick(context.operators);
   const mentions =
@@ -155,10 +155,10 @@ function makeMessage(
 
 function makeContent(
   rng: Prng,
-  type: CrispMessageType,
-  from: CrispMessageFrom,
+  type: WireMessageType,
+  from: WireMessageFrom,
   websiteId: string,
-): CrispMessageContent {
+): WireMessageContent {
   const storage = `https://storage.crisp.chat/users/upload/website/${websiteId}`;
   switch (type) {
     case "text":
@@ -223,7 +223,7 @@ function makeContent(
 }
 
 /** The one-line rendering Crisp shows as `last_message`. */
-export function renderMessage(message: CrispMessage): string {
+export function renderMessage(message: WireMessage): string {
   const content = message.content;
   if (typeof content === "string") {
     return content;
