@@ -2,6 +2,7 @@ import { Buffer } from "node:buffer";
 import { Agent, type Dispatcher } from "undici";
 import { ErrorCode, GatewayError } from "../errors.js";
 import { crispFailure, parseRetryAfter, transportFailure } from "./errors.js";
+import { isThrottleStatus } from "./statuses.js";
 import type { CrispEnvelope, CrispTier } from "./types.js";
 import { ABANDONED, type Admission, UpstreamGuard } from "./upstream-guard.js";
 
@@ -195,10 +196,7 @@ export class CrispClient {
         previous.status >= 400 ? envelopeReason(previous.text) : undefined,
         retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000,
       );
-      if (
-        (previous.status === 429 || previous.status === 420) &&
-        previous.retryAfter === undefined
-      ) {
+      if (isThrottleStatus(previous.status) && previous.retryAfter === undefined) {
         // Crisp gives no hint: tell the caller the backoff the gateway itself now keeps, not a
         // guess shorter than the time it will refuse to ask again.
         const seconds = await this.guard.retryAfterSeconds();
@@ -206,7 +204,7 @@ export class CrispClient {
           previous = { ...previous, retryAfter: String(seconds) };
         }
       }
-      const failed = previous.status >= 500 || previous.status === 429 || previous.status === 420;
+      const failed = previous.status >= 500 || isThrottleStatus(previous.status);
       if (!failed || !retriable || attempt >= MAX_READ_RETRIES) {
         return previous;
       }

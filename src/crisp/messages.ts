@@ -3,6 +3,7 @@ import { requireAnsweredId } from "./answers.js";
 import { type CrispClient, crispPath } from "./client.js";
 import { isFingerprint, requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
+import { CRISP_MORE_MESSAGES_STATUS } from "./statuses.js";
 import type { CrispMessage } from "./types.js";
 
 export interface MessageBatch {
@@ -34,7 +35,7 @@ export async function listMessages(
   const messages = Array.isArray(data)
     ? data.map((m) => ({ ...m, website_id: websiteId, session_id: sessionId }))
     : [];
-  return { messages, hasOlder: status === 206 };
+  return { messages, hasOlder: status === CRISP_MORE_MESSAGES_STATUS };
 }
 
 /** `GET /website/{id}/conversation/{session_id}/message/{fingerprint}`; null when missing. */
