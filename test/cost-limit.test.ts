@@ -1,6 +1,7 @@
 import { parse } from "graphql";
 import { Agent } from "undici";
 import { describe, expect, it } from "vitest";
+import { OperationBudget } from "../src/budget.js";
 import { CrispClient } from "../src/crisp/client.js";
 import { SharedCache } from "../src/loaders/cache.js";
 import { createLoaders } from "../src/loaders/index.js";
@@ -71,7 +72,7 @@ describe("the runtime cap", () => {
       ...t.simulator.credentials,
       dispatcher: new Agent(),
     });
-    const budget = { limit: 1, spent: 0 };
+    const budget = new OperationBudget(1);
     const loaders = createLoaders({ crisp, usage, cache: new SharedCache("test"), budget });
     t.takeRequests();
     await loaders.website(W);

@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { Agent, type Dispatcher } from "undici";
+import type { OperationBudget } from "../budget.js";
 import { ErrorCode, GatewayError } from "../errors.js";
 import { crispFailure, parseRetryAfter, transportFailure } from "./errors.js";
 import { isThrottleStatus } from "./statuses.js";
@@ -16,6 +17,8 @@ export interface CrispRequest {
   query?: Query;
   body?: unknown;
   signal?: AbortSignal;
+  /** The operation every attempt is charged to (retries included); none for the gateway's own. */
+  budget?: OperationBudget;
 }
 
 export interface CrispResponse<T> {
@@ -55,11 +58,20 @@ export interface CrispClientOptions {
 }
 
 /**
+ * What the resource modules need of a client: a request, or an existence check. The gateway's
+ * client, or the same client charging one operation's budget (`CrispClient.forOperation`).
+ */
+export interface CrispApi {
+  request<T>(request: CrispRequest): Promise<CrispResponse<T>>;
+  exists(path: string, query?: Query, signal?: AbortSignal): Promise<boolean>;
+}
+
+/**
  * The only code that speaks HTTP to Crisp. It signs every request (Basic identifier:key and
  * X-Crisp-Tier), unwraps Crisp's `{error, reason, data}` envelope and maps every failure to a
  * contract error code once, here.
  */
-export class CrispClient {
+export class CrispClient implements CrispApi {
   readonly tier: CrispTier;
   readonly guard: UpstreamGuard;
   readonly #origin: string;
@@ -103,8 +115,22 @@ export class CrispClient {
    * Sends one request and returns the unwrapped envelope. Throws a GatewayError for every
    * Crisp error answer, unreadable answer, network failure or timeout.
    */
-  async request<T>({ method, path, query, body, signal }: CrispRequest): Promise<CrispResponse<T>> {
-    const { status, text, retryAfter } = await this.#sendGuarded(method, path, query, body, signal);
+  async request<T>({
+    method,
+    path,
+    query,
+    body,
+    signal,
+    budget,
+  }: CrispRequest): Promise<CrispResponse<T>> {
+    const { status, text, retryAfter } = await this.#sendGuarded(
+      method,
+      path,
+      query,
+      body,
+      signal,
+      budget,
+    );
     let envelope: Partial<CrispEnvelope<T>>;
     try {
       const parsed: unknown = JSON.parse(text);
@@ -136,8 +162,20 @@ export class CrispClient {
   }
 
   /** HEAD checks answer 200 (exists) or 404 (missing) with no body (crisp-api.md §2.2). */
-  async exists(path: string, query?: Query, signal?: AbortSignal): Promise<boolean> {
-    const { status, retryAfter } = await this.#sendGuarded("HEAD", path, query, undefined, signal);
+  async exists(
+    path: string,
+    query?: Query,
+    signal?: AbortSignal,
+    budget?: OperationBudget,
+  ): Promise<boolean> {
+    const { status, retryAfter } = await this.#sendGuarded(
+      "HEAD",
+      path,
+      query,
+      undefined,
+      signal,
+      budget,
+    );
     if (status === 404) {
       return false;
     }
@@ -147,10 +185,19 @@ export class CrispClient {
     throw crispFailure(status, undefined, retryAfter);
   }
 
+  /** This client, charging every request it sends (retries included) to one operation. */
+  forOperation(budget: OperationBudget): CrispApi {
+    return {
+      request: <T>(request: CrispRequest) => this.request<T>({ ...request, budget }),
+      exists: (path, query, signal) => this.exists(path, query, signal, budget),
+    };
+  }
+
   /**
-   * Sends through the guard (quota, shared backoff, breaker), retrying reads only: GET and
-   * HEAD on 5xx, 420/429 and network failures, at most twice. A write is sent once, whatever
-   * happens: a retried POST could create twice what the client asked for once.
+   * Sends through the operation's budget and the guard (quota, shared backoff, breaker),
+   * retrying reads only: GET and HEAD on 5xx, 420/429 and network failures, at most twice. A
+   * write is sent once, whatever happens: a retried POST could create twice what the client
+   * asked for once. Every attempt is a Crisp request: each is charged to the budget.
    */
   async #sendGuarded(
     method: CrispRequest["method"],
@@ -158,6 +205,7 @@ export class CrispClient {
     query: Query | undefined,
     body: unknown,
     signal: AbortSignal | undefined,
+    budget: OperationBudget | undefined,
   ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
     const retriable = method === "GET" || method === "HEAD";
     let previous: { status: number; text: string; retryAfter: string | undefined } | undefined;
@@ -167,10 +215,16 @@ export class CrispClient {
       signal?.throwIfAborted();
       let admission: Admission;
       try {
-        admission = await this.guard.admit();
+        budget?.spend();
+        try {
+          admission = await this.guard.admit();
+        } catch (refusal) {
+          budget?.refund();
+          throw refusal;
+        }
       } catch (refusal) {
-        // A retry the guard refuses (Crisp asked to back off, or the breaker opened): the
-        // caller gets what Crisp last said, not the guard's refusal.
+        // A retry the budget or the guard refuses (the operation spent its share, Crisp asked
+        // to back off, or the breaker opened): the caller gets what Crisp last said.
         if (previous !== undefined) {
           return previous;
         }

@@ -1,6 +1,6 @@
 import { badUserInput } from "../errors.js";
 import { requireAnsweredId } from "./answers.js";
-import { type CrispClient, crispPath } from "./client.js";
+import { type CrispApi, crispPath } from "./client.js";
 import { isFingerprint, requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
 import { CRISP_MORE_MESSAGES_STATUS } from "./statuses.js";
@@ -18,7 +18,7 @@ export interface MessageBatch {
 
 /** `GET /website/{id}/conversation/{session_id}/messages[?timestamp_before=ms]`. */
 export async function listMessages(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   timestampBefore: number | undefined,
@@ -40,7 +40,7 @@ export async function listMessages(
 
 /** `GET /website/{id}/conversation/{session_id}/message/{fingerprint}`; null when missing. */
 export async function getMessage(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   fingerprint: number,
@@ -79,7 +79,7 @@ export interface SendMessageBody {
  * `fingerprint`, and Crisp stores one message per fingerprint.
  */
 export async function sendMessage(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   body: SendMessageBody,
@@ -98,7 +98,7 @@ export async function sendMessage(
 
 /** `PATCH …/message/{fingerprint}` with `{ content }`. */
 export async function updateMessage(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   fingerprint: number,
@@ -118,7 +118,7 @@ export async function updateMessage(
 
 /** `DELETE …/message/{fingerprint}`. */
 export async function removeMessage(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   fingerprint: number,

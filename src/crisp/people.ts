@@ -1,6 +1,6 @@
 import { badUserInput } from "../errors.js";
 import { requireAnsweredId } from "./answers.js";
-import { type CrispClient, crispPath } from "./client.js";
+import { type CrispApi, crispPath } from "./client.js";
 import { isEmail, isUuid, requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
 import type { CrispPeopleProfile } from "./types.js";
@@ -18,7 +18,7 @@ export interface PeopleListParams {
 
 /** `GET /website/{website_id}/people/profiles/{page}`. */
 export async function listPeopleProfiles(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   params: PeopleListParams,
   signal?: AbortSignal,
@@ -43,7 +43,7 @@ export async function listPeopleProfiles(
  * of the id. Null when missing.
  */
 export async function getPeopleProfile(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   peopleIdOrEmail: string,
   signal?: AbortSignal,
@@ -65,7 +65,7 @@ export async function getPeopleProfile(
 
 /** `GET /website/{id}/people/conversations/{people_id}/list/{page}`: session ids, newest first. */
 export async function listPersonConversations(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   peopleId: string,
   page: number,
@@ -88,7 +88,7 @@ export type PeopleProfileCard = Partial<
 
 /** `POST /website/{website_id}/people/profile`: answers the new `people_id`. */
 export async function createPeopleProfile(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   profile: PeopleProfileCard,
   signal?: AbortSignal,
@@ -105,7 +105,7 @@ export async function createPeopleProfile(
 
 /** `PATCH /website/{website_id}/people/profile/{people_id}`: Crisp merges what is given. */
 export async function updatePeopleProfile(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   peopleId: string,
   profile: PeopleProfileCard,
@@ -123,7 +123,7 @@ export async function updatePeopleProfile(
 
 /** `DELETE /website/{website_id}/people/profile/{people_id}`. */
 export async function removePeopleProfile(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   peopleId: string,
   signal?: AbortSignal,

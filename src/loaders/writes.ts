@@ -1,5 +1,5 @@
 import { OPEN_VIEWER, requireWrite, type Viewer } from "../auth.js";
-import type { CrispClient } from "../crisp/client.js";
+import type { CrispApi } from "../crisp/client.js";
 import {
   assignConversation,
   createConversation,
@@ -32,7 +32,7 @@ import type { Loaders } from "./index.js";
  * abandoning it half-way would leave the client unsure whether it happened. They are never
  * retried either; `sendMessage` takes a client fingerprint so a client can retry safely.
  */
-export function createWrites(crisp: CrispClient, loaders: Loaders, viewer: Viewer = OPEN_VIEWER) {
+export function createWrites(crisp: CrispApi, loaders: Loaders, viewer: Viewer = OPEN_VIEWER) {
   /** Write access, on a website the viewer may see (else it behaves like a missing one). */
   const allow = (websiteId: string) => {
     requireWrite(viewer);

@@ -55,11 +55,11 @@ builder.queryField("gateway", (t) =>
       version: ctx.gateway.version,
       demo: ctx.gateway.demo,
       upstreamRequests: ctx.usage.upstreamRequests,
-      quotaUsed: await ctx.crisp.guard.quotaUsed(),
+      quotaUsed: await ctx.upstream.quotaUsed(),
       quotaLimit: ctx.gateway.dailyQuota,
       cacheHits: ctx.usage.cacheHits,
       cacheMisses: ctx.usage.cacheMisses,
-      rateLimitedUntil: await ctx.crisp.guard.rateLimitedUntil(),
+      rateLimitedUntil: await ctx.upstream.rateLimitedUntil(),
     }),
   }),
 );
