@@ -157,7 +157,7 @@ export interface LoaderDeps {
  * stops its own wait, and the Crisp request is aborted once nobody waits for it.
  */
 export function createLoaders({
-  crisp,
+  crisp: gatewayClient,
   usage,
   cache,
   onStale,
@@ -166,7 +166,8 @@ export function createLoaders({
   viewer = OPEN_VIEWER,
 }: LoaderDeps) {
   const visible = (websiteId: string) => canSee(viewer, websiteId);
-  const api: CrispApi = budget === undefined ? crisp : crisp.forOperation(budget);
+  // Every read below goes through `api`, so the operation pays for what it sends.
+  const api: CrispApi = budget === undefined ? gatewayClient : gatewayClient.forOperation(budget);
   const counts: LoadCounts = { usage, budget };
   const nothing = Promise.resolve(null);
   const listOf = <T>(websiteId: string, load: () => Promise<T>): Promise<T> =>
@@ -210,7 +211,7 @@ export function createLoaders({
     from("conversationPage"),
     async ([websiteId, params], signal) => {
       const page = await listConversations(
-        crisp,
+        api,
         websiteId,
         JSON.parse(params) as ConversationListParams,
         signal,
@@ -262,7 +263,7 @@ export function createLoaders({
     from("peoplePage"),
     async ([websiteId, params], signal) => {
       const page = await listPeopleProfiles(
-        crisp,
+        api,
         websiteId,
         JSON.parse(params) as PeopleListParams,
         signal,

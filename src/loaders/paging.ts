@@ -12,6 +12,12 @@ export interface PagePlan {
   pages: number[];
 }
 
+/**
+ * The most pages `planPages` ever asks for: a window of at most 50 items, on pages of at least
+ * as many, spans two at most. The cost estimate counts this many requests per window.
+ */
+export const SIZED_WINDOW_MAX_PAGES = 2;
+
 export function planPages(offset: number, first: number): PagePlan {
   const smallest = Math.max(first, CRISP_MIN_PER_PAGE);
   for (
@@ -29,6 +35,14 @@ export function planPages(offset: number, first: number): PagePlan {
     }
   }
   return fixedPlan(offset, first, smallest);
+}
+
+/**
+ * The most pages one window reads on a route without `per_page`: enough for `first` items
+ * wherever the window starts, on pages of at least Crisp's smallest `per_page` elsewhere.
+ */
+export function walkPageLimit(first: number): number {
+  return Math.ceil(first / CRISP_MIN_PER_PAGE) + 1;
 }
 
 /** Routes without `per_page` have one page size: fetch the pages the window touches. */

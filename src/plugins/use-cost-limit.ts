@@ -1,31 +1,97 @@
+import type { ExecutionResult } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { type OperationBudget, overBudget } from "../budget.js";
+import { type CostReport, type OperationBudget, overBudget } from "../budget.js";
+import type { GatewayContext } from "../context.js";
 import { estimateCost } from "../schema/cost.js";
 
+/** What the plugin reads of the context: the operation's budget, and what costs depend on. */
+type CostContext = Partial<GatewayContext>;
+
+const withCost = (result: ExecutionResult, cost: CostReport): ExecutionResult => ({
+  ...result,
+  extensions: { ...result.extensions, cost },
+});
+
 /**
- * Estimates each query's and mutation's worst-case Crisp requests from its document and
- * variables before it runs (src/schema/cost.ts), and refuses it above `maxCost` without
- * calling Crisp. The estimate also becomes the operation's runtime budget's ceiling.
+ * Estimates every operation's worst-case Crisp requests from its document and variables, from
+ * the costs its fields declare (src/schema/cost.ts), before it runs: a query, a mutation, or a
+ * subscription (per event). Above `maxCost` it is refused with REQUEST_LIMIT_EXCEEDED and
+ * Crisp is never called.
+ *
+ * Every result then says what it cost, in `extensions.cost`: `{ estimated, crispRequests,
+ * cacheHits }` (each subscription event its own). The runtime cap is not the estimate: it is
+ * the operation's budget (`maxCost` as well), which the Crisp client charges request by
+ * request, retries included, because a retry is a request Crisp counts too.
  */
-export function useCostLimit({
-  maxCost,
-}: {
-  maxCost: number;
-}): Plugin<{ budget?: OperationBudget }> {
+export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostContext> {
+  const estimate = (
+    args: Parameters<NonNullable<Plugin<CostContext>["onExecute"]>>[0]["args"],
+  ): { estimated: number; refusal: ExecutionResult | undefined } => {
+    const context = args.contextValue;
+    const estimated = estimateCost(
+      args.schema,
+      args.document,
+      args.operationName,
+      args.variableValues,
+      isGatewayContext(context) ? context : undefined,
+    );
+    if (context.budget !== undefined) {
+      context.budget.estimated = estimated;
+    }
+    if (estimated <= maxCost) {
+      return { estimated, refusal: undefined };
+    }
+    const error = overBudget(estimated, maxCost, "estimated");
+    error.extensions.estimatedCost = estimated;
+    error.extensions.maxCost = maxCost;
+    return {
+      estimated,
+      refusal: withCost({ errors: [error] }, { estimated, crispRequests: 0, cacheHits: 0 }),
+    };
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const estimate = estimateCost(
-        args.schema,
-        args.document,
-        args.operationName,
-        args.variableValues,
-      );
-      if (estimate > maxCost) {
-        const error = overBudget(estimate, maxCost, "estimated");
-        error.extensions.estimatedCost = estimate;
-        error.extensions.maxCost = maxCost;
-        setResultAndStopExecution({ errors: [error] });
+      const { refusal } = estimate(args);
+      if (refusal !== undefined) {
+        setResultAndStopExecution(refusal);
+        return;
       }
+      const budget = args.contextValue.budget;
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (budget === undefined || Symbol.asyncIterator in result) {
+            return;
+          }
+          setResult(withCost(result, budget.report()));
+        },
+      };
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const { refusal } = estimate(args);
+      if (refusal !== undefined) {
+        setResultAndStopExecution(refusal);
+        return;
+      }
+      const budget: OperationBudget | undefined = args.contextValue.budget;
+      return {
+        onSubscribeResult() {
+          return {
+            onNext({ result, setResult }) {
+              if (budget === undefined) {
+                return;
+              }
+              setResult(withCost(result, budget.report()));
+              // The next event is a new read of Crisp, with a budget of its own.
+              budget.nextEvent();
+            },
+          };
+        },
+      };
     },
   };
+}
+
+/** A full gateway context (the estimate may read its viewer and configuration). */
+function isGatewayContext(context: CostContext): context is GatewayContext {
+  return context.gateway !== undefined && context.loaders !== undefined;
 }

@@ -15,6 +15,21 @@ export interface ConnectionResult<T> {
   };
 }
 
+/**
+ * A connection's page size as the cost estimate reads it, before validation: what `pageSize`
+ * would accept, clamped to it (an invalid size is refused before any Crisp request anyway).
+ */
+export function requestedPageSize(
+  name: "first" | "last",
+): (args: Readonly<Record<string, unknown>>) => number {
+  return (args) => {
+    const value = args[name];
+    return typeof value === "number" && Number.isFinite(value)
+      ? Math.min(Math.max(Math.ceil(value), 0), MAX_PAGE_SIZE)
+      : DEFAULT_PAGE_SIZE;
+  };
+}
+
 /** Validates a page size argument (`first` or `last`): 0 to 50, default 20. */
 export function pageSize(value: number | null | undefined, field: string): number {
   if (value === null || value === undefined) {

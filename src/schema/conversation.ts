@@ -8,10 +8,10 @@ import type {
   CrispSoftware,
 } from "../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../errors.js";
-import { fetchSlice, planPages } from "../loaders/paging.js";
+import { fetchSlice, planPages, SIZED_WINDOW_MAX_PAGES } from "../loaders/paging.js";
 import { builder } from "./builder.js";
 import { GeolocationRef } from "./common.js";
-import { forwardWindow, offsetConnection } from "./connection.js";
+import { forwardWindow, offsetConnection, requestedPageSize } from "./connection.js";
 import { joinIdParts, splitIdParts } from "./global-id.js";
 import { email, jsonObject, shortString, stringList } from "./input.js";
 import { fromCrispTime } from "./scalars.js";
@@ -245,6 +245,7 @@ builder.objectFields(WebsiteRef, (t) => ({
     nullable: true,
     description:
       "One conversation: GET /website/{website_id}/conversation/{session_id} (free when a list in this operation already returned it). Null when missing.",
+    crispCost: { requests: 1 },
     args: {
       sessionId: t.arg.id({ required: true, description: "Crisp session id (session_<UUID>)." }),
     },
@@ -254,7 +255,8 @@ builder.objectFields(WebsiteRef, (t) => ({
   conversations: t.field({
     type: ConversationConnection,
     description:
-      "Conversations, most recently updated first: GET /website/{website_id}/conversations/{page}. One Crisp request per page (the gateway picks per_page between 20 and 50 so that paging forward with the same `first` costs one request per page); `meta`, `lastMessage` and every scalar field come with it. `person` costs one request per distinct person, `assignee` one operators list per website, `messages` one request per conversation.",
+      "Conversations, most recently updated first: GET /website/{website_id}/conversations/{page}. One Crisp request per page (the gateway picks per_page between 20 and 50 so that paging forward with the same `first` costs one request per page, two at worst for a window that no page size holds); `meta`, `lastMessage` and every scalar field come with it. `person` costs one request per distinct person, `assignee` one operators list per website, `messages` one request per conversation.",
+    crispCost: { requests: SIZED_WINDOW_MAX_PAGES, items: requestedPageSize("first") },
     args: {
       first: t.arg.int({ description: "Page size, default 20, at most 50." }),
       after: t.arg.string({ description: "Cursor of the last conversation already seen." }),
@@ -332,7 +334,8 @@ builder.mutationFields((t) => ({
   createConversation: t.field({
     type: ConversationRef,
     description:
-      "Starts an empty conversation: POST /website/{website_id}/conversation, then GET …/conversation/{session_id} for the result (2 Crisp requests).",
+      "Starts an empty conversation: POST /website/{website_id}/conversation, then GET …/conversation/{session_id} for the result.",
+    crispCost: { requests: 2 },
     args: { websiteId: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const websiteId = requireId("websiteId", args.websiteId);
@@ -341,8 +344,8 @@ builder.mutationFields((t) => ({
     },
   }),
   removeConversation: t.boolean({
-    description:
-      "DELETE /website/{website_id}/conversation/{session_id} (1 Crisp request). NOT_FOUND when missing.",
+    description: "DELETE /website/{website_id}/conversation/{session_id}. NOT_FOUND when missing.",
+    crispCost: { requests: 1 },
     args: { websiteId: t.arg.id({ required: true }), sessionId: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
       await ctx.writes.removeConversation(
@@ -355,7 +358,8 @@ builder.mutationFields((t) => ({
   setConversationState: t.field({
     type: ConversationRef,
     description:
-      "Resolves, reopens or marks pending: PATCH …/conversation/{session_id}/state, then GET the conversation (2 Crisp requests).",
+      "Resolves, reopens or marks pending: PATCH …/conversation/{session_id}/state, then GET the conversation.",
+    crispCost: { requests: 2 },
     args: {
       websiteId: t.arg.id({ required: true }),
       sessionId: t.arg.id({ required: true }),
@@ -371,7 +375,8 @@ builder.mutationFields((t) => ({
   assignConversation: t.field({
     type: ConversationRef,
     description:
-      "operatorId null unassigns. PATCH …/conversation/{session_id}/routing with {assigned: {user_id}} (or null), then GET the conversation (2 Crisp requests).",
+      "operatorId null unassigns. PATCH …/conversation/{session_id}/routing with {assigned: {user_id}} (or null), then GET the conversation.",
+    crispCost: { requests: 2 },
     args: {
       websiteId: t.arg.id({ required: true }),
       sessionId: t.arg.id({ required: true }),
@@ -391,7 +396,8 @@ builder.mutationFields((t) => ({
   updateConversationMeta: t.field({
     type: ConversationRef,
     description:
-      "Changes only the metas given: PATCH …/conversation/{session_id}/meta, then GET the conversation (2 Crisp requests).",
+      "Changes only the metas given: PATCH …/conversation/{session_id}/meta, then GET the conversation.",
+    crispCost: { requests: 2 },
     args: { input: t.arg({ type: ConversationMetaInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const websiteId = requireId("websiteId", input.websiteId, "input.websiteId");

@@ -50,7 +50,8 @@ const GatewayStatus = builder.objectRef<GatewayStatusShape>("GatewayStatus").imp
 builder.queryField("gateway", (t) =>
   t.field({
     type: GatewayStatus,
-    description: "The gateway's own state: upstream use, quota, cache. Costs no Crisp request.",
+    description: "The gateway's own state: upstream use, quota, cache.",
+    crispCost: { requests: 0 },
     resolve: async (_root, _args, ctx) => ({
       version: ctx.gateway.version,
       demo: ctx.gateway.demo,

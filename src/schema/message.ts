@@ -15,7 +15,7 @@ import type {
 } from "../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../errors.js";
 import { builder } from "./builder.js";
-import { type ConnectionResult, pageSize } from "./connection.js";
+import { type ConnectionResult, pageSize, requestedPageSize } from "./connection.js";
 import { ConversationRef } from "./conversation.js";
 import { joinIdParts, splitIdParts } from "./global-id.js";
 import { messageContent, nonEmpty, origin, url } from "./input.js";
@@ -292,7 +292,8 @@ builder.node(MessageRef, {
     sessionId: t.exposeID("session_id"),
     conversation: t.field({
       type: ConversationRef,
-      description: "The conversation (free when reached through it; else one Crisp request).",
+      description: "The conversation (free when reached through it or already loaded).",
+      crispCost: { requests: 1 },
       resolve: async (m, _args, ctx) => {
         const conversation = await ctx.loaders.conversation(m.website_id, m.session_id);
         if (conversation === null) {
@@ -355,14 +356,18 @@ function decodeMessageCursor(cursor: string): number {
   return Number(match[1]);
 }
 
-/** Bounds the walk back in time when Crisp sends unusually small batches. */
-const MAX_MESSAGE_BATCHES = 4;
+/**
+ * Bounds the walk back in time: Crisp sends up to 40 messages a batch, so two reach 50, and
+ * the other two cover unusually small batches. The cost estimate counts this many.
+ */
+export const MAX_MESSAGE_BATCHES = 4;
 
 builder.objectField(ConversationRef, "messages", (t) =>
   t.field({
     type: MessageConnection,
     description:
-      "Newest last. `last` defaults to 20 (at most 50); `before` pages back in time. GET /website/{website_id}/conversation/{session_id}/messages returns up to 40 messages before a timestamp, so one Crisp request per conversation, two when `last` reaches past the newest batch. `hasPreviousPage` comes from Crisp's 206 (more) or 200 (no more).",
+      "Newest last. `last` defaults to 20 (at most 50); `before` pages back in time. GET /website/{website_id}/conversation/{session_id}/messages returns up to 40 messages before a timestamp, so usually one Crisp request per conversation, more when `last` reaches past the newest batch (up to 4 batches when Crisp sends small ones). `hasPreviousPage` comes from Crisp's 206 (more) or 200 (no more).",
+    crispCost: { requests: MAX_MESSAGE_BATCHES, items: requestedPageSize("last") },
     args: {
       last: t.arg.int({ description: "How many of the newest messages (before `before`)." }),
       before: t.arg.string({ description: "Cursor of the oldest message already seen." }),
@@ -447,7 +452,8 @@ builder.mutationFields((t) => ({
   sendMessage: t.field({
     type: MessageRef,
     description:
-      "Sends a message or private note: POST …/conversation/{session_id}/message, then GET …/message/{fingerprint} for the result (2 Crisp requests). Never retried by the gateway; give a fingerprint to make a client's own retries safe.",
+      "Sends a message or private note: POST …/conversation/{session_id}/message, then GET …/message/{fingerprint} for the result. Never retried by the gateway; give a fingerprint to make a client's own retries safe.",
+    crispCost: { requests: 2 },
     args: { input: t.arg({ type: SendMessageInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const websiteId = requireId("websiteId", input.websiteId, "input.websiteId");
@@ -484,7 +490,8 @@ builder.mutationFields((t) => ({
   updateMessage: t.field({
     type: MessageRef,
     description:
-      "Edits a message's content: GET …/message/{fingerprint} (to check the content against its type), PATCH it, then read it back (3 Crisp requests).",
+      "Edits a message's content: GET …/message/{fingerprint} (to check the content against its type), PATCH it, then read it back.",
+    crispCost: { requests: 3 },
     args: { input: t.arg({ type: UpdateMessageInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const websiteId = requireId("websiteId", input.websiteId, "input.websiteId");
@@ -507,7 +514,8 @@ builder.mutationFields((t) => ({
   }),
   removeMessage: t.boolean({
     description:
-      "DELETE …/conversation/{session_id}/message/{fingerprint} (1 Crisp request). NOT_FOUND when missing.",
+      "DELETE …/conversation/{session_id}/message/{fingerprint}. NOT_FOUND when missing.",
+    crispCost: { requests: 1 },
     args: {
       websiteId: t.arg.id({ required: true }),
       sessionId: t.arg.id({ required: true }),

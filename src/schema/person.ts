@@ -4,10 +4,16 @@ import type { PeopleProfileCard } from "../crisp/people.js";
 import type { CrispConversation, CrispPeopleProfile } from "../crisp/types.js";
 import { CRISP_FIXED_PAGE_SIZE } from "../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../errors.js";
-import { fetchSlice, fixedPlan, planPages } from "../loaders/paging.js";
+import {
+  fetchSlice,
+  fixedPlan,
+  planPages,
+  SIZED_WINDOW_MAX_PAGES,
+  walkPageLimit,
+} from "../loaders/paging.js";
 import { builder } from "./builder.js";
 import { GeolocationRef } from "./common.js";
-import { forwardWindow, offsetConnection } from "./connection.js";
+import { forwardWindow, offsetConnection, requestedPageSize } from "./connection.js";
 import { ConversationConnection, ConversationRef } from "./conversation.js";
 import { joinIdParts, splitIdParts } from "./global-id.js";
 import { email, MAX_TEXT_LENGTH, shortString, stringList, url } from "./input.js";
@@ -184,7 +190,8 @@ builder.objectFields(WebsiteRef, (t) => ({
     type: PersonRef,
     nullable: true,
     description:
-      "By Crisp people id or by email (exactly one): GET /website/{website_id}/people/profile/{people_id or email}, one Crisp request. Null when missing.",
+      "By Crisp people id or by email (exactly one): GET /website/{website_id}/people/profile/{people_id or email}. Null when missing.",
+    crispCost: { requests: 1 },
     args: {
       peopleId: t.arg.id({ description: "Crisp people id (a UUID)." }),
       email: t.arg.string({ description: "The person's email." }),
@@ -208,7 +215,8 @@ builder.objectFields(WebsiteRef, (t) => ({
   people: t.field({
     type: PersonConnection,
     description:
-      "People profiles, newest first unless sorted: GET /website/{website_id}/people/profiles/{page} with per_page, sort_field/sort_order and search_text. One Crisp request per page; every profile field comes with it.",
+      "People profiles, newest first unless sorted: GET /website/{website_id}/people/profiles/{page} with per_page, sort_field/sort_order and search_text. One Crisp request per page (two at worst for a window no page size holds); every profile field comes with it.",
+    crispCost: { requests: SIZED_WINDOW_MAX_PAGES, items: requestedPageSize("first") },
     args: {
       first: t.arg.int({ description: "Page size, default 20, at most 50." }),
       after: t.arg.string({ description: "Cursor of the last person already seen." }),
@@ -249,6 +257,7 @@ builder.objectField(ConversationRef, "person", (t) =>
     nullable: true,
     description:
       "The people profile bound to this conversation, if any: one GET …/people/profile/{people_id} per distinct person per operation.",
+    crispCost: { requests: 1 },
     resolve: async (c, _args, ctx) => {
       if (!c.people_id || !isUuid(c.people_id)) {
         return null;
@@ -263,7 +272,14 @@ builder.objectField(PersonRef, "conversations", (t) =>
   t.field({
     type: ConversationConnection,
     description:
-      "The person's conversations, newest first: GET /website/{website_id}/people/conversations/{people_id}/list/{page} gives session ids (20 a page), then each conversation costs one GET …/conversation/{session_id}.",
+      "The person's conversations, newest first: GET /website/{website_id}/people/conversations/{people_id}/list/{page} gives session ids, a page at a time (Crisp does not say how many a page holds), then each conversation costs one GET …/conversation/{session_id}.",
+    crispCost: {
+      requests: (args) => {
+        const first = requestedPageSize("first")(args);
+        return walkPageLimit(first) + first;
+      },
+      items: requestedPageSize("first"),
+    },
     args: {
       first: t.arg.int({ description: "Page size, default 20, at most 50." }),
       after: t.arg.string({ description: "Cursor of the last conversation already seen." }),
@@ -431,7 +447,8 @@ builder.mutationFields((t) => ({
   createPerson: t.field({
     type: PersonRef,
     description:
-      "Creates a people profile: POST /website/{website_id}/people/profile, then GET it (2 Crisp requests). `email` is required; `peopleId` must be absent.",
+      "Creates a people profile: POST /website/{website_id}/people/profile, then GET it. `email` is required; `peopleId` must be absent.",
+    crispCost: { requests: 2 },
     args: { input: t.arg({ type: PersonInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const websiteId = requireId("websiteId", input.websiteId, "input.websiteId");
@@ -448,7 +465,8 @@ builder.mutationFields((t) => ({
   updatePerson: t.field({
     type: PersonRef,
     description:
-      "Changes only the fields given: PATCH /website/{website_id}/people/profile/{people_id}, then GET it (2 Crisp requests).",
+      "Changes only the fields given: PATCH /website/{website_id}/people/profile/{people_id}, then GET it.",
+    crispCost: { requests: 2 },
     args: { input: t.arg({ type: PersonInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const websiteId = requireId("websiteId", input.websiteId, "input.websiteId");
@@ -465,8 +483,8 @@ builder.mutationFields((t) => ({
     },
   }),
   removePerson: t.boolean({
-    description:
-      "DELETE /website/{website_id}/people/profile/{people_id} (1 Crisp request). NOT_FOUND when missing.",
+    description: "DELETE /website/{website_id}/people/profile/{people_id}. NOT_FOUND when missing.",
+    crispCost: { requests: 1 },
     args: { websiteId: t.arg.id({ required: true }), peopleId: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
       await ctx.writes.removePerson(

@@ -113,7 +113,7 @@ const ConversationEventRef = builder
   .objectRef<ConversationEventShape>("ConversationEvent")
   .implement({
     description:
-      "A conversation after a session:* event, read again from Crisp (GET …/conversation/{session_id}: one Crisp request per event per subscription).",
+      "A conversation after a session:* event, read again from Crisp (GET …/conversation/{session_id}, once per event: subscriptions to the same conversation share the read through the gateway's cache).",
     fields: (t) => ({
       name: t.exposeString("name", {
         description: "Crisp's event name that caused it, e.g. session:set_state.",
@@ -125,7 +125,7 @@ const ConversationEventRef = builder
 
 const PersonEventRef = builder.objectRef<PersonEventShape>("PersonEvent").implement({
   description:
-    "A people profile after a people:profile:* event, read again from Crisp (one GET …/people/profile/{people_id} per event per subscription; none once removed).",
+    "A people profile after a people:profile:* event, read again from Crisp (GET …/people/profile/{people_id}, once per event, shared by the subscriptions it reaches; none once removed).",
   fields: (t) => ({
     name: t.exposeString("name", {
       description: "people:profile:created, people:profile:updated or people:profile:removed.",
@@ -145,7 +145,8 @@ builder.subscriptionFields((t) => ({
   messageAdded: t.field({
     type: MessageRef,
     description:
-      "message:send (from the visitor) and message:received (from an operator). The message comes whole in the hook: no Crisp request, except for fields such as `conversation` that load more.",
+      "message:send (from the visitor) and message:received (from an operator). The message comes whole in the hook, so only fields such as `conversation` that load more reach Crisp.",
+    crispCost: { requests: 0 },
     args: {
       websiteId: t.arg.id({ required: true }),
       sessionId: t.arg.id({ description: "Only this conversation's messages." }),
@@ -162,7 +163,8 @@ builder.subscriptionFields((t) => ({
   messageUpdated: t.field({
     type: MessageRef,
     description:
-      "message:updated. The hook only carries the new content, so the message is read again: one GET …/message/{fingerprint} per event per subscription.",
+      "message:updated. The hook only carries the new content, so the message is read again: GET …/message/{fingerprint}, shared by the subscriptions it reaches.",
+    crispCost: { requests: 1 },
     args: {
       websiteId: t.arg.id({ required: true }),
       sessionId: t.arg.id({ description: "Only this conversation's messages." }),
@@ -186,7 +188,8 @@ builder.subscriptionFields((t) => ({
   conversationUpdated: t.field({
     type: ConversationEventRef,
     description:
-      "Any session:* event that changes a conversation (state, routing, meta, block…), with the conversation as Crisp now holds it. session:removed is not delivered here (see crispEvents).",
+      "Any session:* event that changes a conversation (state, routing, meta, block…), with the conversation as Crisp now holds it (GET …/conversation/{session_id}). session:removed is not delivered here (see crispEvents).",
+    crispCost: { requests: 1 },
     args: {
       websiteId: t.arg.id({ required: true }),
       sessionId: t.arg.id({ description: "Only this conversation." }),
@@ -213,7 +216,9 @@ builder.subscriptionFields((t) => ({
   }),
   personUpdated: t.field({
     type: PersonEventRef,
-    description: "people:profile:created, people:profile:updated and people:profile:removed.",
+    description:
+      "people:profile:created, people:profile:updated and people:profile:removed, with the profile as Crisp now holds it (GET …/people/profile/{people_id}; none once removed).",
+    crispCost: { requests: 1 },
     args: { websiteId: t.arg.id({ required: true }) },
     subscribe: (_root, args, ctx) =>
       freshReads(
@@ -241,8 +246,8 @@ builder.subscriptionFields((t) => ({
   }),
   crispEvents: t.field({
     type: CrispEventRef,
-    description:
-      "Every event of the website, raw, optionally only the named ones. Costs no Crisp request.",
+    description: "Every event of the website, raw, optionally only the named ones.",
+    crispCost: { requests: 0 },
     args: {
       websiteId: t.arg.id({ required: true }),
       names: t.arg.stringList({
