@@ -11,23 +11,8 @@ import { schema } from "../src/schema/index.js";
 import type { CrispEventPubSub, CrispHookEvent, EventBus } from "../src/subscriptions/event-bus.js";
 import { UsageCounters } from "../src/usage.js";
 import { startTestGateway } from "./helpers/gateway.js";
+import { ListenedTarget, readEvents } from "./helpers/streams.js";
 
-/** An event target that says when a subscription starts listening to a website's events. */
-class ListenedTarget extends EventTarget {
-  #waiting: (() => void)[] = [];
-  override addEventListener(...args: Parameters<EventTarget["addEventListener"]>): void {
-    super.addEventListener(...args);
-    if (args[0].startsWith("crisp:event")) {
-      for (const wake of this.#waiting.splice(0)) {
-        wake();
-      }
-    }
-  }
-  /** Resolves when the next subscriber starts listening. */
-  nextListener(): Promise<void> {
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-}
 const target = new ListenedTarget();
 const bus: EventBus = {
   pubsub: createPubSub({ eventTarget: target }) as CrispEventPubSub,
@@ -172,7 +157,7 @@ describe("what every response says it cost", () => {
     if (reader === undefined) {
       throw new Error("no event stream");
     }
-    const events = sseEvents(reader);
+    const events = readEvents(reader);
     const event: CrispHookEvent = {
       name: "session:set_state",
       websiteId: W,
@@ -224,37 +209,3 @@ describe("the budget's counters", () => {
     expect(data?.gateway).toEqual({ cacheHits: 0, cacheMisses: 1 });
   });
 });
-
-interface StreamedResult {
-  data?: Record<string, { conversation?: { sessionId?: string } }>;
-  errors?: unknown[];
-  extensions?: Record<string, unknown>;
-}
-
-/** The `next` events of a Server-Sent Events stream, parsed, as they arrive. */
-async function* sseEvents(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): AsyncGenerator<StreamedResult> {
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) {
-      return;
-    }
-    buffered += decoder.decode(value, { stream: true });
-    let end = buffered.indexOf("\n\n");
-    while (end >= 0) {
-      const block = buffered.slice(0, end);
-      buffered = buffered.slice(end + 2);
-      const data = block
-        .split("\n")
-        .find((line) => line.startsWith("data: "))
-        ?.slice("data: ".length);
-      if (block.startsWith("event: next") && data !== undefined) {
-        yield JSON.parse(data) as StreamedResult;
-      }
-      end = buffered.indexOf("\n\n");
-    }
-  }
-}
