@@ -30,11 +30,29 @@ export class OperationBudget {
   loads = 0;
   /** Loads that had to ask Crisp. */
   misses = 0;
-  /** A subscription's events so far, and what they cost together (for the access log). */
-  readonly lifetime = { events: 0, crispRequests: 0, cacheHits: 0 };
+  #ended = false;
+  /** Crisp exchanges under way for the operation (a retry's pause included). */
+  #inFlight = 0;
+  #idle: (() => void)[] = [];
+  /** A subscription's events before the current one, and what they cost together. */
+  readonly #earlier = { events: 0, crispRequests: 0, cacheHits: 0 };
 
   constructor(limit: number) {
     this.limit = limit;
+  }
+
+  /**
+   * Whether the operation (a subscription: its current event) has answered. Resolvers
+   * graphql-js abandoned (a sibling failed, the deadline passed) may still run; they start no
+   * new Crisp read, since nobody would see it.
+   */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** The operation (or event) has its response: what it still asks for is abandoned work. */
+  end(): void {
+    this.#ended = true;
   }
 
   get cacheHits(): number {
@@ -47,6 +65,28 @@ export class OperationBudget {
       throw overBudget(this.crispRequests + 1, this.limit, "spent");
     }
     this.crispRequests += 1;
+  }
+
+  /** A Crisp exchange for the operation begins: its attempts, and the pauses between them. */
+  begin(): void {
+    this.#inFlight += 1;
+  }
+
+  /** That exchange is over, answered or not. */
+  finish(): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    if (this.#inFlight === 0) {
+      for (const wake of this.#idle.splice(0)) {
+        wake();
+      }
+    }
+  }
+
+  /** Resolves once no Crisp exchange of the operation is under way. */
+  idle(): Promise<void> {
+    return this.#inFlight === 0
+      ? Promise.resolve()
+      : new Promise((resolve) => this.#idle.push(resolve));
   }
 
   /** Gives back a request `spend` counted that was never sent (the guard refused it). */
@@ -63,13 +103,25 @@ export class OperationBudget {
   }
 
   /** A subscription's next event is a new read of Crisp, with a budget of its own. */
-  nextEvent(): void {
-    this.lifetime.events += 1;
-    this.lifetime.crispRequests += this.crispRequests;
-    this.lifetime.cacheHits += this.cacheHits;
-    this.crispRequests = 0;
-    this.loads = 0;
-    this.misses = 0;
+  startEvent(): void {
+    if (this.#ended) {
+      this.#earlier.events += 1;
+      this.#earlier.crispRequests += this.crispRequests;
+      this.#earlier.cacheHits += this.cacheHits;
+      this.crispRequests = 0;
+      this.loads = 0;
+      this.misses = 0;
+    }
+    this.#ended = false;
+  }
+
+  /** What a subscription cost over its whole life (an operation: what it cost). */
+  totals(): { events: number; crispRequests: number; cacheHits: number } {
+    return {
+      events: this.#earlier.events + (this.#ended ? 1 : 0),
+      crispRequests: this.#earlier.crispRequests + this.crispRequests,
+      cacheHits: this.#earlier.cacheHits + this.cacheHits,
+    };
   }
 }
 

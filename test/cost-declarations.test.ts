@@ -474,7 +474,9 @@ async function perEvent(query: string, event: CrispHookEvent): Promise<number> {
   t.takeRequests();
   await bus.pubsub.publish("crisp:event", W, event);
   const result = (await first).value;
+  const left = target.nextLeaving();
   await reader.cancel();
+  await left;
   expect(result?.errors, query).toBeUndefined();
   const sent = t.takeRequests().length;
   expect(result?.extensions?.cost).toMatchObject({ crispRequests: sent });

@@ -207,6 +207,22 @@ export class CrispClient implements CrispApi {
     signal: AbortSignal | undefined,
     budget: OperationBudget | undefined,
   ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+    budget?.begin();
+    try {
+      return await this.#attempts(method, path, query, body, signal, budget);
+    } finally {
+      budget?.finish();
+    }
+  }
+
+  async #attempts(
+    method: CrispRequest["method"],
+    path: string,
+    query: Query | undefined,
+    body: unknown,
+    signal: AbortSignal | undefined,
+    budget: OperationBudget | undefined,
+  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
     const retriable = method === "GET" || method === "HEAD";
     let previous: { status: number; text: string; retryAfter: string | undefined } | undefined;
     let previousError: unknown;

@@ -72,11 +72,18 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
   ) {
     const cacheKey = shared.scope ?? ((key: K) => [shared.kind, ...key] as unknown as CacheKey);
     const fetchCounted = (key: K, signal: AbortSignal) => {
-      counts.usage.cacheMisses += 1;
-      if (counts.budget !== undefined) {
-        counts.budget.misses += 1;
+      if (counts.budget?.ended === true) {
+        return Promise.reject(ABANDONED_READ);
       }
-      return fetchOne(key, signal);
+      counts.usage.cacheMisses += 1;
+      const { budget } = counts;
+      if (budget === undefined) {
+        return fetchOne(key, signal);
+      }
+      budget.misses += 1;
+      // A read may take several exchanges (a walk's pages): the operation waits for all.
+      budget.begin();
+      return fetchOne(key, signal).finally(() => budget.finish());
     };
     super(
       async (keys) => {
@@ -126,6 +133,15 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
     }
   }
 }
+
+/**
+ * What a read gets when its operation has already answered: graphql-js lets abandoned resolvers
+ * run on, and their Crisp requests would cost quota for a result nobody reads.
+ */
+const ABANDONED_READ = new GatewayError(
+  ErrorCode.UPSTREAM_UNAVAILABLE,
+  "The operation had already answered; this read was not sent.",
+);
 
 function toError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason));

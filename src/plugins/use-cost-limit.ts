@@ -50,19 +50,32 @@ export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostConte
     };
   };
   return {
-    onExecute({ args, setResultAndStopExecution }) {
+    onExecute({ args, setResultAndStopExecution, executeFn, setExecuteFn }) {
       const { refusal } = estimate(args);
       if (refusal !== undefined) {
         setResultAndStopExecution(refusal);
         return;
       }
       const budget = args.contextValue.budget;
+      if (budget !== undefined) {
+        // graphql-js answers as soon as a failure reaches a non-null parent, while sibling
+        // resolvers may still wait on Crisp. The answer waits for those requests (no new one
+        // starts), so it says everything the operation cost and leaves nothing running.
+        setExecuteFn(async (execution) => {
+          const result = await executeFn(execution);
+          budget.end();
+          await budget.idle();
+          return result;
+        });
+      }
       return {
         onExecuteDone({ result, setResult }) {
           if (budget === undefined || Symbol.asyncIterator in result) {
             return;
           }
           setResult(withCost(result, budget.report()));
+          // Resolvers still running were abandoned: they start no new Crisp read.
+          budget.end();
         },
       };
     },
@@ -81,8 +94,8 @@ export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostConte
                 return;
               }
               setResult(withCost(result, budget.report()));
-              // The next event is a new read of Crisp, with a budget of its own.
-              budget.nextEvent();
+              // This event is answered; the next one starts a budget of its own.
+              budget.end();
             },
           };
         },

@@ -74,6 +74,8 @@ function freshReads<T>(
   return pipe(
     eventsOf(ctx, args, accept),
     map(async (event: CrispHookEvent) => {
+      // A new read of Crisp, with a budget of its own.
+      ctx.budget.startEvent();
       ctx.loaders.clearAll();
       return read(event);
     }),

@@ -3,6 +3,7 @@
 /** An event target that says when a subscription starts listening to a website's events. */
 export class ListenedTarget extends EventTarget {
   #waiting: (() => void)[] = [];
+  #leaving: (() => void)[] = [];
 
   override addEventListener(...args: Parameters<EventTarget["addEventListener"]>): void {
     super.addEventListener(...args);
@@ -11,6 +12,20 @@ export class ListenedTarget extends EventTarget {
         wake();
       }
     }
+  }
+
+  override removeEventListener(...args: Parameters<EventTarget["removeEventListener"]>): void {
+    super.removeEventListener(...args);
+    if (args[0].startsWith("crisp:event")) {
+      for (const wake of this.#leaving.splice(0)) {
+        wake();
+      }
+    }
+  }
+
+  /** Resolves when the next subscriber stops listening. */
+  nextLeaving(): Promise<void> {
+    return new Promise((resolve) => this.#leaving.push(resolve));
   }
 
   /** Resolves when the next subscriber starts listening. */
