@@ -8,10 +8,10 @@ import type {
   CrispSoftware,
 } from "../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../errors.js";
-import { fetchSlice, planPages, SIZED_WINDOW_MAX_PAGES } from "../loaders/paging.js";
+import { SIZED_WINDOW_MAX_PAGES } from "../loaders/paging.js";
 import { builder } from "./builder.js";
 import { GeolocationRef } from "./common.js";
-import { forwardWindow, offsetConnection, requestedPageSize } from "./connection.js";
+import { pagedConnection, requestedPageSize } from "./connection.js";
 import { joinIdParts, splitIdParts } from "./global-id.js";
 import { email, jsonObject, shortString, stringList } from "./input.js";
 import { fromCrispTime } from "./scalars.js";
@@ -265,7 +265,6 @@ builder.objectFields(WebsiteRef, (t) => ({
       orderBy: t.arg({ type: ConversationOrder }),
     },
     resolve: async (website, args, ctx) => {
-      const { offset, first } = forwardWindow(args);
       const filter = args.filter ?? {};
       if (filter.assignedTo !== null && filter.assignedTo !== undefined) {
         requireId("userId", filter.assignedTo, "filter.assignedTo");
@@ -275,9 +274,6 @@ builder.objectFields(WebsiteRef, (t) => ({
       }
       if ((filter.inboxId?.length ?? 0) > 200) {
         throw badUserInput("filter.inboxId", "at most 200 characters.");
-      }
-      if (first === 0) {
-        return offsetConnection([], offset, false);
       }
       const base: Omit<ConversationListParams, "page" | "perPage"> = {
         searchQuery: args.search?.query,
@@ -294,10 +290,15 @@ builder.objectFields(WebsiteRef, (t) => ({
         filterDateEnd: filter.dateEnd?.toISOString(),
         order: args.orderBy ?? undefined,
       };
-      const slice = await fetchSlice(offset, first, planPages(offset, first), (page, perPage) =>
-        ctx.loaders.conversationPage(website.websiteId, { ...base, page, perPage }),
+      return pagedConnection(
+        args,
+        {
+          perPage: "chosen",
+          fetch: (page, perPage) =>
+            ctx.loaders.conversationPage(website.websiteId, { ...base, page, perPage }),
+        },
+        (conversation) => conversation,
       );
-      return offsetConnection(slice.items, offset, slice.hasNextPage);
     },
   }),
 }));

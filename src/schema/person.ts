@@ -1,19 +1,12 @@
 import type { GatewayContext } from "../context.js";
 import { isEmail, isSessionId, isUuid, requireId } from "../crisp/ids.js";
 import type { PeopleProfileCard } from "../crisp/people.js";
-import type { CrispConversation, CrispPeopleProfile } from "../crisp/types.js";
-import { CRISP_FIXED_PAGE_SIZE } from "../crisp/types.js";
+import type { CrispPeopleProfile } from "../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../errors.js";
-import {
-  fetchSlice,
-  fixedPlan,
-  planPages,
-  SIZED_WINDOW_MAX_PAGES,
-  walkPageLimit,
-} from "../loaders/paging.js";
+import { SIZED_WINDOW_MAX_PAGES, walkPageLimit } from "../loaders/paging.js";
 import { builder } from "./builder.js";
 import { GeolocationRef } from "./common.js";
-import { forwardWindow, offsetConnection, requestedPageSize } from "./connection.js";
+import { pagedConnection, requestedPageSize } from "./connection.js";
 import { ConversationConnection, ConversationRef } from "./conversation.js";
 import { joinIdParts, splitIdParts } from "./global-id.js";
 import { email, MAX_TEXT_LENGTH, shortString, stringList, url } from "./input.js";
@@ -226,27 +219,27 @@ builder.objectFields(WebsiteRef, (t) => ({
       sort: t.arg({ type: PeopleSort }),
     },
     resolve: async (website, args, ctx) => {
-      const { offset, first } = forwardWindow(args);
       if ((args.search?.length ?? 0) > MAX_SEARCH_LENGTH) {
         throw badUserInput("search", `at most ${MAX_SEARCH_LENGTH} characters.`);
       }
       if (args.sort && !/^[a-z][a-z0-9_.]{0,63}$/i.test(args.sort.field)) {
         throw badUserInput("sort.field", "expected a Crisp field name such as nickname.");
       }
-      if (first === 0) {
-        return offsetConnection([], offset, false);
-      }
-      const slice = await fetchSlice(offset, first, planPages(offset, first), (page, perPage) =>
-        ctx.loaders.peoplePage(website.websiteId, {
-          page,
-          perPage,
-          searchText: args.search ?? undefined,
-          sortField: args.sort?.field,
-          sortOrder: args.sort?.order ?? undefined,
-        }),
+      return pagedConnection(
+        args,
+        {
+          perPage: "chosen",
+          fetch: (page, perPage) =>
+            ctx.loaders.peoplePage(website.websiteId, {
+              page,
+              perPage,
+              searchText: args.search ?? undefined,
+              sortField: args.sort?.field,
+              sortOrder: args.sort?.order ?? undefined,
+            }),
+        },
+        (profile) => ({ websiteId: website.websiteId, profile }),
       );
-      const items = slice.items.map((profile) => ({ websiteId: website.websiteId, profile }));
-      return offsetConnection(items, offset, slice.hasNextPage);
     },
   }),
 }));
@@ -284,26 +277,19 @@ builder.objectField(PersonRef, "conversations", (t) =>
       first: t.arg.int({ description: "Page size, default 20, at most 50." }),
       after: t.arg.string({ description: "Cursor of the last conversation already seen." }),
     },
-    resolve: async (person, args, ctx) => {
-      const { offset, first } = forwardWindow(args);
-      if (first === 0) {
-        return offsetConnection([], offset, false);
-      }
+    resolve: (person, args, ctx) => {
       const { websiteId } = person;
       const peopleId = person.profile.people_id;
-      const slice = await fetchSlice(
-        offset,
-        first,
-        fixedPlan(offset, first, CRISP_FIXED_PAGE_SIZE),
-        (page) => ctx.loaders.personConversationPage(websiteId, peopleId, page),
+      return pagedConnection(
+        args,
+        {
+          perPage: "crisp",
+          fetch: (page) => ctx.loaders.personConversationPage(websiteId, peopleId, page),
+        },
+        // A session id Crisp lists but no longer holds, or cannot hold, is left out.
+        (sessionId) =>
+          isSessionId(sessionId) ? ctx.loaders.conversation(websiteId, sessionId) : null,
       );
-      const conversations = await Promise.all(
-        slice.items
-          .filter((sessionId) => isSessionId(sessionId))
-          .map((sessionId) => ctx.loaders.conversation(websiteId, sessionId)),
-      );
-      const found = conversations.filter((c): c is CrispConversation => c !== null);
-      return offsetConnection(found, offset, slice.hasNextPage);
     },
   }),
 );

@@ -1,10 +1,9 @@
 import { isSessionId } from "../crisp/ids.js";
 import type { CrispVisitor, CrispVisitorCount } from "../crisp/types.js";
-import { CRISP_FIXED_PAGE_SIZE } from "../crisp/types.js";
-import { fetchSlice, fixedPlan, walkPageLimit } from "../loaders/paging.js";
+import { walkPageLimit } from "../loaders/paging.js";
 import { builder } from "./builder.js";
 import { GeolocationRef } from "./common.js";
-import { forwardWindow, offsetConnection, requestedPageSize } from "./connection.js";
+import { pagedConnection, requestedPageSize } from "./connection.js";
 import { ConversationRef } from "./conversation.js";
 import { WebsiteRef } from "./website.js";
 
@@ -95,20 +94,12 @@ builder.objectFields(WebsiteRef, (t) => ({
       first: t.arg.int({ description: "Page size, default 20, at most 50." }),
       after: t.arg.string({ description: "Cursor of the last visitor already seen." }),
     },
-    resolve: async (website, args, ctx) => {
-      const { offset, first } = forwardWindow(args);
-      if (first === 0) {
-        return offsetConnection([], offset, false);
-      }
-      const slice = await fetchSlice(
-        offset,
-        first,
-        fixedPlan(offset, first, CRISP_FIXED_PAGE_SIZE),
-        (page) => ctx.loaders.visitorPage(website.websiteId, page),
-      );
-      const items = slice.items.map((visitor) => ({ websiteId: website.websiteId, visitor }));
-      return offsetConnection(items, offset, slice.hasNextPage);
-    },
+    resolve: (website, args, ctx) =>
+      pagedConnection(
+        args,
+        { perPage: "crisp", fetch: (page) => ctx.loaders.visitorPage(website.websiteId, page) },
+        (visitor) => ({ websiteId: website.websiteId, visitor }),
+      ),
   }),
   visitorCount: t.field({
     type: VisitorCountRef,
