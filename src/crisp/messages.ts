@@ -63,6 +63,21 @@ export async function getMessage(
   );
 }
 
+/** A message to send, as the schema checked it: the gateway's names, not Crisp's shape. */
+export interface OutgoingMessage {
+  type: CrispMessage["type"];
+  from: CrispMessage["from"];
+  origin: string;
+  content: CrispMessage["content"];
+  /** The sender Crisp shows. */
+  nickname?: string;
+  avatar?: string;
+  /** Operator user ids to mention. */
+  mentions?: string[];
+  /** The client's: Crisp stores one message per fingerprint, so a retry creates none. */
+  fingerprint?: number;
+}
+
 /** The body of `POST …/conversation/{session_id}/message` (crisp-api.md §4.6). */
 export interface SendMessageBody {
   type: CrispMessage["type"];
@@ -74,6 +89,26 @@ export interface SendMessageBody {
   fingerprint?: number;
 }
 
+/** Crisp's shape of a message to send: the sender goes under `user`, when there is one. */
+export function sendMessageBody(message: OutgoingMessage): SendMessageBody {
+  const user: NonNullable<SendMessageBody["user"]> = {};
+  if (message.nickname !== undefined) {
+    user.nickname = message.nickname;
+  }
+  if (message.avatar !== undefined) {
+    user.avatar = message.avatar;
+  }
+  return {
+    type: message.type,
+    from: message.from,
+    origin: message.origin,
+    content: message.content,
+    ...(Object.keys(user).length > 0 ? { user } : {}),
+    ...(message.mentions === undefined ? {} : { mentions: message.mentions }),
+    ...(message.fingerprint === undefined ? {} : { fingerprint: message.fingerprint }),
+  };
+}
+
 /**
  * `POST …/message`. Never retried by the gateway: a client that retries sends the same
  * `fingerprint`, and Crisp stores one message per fingerprint.
@@ -82,11 +117,12 @@ export async function sendMessage(
   client: CrispApi,
   websiteId: string,
   sessionId: string,
-  body: SendMessageBody,
+  message: OutgoingMessage,
   signal?: AbortSignal,
 ): Promise<number> {
   requireId("websiteId", websiteId);
   requireId("sessionId", sessionId);
+  const body = sendMessageBody(message);
   const { data } = await client.request<{ fingerprint?: number }>({
     method: "POST",
     path: crispPath`/website/${websiteId}/conversation/${sessionId}/message`,

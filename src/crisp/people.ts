@@ -86,18 +86,97 @@ export type PeopleProfileCard = Partial<
   Omit<CrispPeopleProfile, "people_id" | "created_at" | "updated_at" | "score" | "active">
 >;
 
+/**
+ * A change to a people profile, as the schema checked it: only what was given, under the
+ * gateway's names (`profileCard` gives it Crisp's).
+ */
+export interface ProfileChanges {
+  email?: string;
+  nickname?: string;
+  gender?: string;
+  phone?: string;
+  address?: string;
+  description?: string;
+  avatar?: string;
+  /** The person's own website: Crisp's `person.website`. */
+  websiteUrl?: string;
+  /** Minutes from UTC. */
+  timezone?: number;
+  locales?: string[];
+  employment?: {
+    name?: string;
+    domain?: string;
+    title?: string;
+    role?: string;
+    seniority?: string;
+  };
+  company?: {
+    name?: string;
+    legalName?: string;
+    domain?: string;
+    url?: string;
+    description?: string;
+  };
+  segments?: string[];
+  notepad?: string;
+}
+
+/** The object without its undefined entries, in the order given. */
+function given<T extends Record<string, unknown>>(object: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(object).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}
+
+/**
+ * Crisp's `PeopleProfileUpdateCard` for some changes: the person's details under `person`, the
+ * company's under `company` with Crisp's names, and nothing that was not given, so a PATCH
+ * changes only that.
+ */
+export function profileCard(changes: ProfileChanges): PeopleProfileCard {
+  const person = given({
+    nickname: changes.nickname,
+    gender: changes.gender,
+    phone: changes.phone,
+    address: changes.address,
+    description: changes.description,
+    avatar: changes.avatar,
+    website: changes.websiteUrl,
+    timezone: changes.timezone,
+    locales: changes.locales,
+    employment: changes.employment,
+  });
+  const company =
+    changes.company === undefined
+      ? undefined
+      : given({
+          name: changes.company.name,
+          domain: changes.company.domain,
+          description: changes.company.description,
+          legal_name: changes.company.legalName,
+          url: changes.company.url,
+        });
+  return given({
+    email: changes.email,
+    person: Object.keys(person).length > 0 ? person : undefined,
+    company,
+    segments: changes.segments,
+    notepad: changes.notepad,
+  });
+}
+
 /** `POST /website/{website_id}/people/profile`: answers the new `people_id`. */
 export async function createPeopleProfile(
   client: CrispApi,
   websiteId: string,
-  profile: PeopleProfileCard,
+  changes: ProfileChanges,
   signal?: AbortSignal,
 ): Promise<string> {
   requireId("websiteId", websiteId);
   const { data } = await client.request<{ people_id?: string }>({
     method: "POST",
     path: crispPath`/website/${websiteId}/people/profile`,
-    body: profile,
+    body: profileCard(changes),
     signal,
   });
   return requireAnsweredId(data.people_id, "people_id");
@@ -108,7 +187,7 @@ export async function updatePeopleProfile(
   client: CrispApi,
   websiteId: string,
   peopleId: string,
-  profile: PeopleProfileCard,
+  changes: ProfileChanges,
   signal?: AbortSignal,
 ): Promise<void> {
   requireId("websiteId", websiteId);
@@ -116,7 +195,7 @@ export async function updatePeopleProfile(
   await client.request({
     method: "PATCH",
     path: crispPath`/website/${websiteId}/people/profile/${peopleId}`,
-    body: profile,
+    body: profileCard(changes),
     signal,
   });
 }

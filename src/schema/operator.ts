@@ -3,7 +3,7 @@ import type { CrispOperatorListItem } from "../crisp/types.js";
 import { badUserInput } from "../errors.js";
 import { builder } from "./builder.js";
 import { MAX_PAGE_SIZE } from "./connection.js";
-import { ConversationRef } from "./conversation.js";
+import { ConversationRef } from "./conversation/type.js";
 import { joinIdParts, splitIdParts } from "./global-id.js";
 import { WebsiteRef } from "./website.js";
 

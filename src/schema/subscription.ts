@@ -5,9 +5,9 @@ import { CRISP_MESSAGE_TYPES, type CrispConversation, type CrispMessage } from "
 import { ErrorCode, GatewayError } from "../errors.js";
 import type { CrispHookEvent } from "../subscriptions/event-bus.js";
 import { builder } from "./builder.js";
-import { ConversationRef } from "./conversation.js";
-import { MessageRef } from "./message.js";
-import { PersonRef, type PersonShape } from "./person.js";
+import { ConversationRef } from "./conversation/type.js";
+import { MessageRef } from "./message/type.js";
+import { PersonRef, type PersonShape } from "./person/type.js";
 
 const MESSAGE_TYPES: ReadonlySet<string> = new Set(CRISP_MESSAGE_TYPES);
 

@@ -4,7 +4,7 @@ import { walkPageLimit } from "../loaders/paging.js";
 import { builder } from "./builder.js";
 import { GeolocationRef } from "./common.js";
 import { pagedConnection, requestedPageSize } from "./connection.js";
-import { ConversationRef } from "./conversation.js";
+import { ConversationRef } from "./conversation/type.js";
 import { WebsiteRef } from "./website.js";
 
 interface VisitorShape {
