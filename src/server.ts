@@ -20,6 +20,7 @@ import { createLoaders } from "./loaders/index.js";
 import { createWrites } from "./loaders/writes.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, routeOf } from "./metrics.js";
+import { useAccessLog } from "./plugins/use-access-log.js";
 import { memoryOperationLimiter, useClientRateLimit } from "./plugins/use-client-rate-limit.js";
 import { useCostLimit } from "./plugins/use-cost-limit.js";
 import { useOperationDeadline } from "./plugins/use-operation-deadline.js";
@@ -262,6 +263,7 @@ export function createGateway({
         }
       : false,
     plugins: [
+      useAccessLog({ logger }),
       useSubscriptionCount({
         opened: metrics.subscriptionOpened,
         closed: metrics.subscriptionClosed,
