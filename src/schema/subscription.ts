@@ -1,9 +1,10 @@
 import { filter, map, pipe } from "graphql-yoga";
 import type { GatewayContext } from "../context.js";
+import { CrispEvent, CrispEventFamily, isEventOf } from "../crisp/events.js";
 import { isFingerprint, isUuid, requireId } from "../crisp/ids.js";
 import { CRISP_MESSAGE_TYPES, type CrispConversation, type CrispMessage } from "../crisp/types.js";
 import { ErrorCode, GatewayError } from "../errors.js";
-import type { CrispHookEvent } from "../subscriptions/event-bus.js";
+import { BusTopic, type CrispHookEvent } from "../subscriptions/event-bus.js";
 import { builder } from "./builder.js";
 import { ConversationRef } from "./conversation/type.js";
 import { MessageRef } from "./message/type.js";
@@ -52,7 +53,7 @@ function eventsOf(
       ? null
       : requireId("sessionId", args.sessionId);
   return pipe(
-    ctx.events.subscribe("crisp:event", websiteId),
+    ctx.events.subscribe(BusTopic.EVENT, websiteId),
     filter(
       (event: CrispHookEvent) =>
         accept(event) && (sessionId === null || event.sessionId === sessionId),
@@ -157,7 +158,8 @@ builder.subscriptionFields((t) => ({
       freshReads(
         ctx,
         args,
-        (event) => event.name === "message:send" || event.name === "message:received",
+        (event) =>
+          event.name === CrispEvent.MESSAGE_SEND || event.name === CrispEvent.MESSAGE_RECEIVED,
         hookMessage,
       ),
     resolve: (message) => message,
@@ -175,7 +177,7 @@ builder.subscriptionFields((t) => ({
       freshReads(
         ctx,
         args,
-        (event) => event.name === "message:updated",
+        (event) => event.name === CrispEvent.MESSAGE_UPDATED,
         (event) => {
           const fingerprint = event.data.fingerprint;
           return typeof fingerprint === "number" &&
@@ -201,8 +203,8 @@ builder.subscriptionFields((t) => ({
         ctx,
         args,
         (event) =>
-          event.name.startsWith("session:") &&
-          event.name !== "session:removed" &&
+          isEventOf(event.name, CrispEventFamily.SESSION) &&
+          event.name !== CrispEvent.SESSION_REMOVED &&
           event.sessionId !== null,
         async (event): Promise<ConversationEventShape | null> => {
           const conversation = await ctx.loaders.conversation(
@@ -226,14 +228,14 @@ builder.subscriptionFields((t) => ({
       freshReads(
         ctx,
         args,
-        (event) => event.name.startsWith("people:profile:"),
+        (event) => isEventOf(event.name, CrispEventFamily.PEOPLE_PROFILE),
         async (event): Promise<PersonEventShape | null> => {
           const peopleId = event.data.people_id;
           if (typeof peopleId !== "string" || !isUuid(peopleId)) {
             return null;
           }
           const profile =
-            event.name === "people:profile:removed"
+            event.name === CrispEvent.PEOPLE_PROFILE_REMOVED
               ? null
               : await ctx.loaders.person(event.websiteId, peopleId);
           return {
