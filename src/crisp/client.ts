@@ -21,6 +21,13 @@ export interface CrispRequest {
   budget?: OperationBudget;
 }
 
+/** What one Crisp exchange answered, before the envelope is read. */
+interface Answer {
+  status: number;
+  text: string;
+  retryAfter: string | undefined;
+}
+
 export interface CrispResponse<T> {
   status: number;
   reason: string;
@@ -115,22 +122,8 @@ export class CrispClient implements CrispApi {
    * Sends one request and returns the unwrapped envelope. Throws a GatewayError for every
    * Crisp error answer, unreadable answer, network failure or timeout.
    */
-  async request<T>({
-    method,
-    path,
-    query,
-    body,
-    signal,
-    budget,
-  }: CrispRequest): Promise<CrispResponse<T>> {
-    const { status, text, retryAfter } = await this.#sendGuarded(
-      method,
-      path,
-      query,
-      body,
-      signal,
-      budget,
-    );
+  async request<T>(request: CrispRequest): Promise<CrispResponse<T>> {
+    const { status, text, retryAfter } = await this.#sendGuarded(request);
     let envelope: Partial<CrispEnvelope<T>>;
     try {
       const parsed: unknown = JSON.parse(text);
@@ -168,14 +161,13 @@ export class CrispClient implements CrispApi {
     signal?: AbortSignal,
     budget?: OperationBudget,
   ): Promise<boolean> {
-    const { status, retryAfter } = await this.#sendGuarded(
-      "HEAD",
+    const { status, retryAfter } = await this.#sendGuarded({
+      method: "HEAD",
       path,
       query,
-      undefined,
       signal,
       budget,
-    );
+    });
     if (status === 404) {
       return false;
     }
@@ -199,32 +191,19 @@ export class CrispClient implements CrispApi {
    * write is sent once, whatever happens: a retried POST could create twice what the client
    * asked for once. Every attempt is a Crisp request: each is charged to the budget.
    */
-  async #sendGuarded(
-    method: CrispRequest["method"],
-    path: string,
-    query: Query | undefined,
-    body: unknown,
-    signal: AbortSignal | undefined,
-    budget: OperationBudget | undefined,
-  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
-    budget?.begin();
+  async #sendGuarded(request: CrispRequest): Promise<Answer> {
+    // The operation waits for this exchange, retries and their pauses included.
+    request.budget?.begin();
     try {
-      return await this.#attempts(method, path, query, body, signal, budget);
+      return await this.#attempts(request);
     } finally {
-      budget?.finish();
+      request.budget?.finish();
     }
   }
 
-  async #attempts(
-    method: CrispRequest["method"],
-    path: string,
-    query: Query | undefined,
-    body: unknown,
-    signal: AbortSignal | undefined,
-    budget: OperationBudget | undefined,
-  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+  async #attempts({ method, path, query, body, signal, budget }: CrispRequest): Promise<Answer> {
     const retriable = method === "GET" || method === "HEAD";
-    let previous: { status: number; text: string; retryAfter: string | undefined } | undefined;
+    let previous: Answer | undefined;
     let previousError: unknown;
     for (let attempt = 0; ; attempt += 1) {
       // Nothing is sent, or counted, for a caller that already gave up.
@@ -288,7 +267,7 @@ export class CrispClient implements CrispApi {
     query: Query | undefined,
     body: unknown,
     signal: AbortSignal | undefined,
-  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+  ): Promise<Answer> {
     const started = performance.now();
     const fullPath = `${this.#basePath}${path}${toSearch(query)}`;
     // Our own deadline for the headers: undici's timers tick about once a second and an

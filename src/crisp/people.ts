@@ -86,40 +86,34 @@ export type PeopleProfileCard = Partial<
   Omit<CrispPeopleProfile, "people_id" | "created_at" | "updated_at" | "score" | "active">
 >;
 
+type CrispPerson = NonNullable<CrispPeopleProfile["person"]>;
+type CrispCompany = NonNullable<CrispPeopleProfile["company"]>;
+
 /**
  * A change to a people profile, as the schema checked it: only what was given, under the
- * gateway's names (`profileCard` gives it Crisp's).
+ * gateway's names (`profileCard` gives it Crisp's). The person's details are Crisp's own,
+ * flattened; the two that Crisp names otherwise are renamed.
  */
-export interface ProfileChanges {
-  email?: string;
-  nickname?: string;
-  gender?: string;
-  phone?: string;
-  address?: string;
-  description?: string;
-  avatar?: string;
-  /** The person's own website: Crisp's `person.website`. */
-  websiteUrl?: string;
-  /** Minutes from UTC. */
-  timezone?: number;
-  locales?: string[];
-  employment?: {
-    name?: string;
-    domain?: string;
-    title?: string;
-    role?: string;
-    seniority?: string;
+export type ProfileChanges = Pick<
+  CrispPerson,
+  | "nickname"
+  | "gender"
+  | "phone"
+  | "address"
+  | "description"
+  | "avatar"
+  | "timezone"
+  | "locales"
+  | "employment"
+> &
+  Pick<CrispPeopleProfile, "email" | "segments" | "notepad"> & {
+    /** The person's own website: Crisp's `person.website`. */
+    websiteUrl?: string;
+    company?: Pick<CrispCompany, "name" | "domain" | "url" | "description"> & {
+      /** Crisp's `legal_name`. */
+      legalName?: string;
+    };
   };
-  company?: {
-    name?: string;
-    legalName?: string;
-    domain?: string;
-    url?: string;
-    description?: string;
-  };
-  segments?: string[];
-  notepad?: string;
-}
 
 /** The object without its undefined entries, in the order given. */
 function given<T extends Record<string, unknown>>(object: T): Partial<T> {

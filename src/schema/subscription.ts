@@ -144,16 +144,19 @@ const PersonEventRef = builder.objectRef<PersonEventShape>("PersonEvent").implem
   }),
 });
 
+/** A website's events, or only one conversation's. */
+const conversationScope = builder.args((t) => ({
+  websiteId: t.id({ required: true }),
+  sessionId: t.id({ description: "Only this conversation's events." }),
+}));
+
 builder.subscriptionFields((t) => ({
   messageAdded: t.field({
     type: MessageRef,
     description:
       "message:send (from the visitor) and message:received (from an operator). The message comes whole in the hook, so only fields such as `conversation` that load more reach Crisp.",
     crispCost: { requests: 0 },
-    args: {
-      websiteId: t.arg.id({ required: true }),
-      sessionId: t.arg.id({ description: "Only this conversation's messages." }),
-    },
+    args: conversationScope,
     subscribe: (_root, args, ctx) =>
       freshReads(
         ctx,
@@ -169,10 +172,7 @@ builder.subscriptionFields((t) => ({
     description:
       "message:updated. The hook only carries the new content, so the message is read again: GET …/message/{fingerprint}, shared by the subscriptions it reaches.",
     crispCost: { requests: 1 },
-    args: {
-      websiteId: t.arg.id({ required: true }),
-      sessionId: t.arg.id({ description: "Only this conversation's messages." }),
-    },
+    args: conversationScope,
     subscribe: (_root, args, ctx) =>
       freshReads(
         ctx,
@@ -194,10 +194,7 @@ builder.subscriptionFields((t) => ({
     description:
       "Any session:* event that changes a conversation (state, routing, meta, block…), with the conversation as Crisp now holds it (GET …/conversation/{session_id}). session:removed is not delivered here (see crispEvents).",
     crispCost: { requests: 1 },
-    args: {
-      websiteId: t.arg.id({ required: true }),
-      sessionId: t.arg.id({ description: "Only this conversation." }),
-    },
+    args: conversationScope,
     subscribe: (_root, args, ctx) =>
       freshReads(
         ctx,
