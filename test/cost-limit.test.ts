@@ -202,10 +202,30 @@ describe("what every response says it cost", () => {
 describe("the budget's counters", () => {
   it("counts the connected-websites walk as one load, so cache hits are never negative", async () => {
     const fresh = await startTestGateway();
-    await fresh.query(`{ websites { nodes { websiteId } } }`);
+    const walked = await fresh.query(`{ websites { nodes { websiteId } } }`);
+    // Every page of the walk is a Crisp request the operation spent.
+    expect(walked.extensions?.cost).toEqual({
+      estimated: 100,
+      crispRequests: fresh.takeRequests().length,
+      cacheHits: 0,
+    });
     const { data } = await fresh.query<{ gateway: { cacheHits: number; cacheMisses: number } }>(
       `{ gateway { cacheHits cacheMisses } }`,
     );
     expect(data?.gateway).toEqual({ cacheHits: 0, cacheMisses: 1 });
+  });
+
+  it("counts every retry as a Crisp request the operation spent", async () => {
+    t.simulator.configure({ errors: { status: 503, rate: 1 } });
+    try {
+      t.takeRequests();
+      const answer = await t.query(`{ website(id: "${W}") { visitorCount { count } } }`);
+      expect(answer.errors?.[0]?.extensions?.code).toBe("UPSTREAM_UNAVAILABLE");
+      // The website read, tried three times (its fields never run).
+      expect(t.takeRequests()).toEqual(Array(3).fill(`GET /website/${W}`));
+      expect(answer.extensions?.cost).toMatchObject({ crispRequests: 3 });
+    } finally {
+      t.simulator.configure({ errors: null });
+    }
   });
 });
