@@ -2,7 +2,10 @@ import { type CrispApi, crispPath } from "./client.js";
 import { requireId } from "./ids.js";
 import type { CrispVisitor, CrispVisitorCount } from "./types.js";
 
-/** `GET /website/{website_id}/visitors/list/{page}` (fixed page size, crisp-api.md §4.8). */
+/**
+ * `GET /website/{website_id}/visitors/list/{page}`: no `per_page`, and Crisp does not say how
+ * many a page holds (crisp-api.md §4.8), so callers walk the pages (src/loaders/paging.ts).
+ */
 export async function listVisitors(
   client: CrispApi,
   websiteId: string,
