@@ -1,11 +1,12 @@
 import { parse } from "graphql";
-import { createPubSub } from "graphql-yoga";
+import { createPubSub, createYoga } from "graphql-yoga";
 import { Agent } from "undici";
 import { describe, expect, it } from "vitest";
 import { OperationBudget } from "../src/budget.js";
 import { CrispClient } from "../src/crisp/client.js";
 import { SharedCache } from "../src/loaders/cache.js";
 import { createLoaders } from "../src/loaders/index.js";
+import { useCostLimit } from "../src/plugins/use-cost-limit.js";
 import { estimateCost } from "../src/schema/cost.js";
 import { schema } from "../src/schema/index.js";
 import type { CrispEventPubSub, CrispHookEvent, EventBus } from "../src/subscriptions/event-bus.js";
@@ -227,5 +228,47 @@ describe("the budget's counters", () => {
     } finally {
       t.simulator.configure({ errors: null });
     }
+  });
+});
+
+describe("useCostLimit alone", () => {
+  const budget = new OperationBudget(10);
+  const yoga = createYoga({
+    schema,
+    plugins: [useCostLimit({ maxCost: 10 })],
+    // No loaders: a resolver that ran would fail, so a refusal shows nothing ran.
+    context: () => ({ budget }),
+    logging: false,
+  });
+  const post = async (query: string) =>
+    (await (
+      await yoga.fetch("http://yoga.test/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query }),
+      })
+    ).json()) as { data?: unknown; errors?: { extensions?: unknown }[]; extensions?: unknown };
+
+  it("refuses an operation estimated over its limit before any resolver runs, saying so in extensions.cost", async () => {
+    const answer = await post(
+      `{ website(id: "${W}") { conversations(first: 50) { nodes { person { email } } } } }`,
+    );
+    expect(answer).toEqual({
+      errors: [
+        {
+          message: expect.stringMatching(/could cost up to 53 Crisp requests; the limit is 10/),
+          extensions: { code: "REQUEST_LIMIT_EXCEEDED", estimatedCost: 53, maxCost: 10 },
+        },
+      ],
+      extensions: { cost: { estimated: 53, crispRequests: 0, cacheHits: 0 } },
+    });
+  });
+
+  it("reports the cost of an operation it lets run", async () => {
+    expect(await post(`{ __typename }`)).toEqual({
+      data: { __typename: "Query" },
+      extensions: { cost: { estimated: 0, crispRequests: 0, cacheHits: 0 } },
+    });
+    expect(budget.ended).toBe(true);
   });
 });

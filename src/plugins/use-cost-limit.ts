@@ -24,9 +24,10 @@ const withCost = (result: ExecutionResult, cost: CostReport): ExecutionResult =>
  * request, retries included, because a retry is a request Crisp counts too.
  */
 export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostContext> {
-  const estimate = (
+  /** Estimates the operation into its budget; the refusal to answer when it is over the limit. */
+  const refusalOf = (
     args: Parameters<NonNullable<Plugin<CostContext>["onExecute"]>>[0]["args"],
-  ): { estimated: number; refusal: ExecutionResult | undefined } => {
+  ): ExecutionResult | undefined => {
     const context = args.contextValue;
     const estimated = estimateCost(
       args.schema,
@@ -39,19 +40,16 @@ export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostConte
       context.budget.estimated = estimated;
     }
     if (estimated <= maxCost) {
-      return { estimated, refusal: undefined };
+      return undefined;
     }
     const error = overBudget(estimated, maxCost, "estimated");
     error.extensions.estimatedCost = estimated;
     error.extensions.maxCost = maxCost;
-    return {
-      estimated,
-      refusal: withCost({ errors: [error] }, { estimated, crispRequests: 0, cacheHits: 0 }),
-    };
+    return withCost({ errors: [error] }, { estimated, crispRequests: 0, cacheHits: 0 });
   };
   return {
     onExecute({ args, setResultAndStopExecution, executeFn, setExecuteFn }) {
-      const { refusal } = estimate(args);
+      const refusal = refusalOf(args);
       if (refusal !== undefined) {
         setResultAndStopExecution(refusal);
         return;
@@ -80,7 +78,7 @@ export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostConte
       };
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const { refusal } = estimate(args);
+      const refusal = refusalOf(args);
       if (refusal !== undefined) {
         setResultAndStopExecution(refusal);
         return;
