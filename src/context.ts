@@ -1,5 +1,5 @@
 import type { Viewer } from "./auth.js";
-import type { CrispClient } from "./crisp/client.js";
+import type { OperationBudget } from "./budget.js";
 import type { CrispTier } from "./crisp/types.js";
 import type { Loaders } from "./loaders/index.js";
 import type { Writes } from "./loaders/writes.js";
@@ -18,11 +18,21 @@ export interface GatewayInfo {
   dailyQuota: number | null;
 }
 
-/** What every resolver sees: built once per GraphQL request. */
+/** What the schema may read of the upstream guard (`Query.gateway`): its state, no control. */
+export interface UpstreamStatus {
+  /** Requests counted against today's Crisp quota. */
+  quotaUsed(): Promise<number>;
+  /** When Crisp's throttling, or a spent quota, is expected to end; null when neither. */
+  rateLimitedUntil(): Promise<Date | null>;
+}
+
+/**
+ * What every resolver sees: built once per GraphQL request. Resolvers reach Crisp only through
+ * `loaders` and `writes`, never the client itself.
+ */
 export interface GatewayContext {
   /** Who asks, and which websites they may see. */
   viewer: Viewer;
-  crisp: CrispClient;
   loaders: Loaders;
   /** Crisp writes that keep `loaders` true to what they changed. */
   writes: Writes;
@@ -30,6 +40,9 @@ export interface GatewayContext {
   events: CrispEventPubSub;
   /** Set when an answer came from the shared cache past its TTL (extensions.stale). */
   staleness: Staleness;
+  /** This operation's Crisp spending (a subscription's: each event's). */
+  budget: OperationBudget;
   usage: UsageCounters;
+  upstream: UpstreamStatus;
   gateway: GatewayInfo;
 }

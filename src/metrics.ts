@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CrispExchange } from "./crisp/client.js";
+import { CRISP_LOCKED_STATUS, isThrottleStatus } from "./crisp/statuses.js";
 
 /**
  * Prometheus metrics of one gateway, served at GET /metrics. A registry per gateway (not
@@ -72,13 +73,35 @@ export function createMetrics({ cache, quota }: MetricsSources): Metrics {
         this.set(await read());
       },
     });
-  gauge("gateway_cache_hits", "Shared cache answers without a Crisp request.", () => cache().hits);
-  gauge(
-    "gateway_cache_misses",
+  // The cache's own tallies only grow: counters, raised at each scrape by what they grew since.
+  const tally = (name: string, help: string, read: () => number) => {
+    let seen = 0;
+    return new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const now = read();
+        this.inc(Math.max(0, now - seen));
+        seen = Math.max(seen, now);
+      },
+    });
+  };
+  tally(
+    "gateway_cache_hits_total",
+    "Shared cache answers without a Crisp request.",
+    () => cache().hits,
+  );
+  tally(
+    "gateway_cache_misses_total",
     "Shared cache misses (a Crisp request was needed).",
     () => cache().misses,
   );
-  gauge("gateway_cache_stale_serves", "Answers served past their TTL.", () => cache().staleServes);
+  tally(
+    "gateway_cache_stale_serves_total",
+    "Answers served past their TTL.",
+    () => cache().staleServes,
+  );
   gauge("gateway_cache_entries", "Entries in the shared cache.", () => cache().size);
   gauge(
     "crisp_quota_used",
@@ -97,7 +120,7 @@ export function createMetrics({ cache, quota }: MetricsSources): Metrics {
       const route = routeOf(path);
       requests.inc({ route, method, status: String(status) });
       duration.observe({ route, method }, durationMs / 1000);
-      if (status === 429 || status === 420 || status === 423) {
+      if (isThrottleStatus(status) || status === CRISP_LOCKED_STATUS) {
         throttled.inc({ status: String(status) });
       }
     },

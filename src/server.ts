@@ -9,6 +9,7 @@ import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Dispatcher } from "undici";
 import { WebSocketServer } from "ws";
 import { type Authenticator, OPEN_VIEWER, type Viewer } from "./auth.js";
+import { OperationBudget } from "./budget.js";
 import type { GatewayContext, GatewayInfo } from "./context.js";
 import { CrispClient, createCrispDispatcher } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
@@ -19,6 +20,7 @@ import { createLoaders } from "./loaders/index.js";
 import { createWrites } from "./loaders/writes.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, routeOf } from "./metrics.js";
+import { useAccessLog } from "./plugins/use-access-log.js";
 import { memoryOperationLimiter, useClientRateLimit } from "./plugins/use-client-rate-limit.js";
 import { useCostLimit } from "./plugins/use-cost-limit.js";
 import { useOperationDeadline } from "./plugins/use-operation-deadline.js";
@@ -261,6 +263,7 @@ export function createGateway({
         }
       : false,
     plugins: [
+      useAccessLog({ logger }),
       useSubscriptionCount({
         opened: metrics.subscriptionOpened,
         closed: metrics.subscriptionClosed,
@@ -303,23 +306,25 @@ export function createGateway({
         (authenticate === null
           ? OPEN_VIEWER
           : await authenticate(request?.headers.get("authorization")));
+      const budget = new OperationBudget(maxOperationCost);
       const loaders = createLoaders({
         crisp: client,
         usage,
         cache,
         viewer,
         ...(signal === undefined ? {} : { signal }),
-        budget: { limit: maxOperationCost, spent: 0 },
+        budget,
         onStale: () => {
           staleness.servedStale = true;
         },
       });
       return {
-        crisp: client,
+        budget,
+        upstream: guard,
         usage,
         gateway,
         loaders,
-        writes: createWrites(client, loaders, viewer),
+        writes: createWrites(client.forOperation(budget), loaders, viewer),
         events: events.pubsub,
         staleness,
         viewer,

@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { afterEach, beforeEach, describe, expect, onTestFinished, test } from "vitest";
+import { OperationBudget } from "../src/budget.js";
 import { createCrispDispatcher } from "../src/crisp/client.js";
 import { getConversation, listConversations } from "../src/crisp/conversations.js";
 import { getMessage, listMessages } from "../src/crisp/messages.js";
@@ -10,6 +11,7 @@ import {
 } from "../src/crisp/people.js";
 import { listConnectedWebsites } from "../src/crisp/plugin.js";
 import type { CrispConnectedWebsite } from "../src/crisp/types.js";
+import { UpstreamGuard } from "../src/crisp/upstream-guard.js";
 import { getWebsite, websiteExists } from "../src/crisp/website.js";
 import { ErrorCode, type GatewayError, isGatewayError } from "../src/errors.js";
 import {
@@ -827,6 +829,55 @@ describe("connected websites", () => {
       "/v1/plugin/connect/websites/all/3?filter_configured=0&include_plan=0",
     ]);
     crisp.agent.assertNoPendingInterceptors();
+  });
+});
+
+describe("charging an operation's budget", () => {
+  test("charges every attempt, retries and each page of a walk included", async () => {
+    crisp.reply({ pathname: websitePath, status: 503, body: "" });
+    crisp.reply({ pathname: websitePath, body: fixtureText("website.json") });
+    crisp.reply({
+      pathname: "/v1/plugin/connect/websites/all/1",
+      body: envelope("listed", [{ website_id: WEBSITE_ID, token: "t", settings: {} }]),
+    });
+    crisp.reply({ pathname: "/v1/plugin/connect/websites/all/2", body: envelope("listed", []) });
+    crisp.reply({ method: "HEAD", pathname: "/v1/website", status: 200 });
+    const budget = new OperationBudget(10);
+    const operation = crisp.client.forOperation(budget);
+
+    await getWebsite(operation, WEBSITE_ID);
+    expect(budget.crispRequests).toBe(2);
+    await listConnectedWebsites(operation);
+    expect(budget.crispRequests).toBe(4);
+    await websiteExists(operation, "crisp.chat");
+    expect(budget.crispRequests).toBe(5);
+    expect(crisp.exchanges).toHaveLength(5);
+    crisp.agent.assertNoPendingInterceptors();
+  });
+
+  test("sends nothing past the budget; a retry it cannot afford ends with Crisp's own answer", async () => {
+    crisp.reply({ pathname: websitePath, status: 503, body: "" });
+    const budget = new OperationBudget(1);
+    const operation = crisp.client.forOperation(budget);
+
+    const retried = await gatewayErrorOf(getWebsite(operation, WEBSITE_ID));
+    expect(retried.code).toBe(ErrorCode.UPSTREAM_UNAVAILABLE);
+    const refused = await gatewayErrorOf(getWebsite(operation, WEBSITE_ID));
+    expect(refused.code).toBe(ErrorCode.REQUEST_LIMIT_EXCEEDED);
+    expect(budget.crispRequests).toBe(1);
+    expect(crisp.seen).toHaveLength(1);
+    crisp.agent.assertNoPendingInterceptors();
+  });
+
+  test("does not charge a request the guard refuses", async () => {
+    const guard = new UpstreamGuard({ dailyQuota: 0 });
+    const budget = new OperationBudget(5);
+    const operation = crisp.clientWith({ guard }).forOperation(budget);
+
+    const refused = await gatewayErrorOf(getWebsite(operation, WEBSITE_ID));
+    expect(refused.code).toBe(ErrorCode.QUOTA_EXCEEDED);
+    expect(budget.crispRequests).toBe(0);
+    expect(crisp.seen).toEqual([]);
   });
 });
 

@@ -85,9 +85,11 @@ describe("/metrics", () => {
       /crisp_request_duration_seconds_bucket\{le="0.025",route="\/website\/:website_id",method="GET"\}/,
     );
     expect(text).toMatch(/crisp_throttled_responses_total\{status="429"\} 1/);
-    expect(text).toMatch(/gateway_cache_hits \d+/);
-    expect(text).toMatch(/gateway_cache_misses \d+/);
-    expect(text).toMatch(/gateway_cache_stale_serves 0/);
+    expect(text).toMatch(/# TYPE gateway_cache_hits_total counter\ngateway_cache_hits_total \d+/);
+    expect(text).toMatch(
+      /# TYPE gateway_cache_misses_total counter\ngateway_cache_misses_total \d+/,
+    );
+    expect(text).toMatch(/gateway_cache_stale_serves_total 0/);
     expect(text).toMatch(/crisp_quota_used \d+/);
     expect(text).toMatch(/crisp_quota_limit 5000/);
     expect(text).toMatch(/gateway_webhooks_total\{status="200"\} 1/);

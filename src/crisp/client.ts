@@ -1,7 +1,9 @@
 import { Buffer } from "node:buffer";
 import { Agent, type Dispatcher } from "undici";
+import type { OperationBudget } from "../budget.js";
 import { ErrorCode, GatewayError } from "../errors.js";
 import { crispFailure, parseRetryAfter, transportFailure } from "./errors.js";
+import { isThrottleStatus } from "./statuses.js";
 import type { CrispEnvelope, CrispTier } from "./types.js";
 import { ABANDONED, type Admission, UpstreamGuard } from "./upstream-guard.js";
 
@@ -15,6 +17,15 @@ export interface CrispRequest {
   query?: Query;
   body?: unknown;
   signal?: AbortSignal;
+  /** The operation every attempt is charged to (retries included); none for the gateway's own. */
+  budget?: OperationBudget;
+}
+
+/** What one Crisp exchange answered, before the envelope is read. */
+interface Answer {
+  status: number;
+  text: string;
+  retryAfter: string | undefined;
 }
 
 export interface CrispResponse<T> {
@@ -54,11 +65,20 @@ export interface CrispClientOptions {
 }
 
 /**
+ * What the resource modules need of a client: a request, or an existence check. The gateway's
+ * client, or the same client charging one operation's budget (`CrispClient.forOperation`).
+ */
+export interface CrispApi {
+  request<T>(request: CrispRequest): Promise<CrispResponse<T>>;
+  exists(path: string, query?: Query, signal?: AbortSignal): Promise<boolean>;
+}
+
+/**
  * The only code that speaks HTTP to Crisp. It signs every request (Basic identifier:key and
  * X-Crisp-Tier), unwraps Crisp's `{error, reason, data}` envelope and maps every failure to a
  * contract error code once, here.
  */
-export class CrispClient {
+export class CrispClient implements CrispApi {
   readonly tier: CrispTier;
   readonly guard: UpstreamGuard;
   readonly #origin: string;
@@ -102,8 +122,8 @@ export class CrispClient {
    * Sends one request and returns the unwrapped envelope. Throws a GatewayError for every
    * Crisp error answer, unreadable answer, network failure or timeout.
    */
-  async request<T>({ method, path, query, body, signal }: CrispRequest): Promise<CrispResponse<T>> {
-    const { status, text, retryAfter } = await this.#sendGuarded(method, path, query, body, signal);
+  async request<T>(request: CrispRequest): Promise<CrispResponse<T>> {
+    const { status, text, retryAfter } = await this.#sendGuarded(request);
     let envelope: Partial<CrispEnvelope<T>>;
     try {
       const parsed: unknown = JSON.parse(text);
@@ -135,8 +155,19 @@ export class CrispClient {
   }
 
   /** HEAD checks answer 200 (exists) or 404 (missing) with no body (crisp-api.md §2.2). */
-  async exists(path: string, query?: Query, signal?: AbortSignal): Promise<boolean> {
-    const { status, retryAfter } = await this.#sendGuarded("HEAD", path, query, undefined, signal);
+  async exists(
+    path: string,
+    query?: Query,
+    signal?: AbortSignal,
+    budget?: OperationBudget,
+  ): Promise<boolean> {
+    const { status, retryAfter } = await this.#sendGuarded({
+      method: "HEAD",
+      path,
+      query,
+      signal,
+      budget,
+    });
     if (status === 404) {
       return false;
     }
@@ -146,30 +177,49 @@ export class CrispClient {
     throw crispFailure(status, undefined, retryAfter);
   }
 
+  /** This client, charging every request it sends (retries included) to one operation. */
+  forOperation(budget: OperationBudget): CrispApi {
+    return {
+      request: <T>(request: CrispRequest) => this.request<T>({ ...request, budget }),
+      exists: (path, query, signal) => this.exists(path, query, signal, budget),
+    };
+  }
+
   /**
-   * Sends through the guard (quota, shared backoff, breaker), retrying reads only: GET and
-   * HEAD on 5xx, 420/429 and network failures, at most twice. A write is sent once, whatever
-   * happens: a retried POST could create twice what the client asked for once.
+   * Sends through the operation's budget and the guard (quota, shared backoff, breaker),
+   * retrying reads only: GET and HEAD on 5xx, 420/429 and network failures, at most twice. A
+   * write is sent once, whatever happens: a retried POST could create twice what the client
+   * asked for once. Every attempt is a Crisp request: each is charged to the budget.
    */
-  async #sendGuarded(
-    method: CrispRequest["method"],
-    path: string,
-    query: Query | undefined,
-    body: unknown,
-    signal: AbortSignal | undefined,
-  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+  async #sendGuarded(request: CrispRequest): Promise<Answer> {
+    // The operation waits for this exchange, retries and their pauses included.
+    request.budget?.begin();
+    try {
+      return await this.#attempts(request);
+    } finally {
+      request.budget?.finish();
+    }
+  }
+
+  async #attempts({ method, path, query, body, signal, budget }: CrispRequest): Promise<Answer> {
     const retriable = method === "GET" || method === "HEAD";
-    let previous: { status: number; text: string; retryAfter: string | undefined } | undefined;
+    let previous: Answer | undefined;
     let previousError: unknown;
     for (let attempt = 0; ; attempt += 1) {
       // Nothing is sent, or counted, for a caller that already gave up.
       signal?.throwIfAborted();
       let admission: Admission;
       try {
-        admission = await this.guard.admit();
+        budget?.spend();
+        try {
+          admission = await this.guard.admit();
+        } catch (refusal) {
+          budget?.refund();
+          throw refusal;
+        }
       } catch (refusal) {
-        // A retry the guard refuses (Crisp asked to back off, or the breaker opened): the
-        // caller gets what Crisp last said, not the guard's refusal.
+        // A retry the budget or the guard refuses (the operation spent its share, Crisp asked
+        // to back off, or the breaker opened): the caller gets what Crisp last said.
         if (previous !== undefined) {
           return previous;
         }
@@ -195,10 +245,7 @@ export class CrispClient {
         previous.status >= 400 ? envelopeReason(previous.text) : undefined,
         retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000,
       );
-      if (
-        (previous.status === 429 || previous.status === 420) &&
-        previous.retryAfter === undefined
-      ) {
+      if (isThrottleStatus(previous.status) && previous.retryAfter === undefined) {
         // Crisp gives no hint: tell the caller the backoff the gateway itself now keeps, not a
         // guess shorter than the time it will refuse to ask again.
         const seconds = await this.guard.retryAfterSeconds();
@@ -206,7 +253,7 @@ export class CrispClient {
           previous = { ...previous, retryAfter: String(seconds) };
         }
       }
-      const failed = previous.status >= 500 || previous.status === 429 || previous.status === 420;
+      const failed = previous.status >= 500 || isThrottleStatus(previous.status);
       if (!failed || !retriable || attempt >= MAX_READ_RETRIES) {
         return previous;
       }
@@ -220,7 +267,7 @@ export class CrispClient {
     query: Query | undefined,
     body: unknown,
     signal: AbortSignal | undefined,
-  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+  ): Promise<Answer> {
     const started = performance.now();
     const fullPath = `${this.#basePath}${path}${toSearch(query)}`;
     // Our own deadline for the headers: undici's timers tick about once a second and an

@@ -1,5 +1,5 @@
 import { requireAnsweredId } from "./answers.js";
-import { type CrispClient, crispPath, type Query } from "./client.js";
+import { type CrispApi, crispPath, type Query } from "./client.js";
 import { requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
 import type { CrispConversation, CrispConversationMeta } from "./types.js";
@@ -51,7 +51,7 @@ export function conversationListQuery(params: ConversationListParams): Query {
 
 /** `GET /website/{website_id}/conversations/{page}`. */
 export async function listConversations(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   params: ConversationListParams,
   signal?: AbortSignal,
@@ -71,7 +71,7 @@ export async function listConversations(
 
 /** `GET /website/{website_id}/conversation/{session_id}`; null when missing. */
 export async function getConversation(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   signal?: AbortSignal,
@@ -91,7 +91,7 @@ export async function getConversation(
 
 /** `POST /website/{website_id}/conversation`: a new, empty conversation. */
 export async function createConversation(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   signal?: AbortSignal,
 ): Promise<string> {
@@ -106,7 +106,7 @@ export async function createConversation(
 
 /** `DELETE /website/{website_id}/conversation/{session_id}`. */
 export async function removeConversation(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   signal?: AbortSignal,
@@ -122,7 +122,7 @@ export async function removeConversation(
 
 /** `PATCH …/conversation/{session_id}/state` with `{ state }`. */
 export async function setConversationState(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   state: CrispConversation["state"],
@@ -140,7 +140,7 @@ export async function setConversationState(
 
 /** `PATCH …/conversation/{session_id}/routing`: `{assigned: {user_id}}`, or `{assigned: null}` to unassign. */
 export async function assignConversation(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   userId: string | null,
@@ -161,7 +161,7 @@ export async function assignConversation(
 
 /** `PATCH …/conversation/{session_id}/meta`: only the given metas change. */
 export async function updateConversationMeta(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   meta: Partial<

@@ -1,5 +1,6 @@
 import { errors as undiciErrors } from "undici";
 import { ErrorCode, GatewayError } from "../errors.js";
+import { CRISP_LOCKED_STATUS, CRISP_QUOTA_REASON, isThrottleStatus } from "./statuses.js";
 
 /**
  * The one place where Crisp failures become contract error codes (crisp-api.md §2.2, §3).
@@ -53,13 +54,13 @@ export function crispFailure(
   if (status === 409) {
     return fail(ErrorCode.CONFLICT, "Crisp refused this change as a conflict.");
   }
-  if (status === 420 || status === 429) {
+  if (isThrottleStatus(status)) {
     return fail(ErrorCode.RATE_LIMITED, "Crisp is rate-limiting the gateway; retry later.", {
       retryAfter: parseRetryAfter(retryAfterHeader) ?? DEFAULT_RATE_LIMIT_RETRY_AFTER_S,
     });
   }
-  if (status === 423) {
-    if (crispReason === "quota_limit_exceeded") {
+  if (status === CRISP_LOCKED_STATUS) {
+    if (crispReason === CRISP_QUOTA_REASON) {
       return fail(
         ErrorCode.QUOTA_EXCEEDED,
         "The Crisp token's daily request quota is spent; it resets at 00:00 UTC.",

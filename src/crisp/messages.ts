@@ -1,8 +1,9 @@
 import { badUserInput } from "../errors.js";
 import { requireAnsweredId } from "./answers.js";
-import { type CrispClient, crispPath } from "./client.js";
+import { type CrispApi, crispPath } from "./client.js";
 import { isFingerprint, requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
+import { CRISP_MORE_MESSAGES_STATUS } from "./statuses.js";
 import type { CrispMessage } from "./types.js";
 
 export interface MessageBatch {
@@ -17,7 +18,7 @@ export interface MessageBatch {
 
 /** `GET /website/{id}/conversation/{session_id}/messages[?timestamp_before=ms]`. */
 export async function listMessages(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   timestampBefore: number | undefined,
@@ -34,12 +35,12 @@ export async function listMessages(
   const messages = Array.isArray(data)
     ? data.map((m) => ({ ...m, website_id: websiteId, session_id: sessionId }))
     : [];
-  return { messages, hasOlder: status === 206 };
+  return { messages, hasOlder: status === CRISP_MORE_MESSAGES_STATUS };
 }
 
 /** `GET /website/{id}/conversation/{session_id}/message/{fingerprint}`; null when missing. */
 export async function getMessage(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   fingerprint: number,
@@ -62,6 +63,21 @@ export async function getMessage(
   );
 }
 
+/** A message to send, as the schema checked it: the gateway's names, not Crisp's shape. */
+export interface OutgoingMessage {
+  type: CrispMessage["type"];
+  from: CrispMessage["from"];
+  origin: string;
+  content: CrispMessage["content"];
+  /** The sender Crisp shows. */
+  nickname?: string;
+  avatar?: string;
+  /** Operator user ids to mention. */
+  mentions?: string[];
+  /** The client's: Crisp stores one message per fingerprint, so a retry creates none. */
+  fingerprint?: number;
+}
+
 /** The body of `POST …/conversation/{session_id}/message` (crisp-api.md §4.6). */
 export interface SendMessageBody {
   type: CrispMessage["type"];
@@ -73,19 +89,40 @@ export interface SendMessageBody {
   fingerprint?: number;
 }
 
+/** Crisp's shape of a message to send: the sender goes under `user`, when there is one. */
+export function sendMessageBody(message: OutgoingMessage): SendMessageBody {
+  const user: NonNullable<SendMessageBody["user"]> = {};
+  if (message.nickname !== undefined) {
+    user.nickname = message.nickname;
+  }
+  if (message.avatar !== undefined) {
+    user.avatar = message.avatar;
+  }
+  return {
+    type: message.type,
+    from: message.from,
+    origin: message.origin,
+    content: message.content,
+    ...(Object.keys(user).length > 0 ? { user } : {}),
+    ...(message.mentions === undefined ? {} : { mentions: message.mentions }),
+    ...(message.fingerprint === undefined ? {} : { fingerprint: message.fingerprint }),
+  };
+}
+
 /**
  * `POST …/message`. Never retried by the gateway: a client that retries sends the same
  * `fingerprint`, and Crisp stores one message per fingerprint.
  */
 export async function sendMessage(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
-  body: SendMessageBody,
+  message: OutgoingMessage,
   signal?: AbortSignal,
 ): Promise<number> {
   requireId("websiteId", websiteId);
   requireId("sessionId", sessionId);
+  const body = sendMessageBody(message);
   const { data } = await client.request<{ fingerprint?: number }>({
     method: "POST",
     path: crispPath`/website/${websiteId}/conversation/${sessionId}/message`,
@@ -97,7 +134,7 @@ export async function sendMessage(
 
 /** `PATCH …/message/{fingerprint}` with `{ content }`. */
 export async function updateMessage(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   fingerprint: number,
@@ -117,7 +154,7 @@ export async function updateMessage(
 
 /** `DELETE …/message/{fingerprint}`. */
 export async function removeMessage(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   sessionId: string,
   fingerprint: number,

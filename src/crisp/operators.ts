@@ -1,10 +1,10 @@
-import { type CrispClient, crispPath } from "./client.js";
+import { type CrispApi, crispPath } from "./client.js";
 import { requireId } from "./ids.js";
 import type { CrispOperatorListItem } from "./types.js";
 
 /** `GET /website/{website_id}/operators/list` (not paged). */
 export async function listOperators(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   signal?: AbortSignal,
 ): Promise<CrispOperatorListItem[]> {

@@ -1,6 +1,6 @@
 import { badUserInput } from "../errors.js";
 import { requireAnsweredId } from "./answers.js";
-import { type CrispClient, crispPath } from "./client.js";
+import { type CrispApi, crispPath } from "./client.js";
 import { isEmail, isUuid, requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
 import type { CrispPeopleProfile } from "./types.js";
@@ -18,7 +18,7 @@ export interface PeopleListParams {
 
 /** `GET /website/{website_id}/people/profiles/{page}`. */
 export async function listPeopleProfiles(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   params: PeopleListParams,
   signal?: AbortSignal,
@@ -43,7 +43,7 @@ export async function listPeopleProfiles(
  * of the id. Null when missing.
  */
 export async function getPeopleProfile(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   peopleIdOrEmail: string,
   signal?: AbortSignal,
@@ -65,7 +65,7 @@ export async function getPeopleProfile(
 
 /** `GET /website/{id}/people/conversations/{people_id}/list/{page}`: session ids, newest first. */
 export async function listPersonConversations(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   peopleId: string,
   page: number,
@@ -86,18 +86,91 @@ export type PeopleProfileCard = Partial<
   Omit<CrispPeopleProfile, "people_id" | "created_at" | "updated_at" | "score" | "active">
 >;
 
+type CrispPerson = NonNullable<CrispPeopleProfile["person"]>;
+type CrispCompany = NonNullable<CrispPeopleProfile["company"]>;
+
+/**
+ * A change to a people profile, as the schema checked it: only what was given, under the
+ * gateway's names (`profileCard` gives it Crisp's). The person's details are Crisp's own,
+ * flattened; the two that Crisp names otherwise are renamed.
+ */
+export type ProfileChanges = Pick<
+  CrispPerson,
+  | "nickname"
+  | "gender"
+  | "phone"
+  | "address"
+  | "description"
+  | "avatar"
+  | "timezone"
+  | "locales"
+  | "employment"
+> &
+  Pick<CrispPeopleProfile, "email" | "segments" | "notepad"> & {
+    /** The person's own website: Crisp's `person.website`. */
+    websiteUrl?: string;
+    company?: Pick<CrispCompany, "name" | "domain" | "url" | "description"> & {
+      /** Crisp's `legal_name`. */
+      legalName?: string;
+    };
+  };
+
+/** The object without its undefined entries, in the order given. */
+function given<T extends Record<string, unknown>>(object: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(object).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}
+
+/**
+ * Crisp's `PeopleProfileUpdateCard` for some changes: the person's details under `person`, the
+ * company's under `company` with Crisp's names, and nothing that was not given, so a PATCH
+ * changes only that.
+ */
+export function profileCard(changes: ProfileChanges): PeopleProfileCard {
+  const person = given({
+    nickname: changes.nickname,
+    gender: changes.gender,
+    phone: changes.phone,
+    address: changes.address,
+    description: changes.description,
+    avatar: changes.avatar,
+    website: changes.websiteUrl,
+    timezone: changes.timezone,
+    locales: changes.locales,
+    employment: changes.employment,
+  });
+  const company =
+    changes.company === undefined
+      ? undefined
+      : given({
+          name: changes.company.name,
+          domain: changes.company.domain,
+          description: changes.company.description,
+          legal_name: changes.company.legalName,
+          url: changes.company.url,
+        });
+  return given({
+    email: changes.email,
+    person: Object.keys(person).length > 0 ? person : undefined,
+    company,
+    segments: changes.segments,
+    notepad: changes.notepad,
+  });
+}
+
 /** `POST /website/{website_id}/people/profile`: answers the new `people_id`. */
 export async function createPeopleProfile(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
-  profile: PeopleProfileCard,
+  changes: ProfileChanges,
   signal?: AbortSignal,
 ): Promise<string> {
   requireId("websiteId", websiteId);
   const { data } = await client.request<{ people_id?: string }>({
     method: "POST",
     path: crispPath`/website/${websiteId}/people/profile`,
-    body: profile,
+    body: profileCard(changes),
     signal,
   });
   return requireAnsweredId(data.people_id, "people_id");
@@ -105,10 +178,10 @@ export async function createPeopleProfile(
 
 /** `PATCH /website/{website_id}/people/profile/{people_id}`: Crisp merges what is given. */
 export async function updatePeopleProfile(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   peopleId: string,
-  profile: PeopleProfileCard,
+  changes: ProfileChanges,
   signal?: AbortSignal,
 ): Promise<void> {
   requireId("websiteId", websiteId);
@@ -116,14 +189,14 @@ export async function updatePeopleProfile(
   await client.request({
     method: "PATCH",
     path: crispPath`/website/${websiteId}/people/profile/${peopleId}`,
-    body: profile,
+    body: profileCard(changes),
     signal,
   });
 }
 
 /** `DELETE /website/{website_id}/people/profile/{people_id}`. */
 export async function removePeopleProfile(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   peopleId: string,
   signal?: AbortSignal,

@@ -1,4 +1,4 @@
-import type { CrispClient } from "./client.js";
+import type { CrispApi } from "./client.js";
 import type { CrispConnectedWebsite } from "./types.js";
 
 /**
@@ -13,7 +13,7 @@ export const MAX_CONNECTED_WEBSITE_PAGES = 100;
  * on the first empty page rather than guessing from a short one.
  */
 export async function listConnectedWebsites(
-  client: CrispClient,
+  client: CrispApi,
   signal?: AbortSignal,
 ): Promise<CrispConnectedWebsite[]> {
   const websites: CrispConnectedWebsite[] = [];

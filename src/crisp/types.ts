@@ -278,7 +278,10 @@ export interface CrispOperatorListItem {
   };
 }
 
-/** Fixed page sizes of routes that take no `per_page` (crisp-api.md §8: undocumented, assumed). */
+/**
+ * The page size the simulator gives routes that take no `per_page` (crisp-api.md §8:
+ * undocumented). The gateway never assumes it: it walks those pages (src/loaders/paging.ts).
+ */
 export const CRISP_FIXED_PAGE_SIZE = 20;
 /** `per_page` bounds of the routes that take one (crisp-api.md §4.4, §4.7). */
 export const CRISP_MIN_PER_PAGE = 20;

@@ -1,5 +1,6 @@
 import { ErrorCode, GatewayError } from "../errors.js";
 import { type GuardSnapshot, type GuardStore, memoryGuardStore } from "./guard-store.js";
+import { CRISP_LOCKED_STATUS, CRISP_QUOTA_REASON, isThrottleStatus } from "./statuses.js";
 
 /**
  * Decides, before every Crisp request, whether it may be sent, and learns from every answer.
@@ -175,7 +176,7 @@ export class UpstreamGuard {
     if (status === ABANDONED) {
       return;
     }
-    if (status === 429 || status === 420) {
+    if (isThrottleStatus(status)) {
       this.#throttleStreak += 1;
       if (retryAfterMs !== undefined) {
         await this.#store.throttleUntil(now + retryAfterMs);
@@ -189,7 +190,7 @@ export class UpstreamGuard {
       await this.#store.throttleUntil(now + ceiling / 2 + (this.#random() * ceiling) / 2);
       return;
     }
-    if (status === 423 && reason === "quota_limit_exceeded") {
+    if (status === CRISP_LOCKED_STATUS && reason === CRISP_QUOTA_REASON) {
       await this.#store.markQuotaSpent(day);
       return;
     }

@@ -1,10 +1,13 @@
-import { type CrispClient, crispPath } from "./client.js";
+import { type CrispApi, crispPath } from "./client.js";
 import { requireId } from "./ids.js";
 import type { CrispVisitor, CrispVisitorCount } from "./types.js";
 
-/** `GET /website/{website_id}/visitors/list/{page}` (fixed page size, crisp-api.md §4.8). */
+/**
+ * `GET /website/{website_id}/visitors/list/{page}`: no `per_page`, and Crisp does not say how
+ * many a page holds (crisp-api.md §4.8), so callers walk the pages (src/loaders/paging.ts).
+ */
 export async function listVisitors(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   page: number,
   signal?: AbortSignal,
@@ -20,7 +23,7 @@ export async function listVisitors(
 
 /** `GET /website/{website_id}/visitors/count`. */
 export async function countVisitors(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   signal?: AbortSignal,
 ): Promise<CrispVisitorCount> {

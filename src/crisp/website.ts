@@ -1,13 +1,13 @@
 import { badUserInput } from "../errors.js";
 import { requireAnsweredId } from "./answers.js";
-import { type CrispClient, crispPath } from "./client.js";
+import { type CrispApi, crispPath } from "./client.js";
 import { isDomain, requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
 import type { CrispWebsite } from "./types.js";
 
 /** `GET /website/{website_id}`; null when the website is missing or not reachable. */
 export async function getWebsite(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   signal?: AbortSignal,
 ): Promise<CrispWebsite | null> {
@@ -21,7 +21,7 @@ export async function getWebsite(
 
 /** `HEAD /website?domain=`: whether any Crisp website uses this domain. */
 export async function websiteExists(
-  client: CrispClient,
+  client: CrispApi,
   domain: string,
   signal?: AbortSignal,
 ): Promise<boolean> {
@@ -33,7 +33,7 @@ export async function websiteExists(
 
 /** `POST /website` (user tier only): answers the new `website_id`. */
 export async function createWebsite(
-  client: CrispClient,
+  client: CrispApi,
   name: string,
   domain: string,
   signal?: AbortSignal,
@@ -53,7 +53,7 @@ export async function createWebsite(
  * deletion rather than doing it at once.
  */
 export async function deleteWebsite(
-  client: CrispClient,
+  client: CrispApi,
   websiteId: string,
   verify: { method: "password" | "token" | "google"; secret: string },
   signal?: AbortSignal,

@@ -1,3 +1,4 @@
+import { CrispEvent, CrispEventFamily, isEventOf } from "../crisp/events.js";
 import type { CrispHookEvent } from "../subscriptions/event-bus.js";
 import type { CacheKey, SharedCache } from "./cache.js";
 
@@ -36,7 +37,7 @@ function isConversationOwn(key: CacheKey, sessionId: string): boolean {
 /** After a web hook event. Returns how many entries were dropped. */
 export function applyEventToCache(cache: SharedCache, event: CrispHookEvent): number {
   const { websiteId, sessionId, name, data } = event;
-  if (name.startsWith("people:")) {
+  if (isEventOf(name, CrispEventFamily.PEOPLE)) {
     const peopleId = typeof data.people_id === "string" ? data.people_id : undefined;
     const email = typeof data.email === "string" ? data.email : undefined;
     if (peopleId === undefined) {
@@ -53,13 +54,17 @@ export function applyEventToCache(cache: SharedCache, event: CrispHookEvent): nu
       return kind === "peoplePage" && value !== undefined && holdsPerson(peopleId)(value);
     });
   }
-  if (sessionId === null || !(name.startsWith("message:") || name.startsWith("session:"))) {
+  if (
+    sessionId === null ||
+    !(isEventOf(name, CrispEventFamily.MESSAGE) || isEventOf(name, CrispEventFamily.SESSION))
+  ) {
     return 0;
   }
   const pagesHolding = holdsSession(sessionId);
   // A session event changes the conversation, not its messages; a message event (or the
   // conversation's removal) changes both.
-  const messagesToo = name.startsWith("message:") || name === "session:removed";
+  const messagesToo =
+    isEventOf(name, CrispEventFamily.MESSAGE) || name === CrispEvent.SESSION_REMOVED;
   return cache.drop(websiteId, (key, value) => {
     if (
       key[0] === "conversation"

@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import { canSee, OPEN_VIEWER, type Viewer } from "../auth.js";
-import type { CrispClient } from "../crisp/client.js";
+import type { OperationBudget } from "../budget.js";
+import type { CrispApi, CrispClient } from "../crisp/client.js";
 import {
   type ConversationListParams,
   getConversation,
@@ -28,7 +29,6 @@ import type {
 import { countVisitors, listVisitors } from "../crisp/visitors.js";
 import { getWebsite, websiteExists } from "../crisp/website.js";
 import { ErrorCode, GatewayError } from "../errors.js";
-import { type CrispBudget, overBudget } from "../plugins/use-cost-limit.js";
 import type { UsageCounters } from "../usage.js";
 import type { CacheKey, CacheKind, SharedCache } from "./cache.js";
 import {
@@ -43,21 +43,28 @@ import {
  */
 type Key = readonly (string | number | undefined)[];
 
+/** Where a loader's loads and misses are counted: the gateway's usage, and the operation's. */
+interface LoadCounts {
+  usage: UsageCounters;
+  budget: OperationBudget | undefined;
+}
+
 /**
  * A per-request loader over a Crisp read that has no batch endpoint: every distinct key is one
- * Crisp request, made once per request however many fields ask for it. Counts hits and misses.
+ * Crisp read (one request, or every page of a walk), made once per request however many
+ * fields ask for it. Counts loads and misses, for the gateway and for the operation; the Crisp
+ * requests themselves are charged to the operation's budget by the client.
  */
 class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
-  readonly #usage: UsageCounters;
+  readonly #counts: LoadCounts;
 
   constructor(
-    usage: UsageCounters,
+    counts: LoadCounts,
     shared: {
       cache: SharedCache;
       kind: CacheKind;
       scope?: (key: K) => CacheKey;
       onStale?: () => void;
-      budget?: CrispBudget;
       /** The request's: its leaving cancels the Crisp requests only it waits for. */
       signal?: AbortSignal;
     },
@@ -65,16 +72,18 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
   ) {
     const cacheKey = shared.scope ?? ((key: K) => [shared.kind, ...key] as unknown as CacheKey);
     const fetchCounted = (key: K, signal: AbortSignal) => {
-      const { budget } = shared;
-      if (budget !== undefined) {
-        // The runtime cap behind the cost estimate: an operation never spends more than that.
-        budget.spent += 1;
-        if (budget.spent > budget.limit) {
-          return Promise.reject(overBudget(budget.spent, budget.limit, "spent"));
-        }
+      if (counts.budget?.ended === true) {
+        return Promise.reject(ABANDONED_READ);
       }
-      usage.cacheMisses += 1;
-      return fetchOne(key, signal);
+      counts.usage.cacheMisses += 1;
+      const { budget } = counts;
+      if (budget === undefined) {
+        return fetchOne(key, signal);
+      }
+      budget.misses += 1;
+      // A read may take several exchanges (a walk's pages): the operation waits for all.
+      budget.begin();
+      return fetchOne(key, signal).finally(() => budget.finish());
     };
     super(
       async (keys) => {
@@ -95,13 +104,16 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
       },
       { cacheKeyFn: (key) => JSON.stringify(key) },
     );
-    this.#usage = usage;
+    this.#counts = counts;
   }
 
   readonly #keys = new Map<string, K>();
 
   override load(key: K): Promise<V> {
-    this.#usage.loads += 1;
+    this.#counts.usage.loads += 1;
+    if (this.#counts.budget !== undefined) {
+      this.#counts.budget.loads += 1;
+    }
     this.#keys.set(JSON.stringify(key), key);
     return super.load(key);
   }
@@ -122,6 +134,15 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
   }
 }
 
+/**
+ * What a read gets when its operation has already answered: graphql-js lets abandoned resolvers
+ * run on, and their Crisp requests would cost quota for a result nobody reads.
+ */
+const ABANDONED_READ = new GatewayError(
+  ErrorCode.UPSTREAM_UNAVAILABLE,
+  "The operation had already answered; this read was not sent.",
+);
+
 function toError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason));
 }
@@ -133,8 +154,11 @@ export interface LoaderDeps {
   cache: SharedCache;
   /** Told when an answer comes from past its TTL, so the response can say so. */
   onStale?: () => void;
-  /** The operation's Crisp request budget (runtime cap); none for subscriptions' events. */
-  budget?: CrispBudget;
+  /**
+   * The operation's budget (a subscription's: reset for each event), charged for every Crisp
+   * request the loaders send. @default none: nothing is capped or reported
+   */
+  budget?: OperationBudget;
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
   /** Who asks: only their websites are read. @default the open viewer (every website) */
@@ -149,7 +173,7 @@ export interface LoaderDeps {
  * stops its own wait, and the Crisp request is aborted once nobody waits for it.
  */
 export function createLoaders({
-  crisp,
+  crisp: gatewayClient,
   usage,
   cache,
   onStale,
@@ -158,6 +182,9 @@ export function createLoaders({
   viewer = OPEN_VIEWER,
 }: LoaderDeps) {
   const visible = (websiteId: string) => canSee(viewer, websiteId);
+  // Every read below goes through `api`, so the operation pays for what it sends.
+  const api: CrispApi = budget === undefined ? gatewayClient : gatewayClient.forOperation(budget);
+  const counts: LoadCounts = { usage, budget };
   const nothing = Promise.resolve(null);
   const listOf = <T>(websiteId: string, load: () => Promise<T>): Promise<T> =>
     visible(websiteId)
@@ -170,33 +197,37 @@ export function createLoaders({
     kind,
     ...(scope ? { scope } : {}),
     ...(onStale ? { onStale } : {}),
-    ...(budget ? { budget } : {}),
     ...(signal ? { signal } : {}),
   });
   const website = new CrispLoader<[string], CrispWebsite | null>(
-    usage,
+    counts,
     from("website"),
-    ([websiteId], signal) => getWebsite(crisp, websiteId, signal),
+    ([websiteId], signal) => getWebsite(api, websiteId, signal),
   );
 
   const domainExists = new CrispLoader<[string], boolean>(
-    usage,
+    counts,
     from("websiteExists", ([domain]) => ["websiteExists", "*", domain] as const),
-    ([domain], signal) => websiteExists(crisp, domain, signal),
+    ([domain], signal) => websiteExists(api, domain, signal),
   );
-  let connectedWebsites: Promise<CrispConnectedWebsite[]> | undefined;
+  // One entry for the whole walk: its pages are only ever read together.
+  const connectedWebsites = new CrispLoader<[], CrispConnectedWebsite[]>(
+    counts,
+    from("connectedWebsites", () => ["connectedWebsites", "*"] as const),
+    (_key, signal) => listConnectedWebsites(api, signal),
+  );
 
   const conversation = new CrispLoader<[string, string], CrispConversation | null>(
-    usage,
+    counts,
     from("conversation"),
-    ([websiteId, sessionId], signal) => getConversation(crisp, websiteId, sessionId, signal),
+    ([websiteId, sessionId], signal) => getConversation(api, websiteId, sessionId, signal),
   );
   const conversationPage = new CrispLoader<[string, string], CrispConversation[]>(
-    usage,
+    counts,
     from("conversationPage"),
     async ([websiteId, params], signal) => {
       const page = await listConversations(
-        crisp,
+        api,
         websiteId,
         JSON.parse(params) as ConversationListParams,
         signal,
@@ -209,16 +240,16 @@ export function createLoaders({
   );
 
   const message = new CrispLoader<[string, string, number], CrispMessage | null>(
-    usage,
+    counts,
     from("message"),
     ([websiteId, sessionId, fingerprint], signal) =>
-      getMessage(crisp, websiteId, sessionId, fingerprint, signal),
+      getMessage(api, websiteId, sessionId, fingerprint, signal),
   );
   const messageBatch = new CrispLoader<[string, string, number | undefined], MessageBatch>(
-    usage,
+    counts,
     from("messageBatch"),
     async ([websiteId, sessionId, timestampBefore], signal) => {
-      const batch = await listMessages(crisp, websiteId, sessionId, timestampBefore, signal);
+      const batch = await listMessages(api, websiteId, sessionId, timestampBefore, signal);
       for (const item of batch.messages) {
         message.prime([websiteId, sessionId, item.fingerprint], item);
       }
@@ -227,10 +258,10 @@ export function createLoaders({
   );
 
   const person = new CrispLoader<[string, string], CrispPeopleProfile | null>(
-    usage,
+    counts,
     from("person"),
     async ([websiteId, peopleIdOrEmail], signal) => {
-      const profile = await getPeopleProfile(crisp, websiteId, peopleIdOrEmail, signal);
+      const profile = await getPeopleProfile(api, websiteId, peopleIdOrEmail, signal);
       if (profile !== null) {
         primePerson(websiteId, profile);
       }
@@ -244,11 +275,11 @@ export function createLoaders({
     }
   };
   const peoplePage = new CrispLoader<[string, string], CrispPeopleProfile[]>(
-    usage,
+    counts,
     from("peoplePage"),
     async ([websiteId, params], signal) => {
       const page = await listPeopleProfiles(
-        crisp,
+        api,
         websiteId,
         JSON.parse(params) as PeopleListParams,
         signal,
@@ -260,26 +291,26 @@ export function createLoaders({
     },
   );
   const personConversationPage = new CrispLoader<[string, string, number], string[]>(
-    usage,
+    counts,
     from("personConversationPage"),
     ([websiteId, peopleId, page], signal) =>
-      listPersonConversations(crisp, websiteId, peopleId, page, signal),
+      listPersonConversations(api, websiteId, peopleId, page, signal),
   );
 
   const operators = new CrispLoader<[string], CrispOperatorListItem[]>(
-    usage,
+    counts,
     from("operators"),
-    ([websiteId], signal) => listOperators(crisp, websiteId, signal),
+    ([websiteId], signal) => listOperators(api, websiteId, signal),
   );
   const visitorPage = new CrispLoader<[string, number], CrispVisitor[]>(
-    usage,
+    counts,
     from("visitorPage"),
-    ([websiteId, page], signal) => listVisitors(crisp, websiteId, page, signal),
+    ([websiteId, page], signal) => listVisitors(api, websiteId, page, signal),
   );
   const visitorCount = new CrispLoader<[string], CrispVisitorCount>(
-    usage,
+    counts,
     from("visitorCount"),
-    ([websiteId], signal) => countVisitors(crisp, websiteId, signal),
+    ([websiteId], signal) => countVisitors(api, websiteId, signal),
   );
 
   const all = [
@@ -295,6 +326,7 @@ export function createLoaders({
     operators,
     visitorPage,
     visitorCount,
+    connectedWebsites,
   ];
 
   return {
@@ -303,14 +335,9 @@ export function createLoaders({
      * it delivers must read Crisp's state after that event, not what an earlier one loaded.
      */
     clearAll() {
-      // Each event a subscription delivers is a new read of Crisp, with a budget of its own.
-      if (budget !== undefined) {
-        budget.spent = 0;
-      }
       for (const loader of all) {
         loader.clearWhere(() => true);
       }
-      connectedWebsites = undefined;
     },
     /**
      * After a write to a conversation or its messages: drop the conversation, its messages and
@@ -337,7 +364,7 @@ export function createLoaders({
     forgetWebsite(websiteId: string) {
       dropWebsiteAfterWrite(cache, websiteId);
       website.clearWhere(([w]) => w === websiteId);
-      connectedWebsites = undefined;
+      connectedWebsites.clearWhere(() => true);
     },
     // Every read below names its website first: this is where a viewer's websites are
     // enforced, for every path to data (fields, node ids, nested objects). A website the viewer
@@ -345,17 +372,8 @@ export function createLoaders({
     website: (websiteId: string) => (visible(websiteId) ? website.load([websiteId]) : nothing),
     websiteExists: (domain: string) => domainExists.load([domain.toLowerCase()]),
     /** Every website the plugin token reaches and the viewer may see (all pages, once per request). */
-    connectedWebsites: async () => {
-      connectedWebsites ??= cache.get(
-        ["connectedWebsites", "*"],
-        () => {
-          usage.cacheMisses += 1;
-          return listConnectedWebsites(crisp);
-        },
-        onStale,
-      );
-      return (await connectedWebsites).filter((item) => visible(item.website_id));
-    },
+    connectedWebsites: async () =>
+      (await connectedWebsites.load([])).filter((item) => visible(item.website_id)),
     conversation: (websiteId: string, sessionId: string) =>
       visible(websiteId) ? conversation.load([websiteId, sessionId]) : nothing,
     conversationPage: (websiteId: string, params: ConversationListParams) =>

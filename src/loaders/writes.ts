@@ -1,5 +1,5 @@
 import { OPEN_VIEWER, requireWrite, type Viewer } from "../auth.js";
-import type { CrispClient } from "../crisp/client.js";
+import type { CrispApi } from "../crisp/client.js";
 import {
   assignConversation,
   createConversation,
@@ -8,14 +8,14 @@ import {
   updateConversationMeta,
 } from "../crisp/conversations.js";
 import {
+  type OutgoingMessage,
   removeMessage,
-  type SendMessageBody,
   sendMessage,
   updateMessage,
 } from "../crisp/messages.js";
 import {
   createPeopleProfile,
-  type PeopleProfileCard,
+  type ProfileChanges,
   removePeopleProfile,
   updatePeopleProfile,
 } from "../crisp/people.js";
@@ -32,7 +32,7 @@ import type { Loaders } from "./index.js";
  * abandoning it half-way would leave the client unsure whether it happened. They are never
  * retried either; `sendMessage` takes a client fingerprint so a client can retry safely.
  */
-export function createWrites(crisp: CrispClient, loaders: Loaders, viewer: Viewer = OPEN_VIEWER) {
+export function createWrites(crisp: CrispApi, loaders: Loaders, viewer: Viewer = OPEN_VIEWER) {
   /** Write access, on a website the viewer may see (else it behaves like a missing one). */
   const allow = (websiteId: string) => {
     requireWrite(viewer);
@@ -78,10 +78,10 @@ export function createWrites(crisp: CrispClient, loaders: Loaders, viewer: Viewe
     async sendMessage(
       websiteId: string,
       sessionId: string,
-      body: SendMessageBody,
+      message: OutgoingMessage,
     ): Promise<number> {
       allow(websiteId);
-      const fingerprint = await sendMessage(crisp, websiteId, sessionId, body);
+      const fingerprint = await sendMessage(crisp, websiteId, sessionId, message);
       loaders.forgetConversation(websiteId, sessionId);
       return fingerprint;
     },
@@ -100,15 +100,15 @@ export function createWrites(crisp: CrispClient, loaders: Loaders, viewer: Viewe
       await removeMessage(crisp, websiteId, sessionId, fingerprint);
       loaders.forgetConversation(websiteId, sessionId);
     },
-    async createPerson(websiteId: string, profile: PeopleProfileCard): Promise<string> {
+    async createPerson(websiteId: string, changes: ProfileChanges): Promise<string> {
       allow(websiteId);
-      const peopleId = await createPeopleProfile(crisp, websiteId, profile);
+      const peopleId = await createPeopleProfile(crisp, websiteId, changes);
       loaders.forgetPerson(websiteId, peopleId);
       return peopleId;
     },
-    async updatePerson(websiteId: string, peopleId: string, profile: PeopleProfileCard) {
+    async updatePerson(websiteId: string, peopleId: string, changes: ProfileChanges) {
       allow(websiteId);
-      await updatePeopleProfile(crisp, websiteId, peopleId, profile);
+      await updatePeopleProfile(crisp, websiteId, peopleId, changes);
       loaders.forgetPerson(websiteId, peopleId);
     },
     async removePerson(websiteId: string, peopleId: string) {

@@ -5,8 +5,9 @@ import { ErrorCode, GatewayError } from "../errors.js";
 /**
  * Bounds how long a query or mutation may take, retries and slow pages included: past
  * `deadlineMs` the client gets GATEWAY_TIMEOUT instead of a hung request. Crisp requests still
- * under way finish in the background and fill the shared cache for the next try; a write
- * still in flight is not abandoned (its effect will show in later reads).
+ * under way finish in the background and fill the shared cache for the next try, but no new
+ * read starts (the operation's budget has ended, src/budget.ts); a write still in flight is
+ * not abandoned (its effect will show in later reads).
  */
 export function useOperationDeadline({ deadlineMs }: { deadlineMs: number }): Plugin {
   return {

@@ -1,12 +1,17 @@
 import SchemaBuilder from "@pothos/core";
 import RelayPlugin from "@pothos/plugin-relay";
 import type { GatewayContext } from "../context.js";
+import CrispCostPlugin from "./cost.js";
 import { decodeGlobalId, encodeGlobalId } from "./global-id.js";
 
 /**
  * The schema builder and its plugins. It defines no type: each domain file under src/schema
  * defines its own (see docs/architecture.md).
  */
+/** How many ids `nodes(ids:)` was given (a single id is a list of one). */
+const idCount = (args: Readonly<Record<string, unknown>>) =>
+  Array.isArray(args.ids) ? args.ids.length : 1;
+
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
   DefaultFieldNullability: false;
@@ -19,7 +24,8 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string };
   };
 }>({
-  plugins: [RelayPlugin],
+  // crispCost: every field that reads Crisp declares its cost beside its resolver (cost.ts).
+  plugins: [RelayPlugin, CrispCostPlugin],
   // Non-null unless a field says otherwise: the contract promises these values.
   defaultFieldNullability: false,
   relay: {
@@ -32,11 +38,13 @@ export const builder = new SchemaBuilder<{
     decodeGlobalID: decodeGlobalId,
     nodeQueryOptions: {
       description:
-        "Fetches any object by its global id. Costs what loading that object costs (usually one Crisp request, none when already loaded in this operation). A well-formed id of something that does not exist is null.",
+        "Fetches any object by its global id: one read of that object (none when already loaded in this operation). A well-formed id of something that does not exist is null.",
+      crispCost: { requests: 1 },
     },
     nodesQueryOptions: {
       description:
-        "Fetches several objects by global id, in order; missing ones are null. Objects of the same kind are loaded once each.",
+        "Fetches several objects by global id, in order; missing ones are null. One read per distinct object, as `node` does.",
+      crispCost: { requests: idCount, items: idCount },
     },
     nodeTypeOptions: {
       description:

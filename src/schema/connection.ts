@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { badUserInput } from "../errors.js";
+import { fetchSlice, type PagePosition, planPages, walkPages } from "../loaders/paging.js";
 
 /** Default and largest page size of every connection (the contract's rule). */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -12,6 +13,21 @@ export interface ConnectionResult<T> {
     hasPreviousPage: boolean;
     startCursor: string | null;
     endCursor: string | null;
+  };
+}
+
+/**
+ * A connection's page size as the cost estimate reads it, before validation: what `pageSize`
+ * would accept, clamped to it (an invalid size is refused before any Crisp request anyway).
+ */
+export function requestedPageSize(
+  name: "first" | "last",
+): (args: Readonly<Record<string, unknown>>) => number {
+  return (args) => {
+    const value = args[name];
+    return typeof value === "number" && Number.isFinite(value)
+      ? Math.min(Math.max(Math.ceil(value), 0), MAX_PAGE_SIZE)
+      : DEFAULT_PAGE_SIZE;
   };
 }
 
@@ -64,6 +80,91 @@ export function offsetConnection<T>(
     pageInfo: {
       hasNextPage,
       hasPreviousPage: offset > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}
+
+/** Page cursors: a Crisp page and an index in it, on routes whose page size is Crisp's own. */
+export function encodePageCursor({ page, index, longest }: PagePosition): string {
+  return Buffer.from(`page:${page}:${index}:${longest}`).toString("base64url");
+}
+
+export function decodePageCursor(
+  cursor: string | null | undefined,
+  field: string,
+): PagePosition | null {
+  if (cursor === null || cursor === undefined) {
+    return null;
+  }
+  const match = /^page:(\d{1,6}):(-1|\d{1,5}):(\d{1,5})$/.exec(
+    Buffer.from(cursor, "base64url").toString("utf8"),
+  );
+  if (match?.[1] === undefined || match[2] === undefined || match[3] === undefined) {
+    throw badUserInput(field, "not a cursor of this connection.");
+  }
+  const page = Number(match[1]);
+  if (page < 1) {
+    throw badUserInput(field, "not a cursor of this connection.");
+  }
+  return { page, index: Number(match[2]), longest: Number(match[3]) };
+}
+
+/**
+ * How a connection reads Crisp's pages: a route that takes `per_page` (the gateway chooses the
+ * size), or one that takes none (Crisp's size, never assumed: see src/loaders/paging.ts).
+ */
+export type CrispPages<T> =
+  | { perPage: "chosen"; fetch: (page: number, perPage: number) => Promise<T[]> }
+  | { perPage: "crisp"; fetch: (page: number) => Promise<T[]> };
+
+/**
+ * The one paged connection: `first` items after the `after` cursor, read from Crisp's pages
+ * through the loaders, each item turned into its node (null drops it, keeping the cursors of
+ * the others). `first`, `after` and the item-to-node step are all it needs.
+ */
+export async function pagedConnection<T, N>(
+  args: { first?: number | null; after?: string | null },
+  pages: CrispPages<T>,
+  toNode: (item: T) => N | null | Promise<N | null>,
+): Promise<ConnectionResult<N>> {
+  const first = pageSize(args.first, "first");
+  let items: { item: T; cursor: string }[];
+  let hasNextPage: boolean;
+  let hasPreviousPage: boolean;
+  if (pages.perPage === "chosen") {
+    const offset = decodeOffsetCursor(args.after, "after") + 1;
+    hasPreviousPage = offset > 0;
+    const slice =
+      first === 0
+        ? { items: [], hasNextPage: false }
+        : await fetchSlice(offset, first, planPages(offset, first), pages.fetch);
+    items = slice.items.map((item, index) => ({
+      item,
+      cursor: encodeOffsetCursor(offset + index),
+    }));
+    hasNextPage = slice.hasNextPage;
+  } else {
+    const after = decodePageCursor(args.after, "after");
+    hasPreviousPage = after !== null;
+    const walk = await walkPages(after, first, pages.fetch);
+    items = walk.items.map(({ value, position }) => ({
+      item: value,
+      cursor: encodePageCursor(position),
+    }));
+    hasNextPage = walk.hasNextPage;
+  }
+  const nodes = await Promise.all(items.map(({ item }) => toNode(item)));
+  const edges = items.flatMap(({ cursor }, index) => {
+    const node = nodes[index];
+    return node === null || node === undefined ? [] : [{ cursor, node }];
+  });
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },

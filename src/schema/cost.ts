@@ -1,96 +1,197 @@
+import SchemaBuilder, {
+  BasePlugin,
+  type FieldNullability,
+  type InputFieldMap,
+  type PothosOutputFieldConfig,
+  type SchemaTypes,
+  type TypeParam,
+} from "@pothos/core";
 import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLField,
   type GraphQLNamedType,
   type GraphQLSchema,
   getNamedType,
-  isInterfaceType,
+  isAbstractType,
   isObjectType,
-  isUnionType,
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
   valueFromASTUntyped,
 } from "graphql";
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./connection.js";
+import type { GatewayContext } from "../context.js";
 
 /**
- * The worst-case number of Crisp requests of each field, as its description states: its own
- * requests, and how many times its children run (the page size of a connection). Fields not
- * listed cost nothing (they come with their parent).
+ * The cost model. Every field that reads Crisp declares, beside its resolver and from the
+ * constants that resolver uses, what it costs at worst (`crispCost`); this Pothos plugin puts
+ * the declaration on the GraphQL field (`extensions.crispCost`) and appends the sentence that
+ * states it to the field's description, and `estimateCost` reads those declarations from the
+ * schema to bound an operation before it runs. There is no table of field names: a field
+ * renamed keeps its cost, and a field that loads data without declaring one fails
+ * test/cost-declarations.test.ts.
+ *
+ * Why not @pothos/plugin-complexity: its model (a field's complexity plus a multiplier times
+ * its children) is the same, but every undeclared field costs its default, a list multiplies
+ * by a guessed default, and its limit fails inside the root resolvers with its own error.
+ * Ours must say "this field costs nothing" by omission, count fields that share one Crisp
+ * read once (a website's name, domain and logo), refuse with REQUEST_LIMIT_EXCEEDED before
+ * anything runs (queries, mutations and subscriptions), and report the estimate in
+ * `extensions.cost`: a few dozen lines here do all of it.
  */
-interface FieldCost {
-  /** Crisp requests of the field itself, at worst. */
-  requests: number | ((args: Record<string, unknown>) => number);
-  /** How many objects its selection runs for, at worst. */
-  items?: (args: Record<string, unknown>) => number;
+
+/**
+ * A count that may depend on the field's arguments (as the client wrote them: unvalidated)
+ * and on the operation's context. Without a context (descriptions, tests) it must answer the
+ * worst case.
+ */
+export type CostCount =
+  | number
+  | ((args: Readonly<Record<string, unknown>>, ctx: GatewayContext | undefined) => number);
+
+/** What one field costs in Crisp requests, at worst. */
+export interface CrispCost {
+  /** Crisp requests the field sends itself, at worst (a subscription field: per event). */
+  requests: CostCount;
+  /**
+   * How many times what is selected inside the field runs, at worst: a list's or a
+   * connection's length. @default 1
+   */
+  items?: CostCount;
+  /**
+   * Fields of one object that read the same Crisp resource name it here (e.g. "GET
+   * /website/{website_id}"): however many of them a selection asks for, the read is made once.
+   */
+  shares?: string;
 }
 
-const pageOf = (name: "first" | "last") => (args: Record<string, unknown>) => {
-  const value = args[name];
-  return typeof value === "number" && Number.isFinite(value)
-    ? Math.min(Math.max(value, 0), MAX_PAGE_SIZE)
-    : DEFAULT_PAGE_SIZE;
-};
-const first = pageOf("first");
-const last = pageOf("last");
-/** Routes without `per_page` serve 20 a page: the pages a window of `first` touches. */
-const fixedPages = (args: Record<string, unknown>) => Math.ceil(first(args) / 20) + 1;
+declare global {
+  export namespace PothosSchemaTypes {
+    interface Plugins<Types extends SchemaTypes> {
+      crispCost: CrispCostPlugin<Types>;
+    }
+    interface FieldOptions<
+      Types extends SchemaTypes = SchemaTypes,
+      ParentShape = unknown,
+      Type extends TypeParam<Types> = TypeParam<Types>,
+      Nullable extends FieldNullability<Type> = FieldNullability<Type>,
+      Args extends InputFieldMap = InputFieldMap,
+      ResolveShape = unknown,
+      ResolveReturnShape = unknown,
+    > {
+      /**
+       * What the field costs in Crisp requests, at worst (src/schema/cost.ts). Every field
+       * that reads or writes Crisp declares it; a field with none costs nothing.
+       */
+      crispCost?: CrispCost;
+    }
+  }
+}
 
-export const FIELD_COSTS: Readonly<Record<string, FieldCost>> = {
-  "Query.website": { requests: 1 },
-  "Query.websites": { requests: 2, items: first },
-  "Query.websiteExists": { requests: 1 },
-  "Query.node": { requests: 1 },
-  "Query.nodes": {
-    requests: (args) => (Array.isArray(args.ids) ? args.ids.length : MAX_PAGE_SIZE),
-    items: (args) => (Array.isArray(args.ids) ? args.ids.length : MAX_PAGE_SIZE),
-  },
-  // A website's details are one request per website, however many fields ask.
-  "Website.name": { requests: 1 },
-  "Website.conversation": { requests: 1 },
-  "Website.conversations": { requests: 2, items: first },
-  "Website.person": { requests: 1 },
-  "Website.people": { requests: 2, items: first },
-  "Website.visitors": { requests: fixedPages, items: first },
-  "Website.visitorCount": { requests: 1 },
-  "Website.operators": { requests: 1, items: () => MAX_PAGE_SIZE },
-  "Conversation.person": { requests: 1 },
-  "Conversation.assignee": { requests: 1 },
-  "Conversation.mentions": { requests: 1, items: () => 10 },
-  "Conversation.messages": { requests: 2, items: last },
-  "Message.conversation": { requests: 1 },
-  "Person.conversations": { requests: (args) => fixedPages(args) + first(args), items: first },
-  "Visitor.conversation": { requests: 1 },
-  "Mutation.createConversation": { requests: 2 },
-  "Mutation.removeConversation": { requests: 1 },
-  "Mutation.setConversationState": { requests: 2 },
-  "Mutation.assignConversation": { requests: 2 },
-  "Mutation.updateConversationMeta": { requests: 2 },
-  "Mutation.sendMessage": { requests: 2 },
-  "Mutation.updateMessage": { requests: 3 },
-  "Mutation.removeMessage": { requests: 1 },
-  "Mutation.createPerson": { requests: 2 },
-  "Mutation.updatePerson": { requests: 2 },
-  "Mutation.removePerson": { requests: 1 },
-  "Mutation.createWebsite": { requests: 1 },
-  "Mutation.deleteWebsite": { requests: 1 },
+const count = (
+  value: CostCount | undefined,
+  args: Readonly<Record<string, unknown>>,
+  ctx: GatewayContext | undefined,
+  fallback: number,
+): number => {
+  if (value === undefined) {
+    return fallback;
+  }
+  const counted = typeof value === "number" ? value : value(args, ctx);
+  return Number.isFinite(counted) && counted > 0 ? counted : 0;
 };
 
-/** Connections put their items under `nodes` or `edges { node }`: those run `items` times. */
-const CONNECTION_WRAPPERS = new Set(["nodes", "edges"]);
+/** The arguments the sentence of a description is stated for: the defaults, and 50 items. */
+const LARGE_ARGUMENTS: Readonly<Record<string, unknown>> = {
+  first: 50,
+  last: 50,
+  ids: Array.from({ length: 50 }, (_, index) => String(index)),
+};
+
+const requestsWord = (n: number) => (n === 1 ? "1 Crisp request" : `${n} Crisp requests`);
+
+/** The sentence a field's description ends with, generated from its declared cost. */
+export function costSentence(cost: CrispCost, perEvent: boolean): string {
+  const usual = count(cost.requests, {}, undefined, 0);
+  const large = count(cost.requests, LARGE_ARGUMENTS, undefined, 0);
+  const per = perEvent ? " per event" : "";
+  let sentence: string;
+  if (usual === 0 && large === 0) {
+    sentence = "Cost: no Crisp request";
+  } else if (usual === large) {
+    sentence = `Cost: at most ${requestsWord(usual)}${per}`;
+  } else {
+    const items = count(cost.items, {}, undefined, 1);
+    const largeItems = count(cost.items, LARGE_ARGUMENTS, undefined, 1);
+    sentence = `Cost: at most ${requestsWord(usual)}${per} for ${items === 1 ? "1 item" : `${items} items`}, ${large} for ${largeItems}`;
+  }
+  if (cost.shares !== undefined) {
+    sentence += `, made once per object for all its fields read from ${cost.shares}`;
+  }
+  sentence += ".";
+  if (cost.items !== undefined) {
+    sentence += " What is selected inside runs once per item.";
+  }
+  return sentence;
+}
+
+const pluginName = "crispCost";
+
+/** Puts each field's `crispCost` on the GraphQL field and states it in its description. */
+export class CrispCostPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  override onOutputFieldConfig(
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): PothosOutputFieldConfig<Types> {
+    const cost = fieldConfig.pothosOptions.crispCost;
+    if (cost === undefined) {
+      return fieldConfig;
+    }
+    const sentence = costSentence(cost, fieldConfig.kind === "Subscription");
+    return {
+      ...fieldConfig,
+      description: fieldConfig.description ? `${fieldConfig.description} ${sentence}` : sentence,
+      extensions: { ...fieldConfig.extensions, crispCost: cost },
+    };
+  }
+}
+
+SchemaBuilder.registerPlugin(pluginName, CrispCostPlugin);
+
+export default pluginName;
+
+/** The cost a schema field declares, if any. */
+export function declaredCost(
+  field: GraphQLField<unknown, unknown> | undefined,
+): CrispCost | undefined {
+  const declared: unknown = field?.extensions?.crispCost;
+  return typeof declared === "object" && declared !== null && "requests" in declared
+    ? (declared as CrispCost)
+    : undefined;
+}
+
+/** A field's own requests as declared, for these arguments (0 when it declares none). */
+export function ownRequests(
+  field: GraphQLField<unknown, unknown> | undefined,
+  args: Readonly<Record<string, unknown>>,
+  ctx?: GatewayContext,
+): number {
+  return count(declaredCost(field)?.requests, args, ctx, 0);
+}
 
 /**
- * Estimates the worst-case Crisp requests of an operation before it runs: each field's own
- * requests, times the list sizes above it. Fragments are followed (a cycle, which validation
- * refuses anyway, costs nothing more); for abstract types the costliest member is counted.
+ * Estimates the worst-case Crisp requests of an operation before it runs, from the costs its
+ * fields declare: each field's own requests, times the list sizes above it, with fields that
+ * share a read counted once per object. Fragments are followed (a cycle, which validation
+ * refuses anyway, costs nothing more); for an abstract type the costliest member counts. A
+ * subscription is estimated per event.
  */
 export function estimateCost(
   schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | null | undefined,
-  variables: Record<string, unknown> | null | undefined,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+  ctx?: GatewayContext,
 ): number {
   const operations = document.definitions.filter(
     (definition): definition is OperationDefinitionNode =>
@@ -111,98 +212,105 @@ export function estimateCost(
       )
       .map((fragment) => [fragment.name.value, fragment]),
   );
-  const root =
-    operation.operation === "query"
-      ? schema.getQueryType()
-      : operation.operation === "mutation"
-        ? schema.getMutationType()
-        : schema.getSubscriptionType();
+  // A variable the client left out takes the operation's own default, not the field's.
+  const values: Record<string, unknown> = { ...variables };
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (values[name] === undefined && definition.defaultValue !== undefined) {
+      values[name] = valueFromASTUntyped(definition.defaultValue, values);
+    }
+  }
+  const root = schema.getRootType(operation.operation);
   if (!root) {
     return 0;
   }
 
-  const costOf = (
+  const applies = (condition: string | undefined, type: GraphQLNamedType): boolean => {
+    if (condition === undefined || condition === type.name) {
+      return true;
+    }
+    const conditionType = schema.getType(condition);
+    return (
+      conditionType !== undefined &&
+      isAbstractType(conditionType) &&
+      isObjectType(type) &&
+      schema.isSubType(conditionType, type)
+    );
+  };
+
+  /** The fields a selection set runs on an object of `type`, fragments followed. */
+  const collect = (
     type: GraphQLNamedType,
     selectionSet: SelectionSetNode,
-    seen: Set<string>,
-  ): number => {
-    let total = 0;
+    seen: ReadonlySet<string>,
+    into: FieldNode[],
+  ): FieldNode[] => {
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
-        total += fieldCost(type, selection, seen);
+        into.push(selection);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const condition = selection.typeCondition
-          ? schema.getType(selection.typeCondition.name.value)
-          : type;
-        total += costOf(condition ?? type, selection.selectionSet, seen);
+        if (applies(selection.typeCondition?.name.value, type)) {
+          collect(type, selection.selectionSet, seen, into);
+        }
       } else {
         const fragment = fragments.get(selection.name.value);
-        if (fragment && !seen.has(fragment.name.value)) {
-          const condition = schema.getType(fragment.typeCondition.name.value) ?? type;
-          total += costOf(
-            condition,
-            fragment.selectionSet,
-            new Set([...seen, fragment.name.value]),
-          );
+        if (
+          fragment !== undefined &&
+          !seen.has(fragment.name.value) &&
+          applies(fragment.typeCondition.name.value, type)
+        ) {
+          collect(type, fragment.selectionSet, new Set([...seen, fragment.name.value]), into);
         }
       }
+    }
+    return into;
+  };
+
+  const costOn = (
+    type: GraphQLNamedType,
+    selectionSet: SelectionSetNode,
+    seen: ReadonlySet<string>,
+  ): number => {
+    if (isAbstractType(type)) {
+      return Math.max(
+        0,
+        ...schema.getPossibleTypes(type).map((member) => costOn(member, selectionSet, seen)),
+      );
+    }
+    if (!isObjectType(type)) {
+      return 0;
+    }
+    const definitions = type.getFields();
+    const shared = new Map<string, number>();
+    let total = 0;
+    for (const node of collect(type, selectionSet, seen, [])) {
+      const field = definitions[node.name.value];
+      if (field === undefined) {
+        continue;
+      }
+      const cost = declaredCost(field);
+      const args = Object.fromEntries(
+        (node.arguments ?? []).map((argument) => [
+          argument.name.value,
+          valueFromASTUntyped(argument.value, values),
+        ]),
+      );
+      const own = count(cost?.requests, args, ctx, 0);
+      if (cost?.shares === undefined) {
+        total += own;
+      } else {
+        shared.set(cost.shares, Math.max(shared.get(cost.shares) ?? 0, own));
+      }
+      if (node.selectionSet !== undefined) {
+        const items = count(cost?.items, args, ctx, 1);
+        total += items * costOn(getNamedType(field.type), node.selectionSet, seen);
+      }
+    }
+    for (const requests of shared.values()) {
+      total += requests;
     }
     return total;
   };
 
-  const fieldCost = (parent: GraphQLNamedType, field: FieldNode, seen: Set<string>): number => {
-    const args = Object.fromEntries(
-      (field.arguments ?? []).map((argument) => [
-        argument.name.value,
-        valueFromASTUntyped(argument.value, variables ?? {}),
-      ]),
-    );
-    const cost = FIELD_COSTS[`${parent.name}.${field.name.value}`];
-    const own =
-      cost === undefined
-        ? 0
-        : typeof cost.requests === "number"
-          ? cost.requests
-          : cost.requests(args);
-    if (!field.selectionSet) {
-      return own;
-    }
-    const fieldType = fieldTypeOf(parent, field.name.value);
-    if (fieldType === undefined) {
-      return own;
-    }
-    const items = cost?.items?.(args) ?? 1;
-    if (isUnionType(fieldType) || isInterfaceType(fieldType)) {
-      const members = isUnionType(fieldType)
-        ? fieldType.getTypes()
-        : schema.getPossibleTypes(fieldType);
-      const costliest = Math.max(
-        0,
-        ...members.map((member) => costOf(member, field.selectionSet as SelectionSetNode, seen)),
-      );
-      return own + items * costliest;
-    }
-    if (cost?.items) {
-      // The connection's own fields (pageInfo…) run once; nodes and edges run per item.
-      let children = 0;
-      for (const selection of field.selectionSet.selections) {
-        const perItem =
-          selection.kind === Kind.FIELD && CONNECTION_WRAPPERS.has(selection.name.value);
-        const sub = costOf(fieldType, { kind: Kind.SELECTION_SET, selections: [selection] }, seen);
-        children += perItem || !fieldType.name.endsWith("Connection") ? items * sub : sub;
-      }
-      return own + children;
-    }
-    return own + costOf(fieldType, field.selectionSet, seen);
-  };
-
-  const fieldTypeOf = (parent: GraphQLNamedType, name: string): GraphQLNamedType | undefined => {
-    if (!isObjectType(parent) && !isInterfaceType(parent)) {
-      return undefined;
-    }
-    const definition = parent.getFields()[name];
-    return definition === undefined ? undefined : getNamedType(definition.type);
-  };
-
-  return costOf(root, operation.selectionSet, new Set());
+  return costOn(root, operation.selectionSet, new Set());
 }

@@ -50,16 +50,17 @@ const GatewayStatus = builder.objectRef<GatewayStatusShape>("GatewayStatus").imp
 builder.queryField("gateway", (t) =>
   t.field({
     type: GatewayStatus,
-    description: "The gateway's own state: upstream use, quota, cache. Costs no Crisp request.",
+    description: "The gateway's own state: upstream use, quota, cache.",
+    crispCost: { requests: 0 },
     resolve: async (_root, _args, ctx) => ({
       version: ctx.gateway.version,
       demo: ctx.gateway.demo,
       upstreamRequests: ctx.usage.upstreamRequests,
-      quotaUsed: await ctx.crisp.guard.quotaUsed(),
+      quotaUsed: await ctx.upstream.quotaUsed(),
       quotaLimit: ctx.gateway.dailyQuota,
       cacheHits: ctx.usage.cacheHits,
       cacheMisses: ctx.usage.cacheMisses,
-      rateLimitedUntil: await ctx.crisp.guard.rateLimitedUntil(),
+      rateLimitedUntil: await ctx.upstream.rateLimitedUntil(),
     }),
   }),
 );

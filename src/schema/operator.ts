@@ -2,9 +2,17 @@ import { isUuid } from "../crisp/ids.js";
 import type { CrispOperatorListItem } from "../crisp/types.js";
 import { badUserInput } from "../errors.js";
 import { builder } from "./builder.js";
-import { ConversationRef } from "./conversation.js";
+import { MAX_PAGE_SIZE } from "./connection.js";
+import { ConversationRef } from "./conversation/type.js";
 import { joinIdParts, splitIdParts } from "./global-id.js";
 import { WebsiteRef } from "./website.js";
+
+/**
+ * How many operators the estimate assumes a list holds. Crisp returns them all, unpaged; no
+ * Operator field loads anything, so this bound multiplies nothing today, and stands for the
+ * day one does.
+ */
+const OPERATORS_BOUND = MAX_PAGE_SIZE;
 
 /** Operators belong to a website in Crisp: the website is part of their identity here. */
 export interface OperatorShape {
@@ -58,8 +66,8 @@ builder.node(OperatorRef, {
 builder.objectField(WebsiteRef, "operators", (t) =>
   t.field({
     type: [OperatorRef],
-    description:
-      "The website's operators: GET /website/{website_id}/operators/list (one Crisp request, not paged).",
+    description: "The website's operators: GET /website/{website_id}/operators/list (not paged).",
+    crispCost: { requests: 1, items: OPERATORS_BOUND },
     resolve: async (website, _args, ctx) =>
       (await ctx.loaders.operators(website.websiteId)).map((item) => ({
         websiteId: website.websiteId,
@@ -74,6 +82,7 @@ builder.objectFields(ConversationRef, (t) => ({
     nullable: true,
     description:
       "The operator the conversation is routed to, or null. Resolved from the website's operators list: one Crisp request per website per operation, shared by every conversation.",
+    crispCost: { requests: 1 },
     resolve: async (c, _args, ctx) => {
       const userId = c.assigned?.user_id;
       if (!userId) {
@@ -87,6 +96,7 @@ builder.objectFields(ConversationRef, (t) => ({
     type: [OperatorRef],
     description:
       "Operators mentioned in the conversation (same operators list request as `assignee`).",
+    crispCost: { requests: 1, items: OPERATORS_BOUND },
     resolve: async (c, _args, ctx) => {
       const ids = c.mentions ?? [];
       if (ids.length === 0) {

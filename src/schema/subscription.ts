@@ -1,13 +1,14 @@
 import { filter, map, pipe } from "graphql-yoga";
 import type { GatewayContext } from "../context.js";
+import { CrispEvent, CrispEventFamily, isEventOf } from "../crisp/events.js";
 import { isFingerprint, isUuid, requireId } from "../crisp/ids.js";
 import { CRISP_MESSAGE_TYPES, type CrispConversation, type CrispMessage } from "../crisp/types.js";
 import { ErrorCode, GatewayError } from "../errors.js";
-import type { CrispHookEvent } from "../subscriptions/event-bus.js";
+import { BusTopic, type CrispHookEvent } from "../subscriptions/event-bus.js";
 import { builder } from "./builder.js";
-import { ConversationRef } from "./conversation.js";
-import { MessageRef } from "./message.js";
-import { PersonRef, type PersonShape } from "./person.js";
+import { ConversationRef } from "./conversation/type.js";
+import { MessageRef } from "./message/type.js";
+import { PersonRef, type PersonShape } from "./person/type.js";
 
 const MESSAGE_TYPES: ReadonlySet<string> = new Set(CRISP_MESSAGE_TYPES);
 
@@ -52,7 +53,7 @@ function eventsOf(
       ? null
       : requireId("sessionId", args.sessionId);
   return pipe(
-    ctx.events.subscribe("crisp:event", websiteId),
+    ctx.events.subscribe(BusTopic.EVENT, websiteId),
     filter(
       (event: CrispHookEvent) =>
         accept(event) && (sessionId === null || event.sessionId === sessionId),
@@ -74,6 +75,8 @@ function freshReads<T>(
   return pipe(
     eventsOf(ctx, args, accept),
     map(async (event: CrispHookEvent) => {
+      // A new read of Crisp, with a budget of its own.
+      ctx.budget.startEvent();
       ctx.loaders.clearAll();
       return read(event);
     }),
@@ -113,7 +116,7 @@ const ConversationEventRef = builder
   .objectRef<ConversationEventShape>("ConversationEvent")
   .implement({
     description:
-      "A conversation after a session:* event, read again from Crisp (GET …/conversation/{session_id}: one Crisp request per event per subscription).",
+      "A conversation after a session:* event, read again from Crisp (GET …/conversation/{session_id}, once per event: subscriptions to the same conversation share the read through the gateway's cache).",
     fields: (t) => ({
       name: t.exposeString("name", {
         description: "Crisp's event name that caused it, e.g. session:set_state.",
@@ -125,7 +128,7 @@ const ConversationEventRef = builder
 
 const PersonEventRef = builder.objectRef<PersonEventShape>("PersonEvent").implement({
   description:
-    "A people profile after a people:profile:* event, read again from Crisp (one GET …/people/profile/{people_id} per event per subscription; none once removed).",
+    "A people profile after a people:profile:* event, read again from Crisp (GET …/people/profile/{people_id}, once per event, shared by the subscriptions it reaches; none once removed).",
   fields: (t) => ({
     name: t.exposeString("name", {
       description: "people:profile:created, people:profile:updated or people:profile:removed.",
@@ -141,20 +144,25 @@ const PersonEventRef = builder.objectRef<PersonEventShape>("PersonEvent").implem
   }),
 });
 
+/** A website's events, or only one conversation's. */
+const conversationScope = builder.args((t) => ({
+  websiteId: t.id({ required: true }),
+  sessionId: t.id({ description: "Only this conversation's events." }),
+}));
+
 builder.subscriptionFields((t) => ({
   messageAdded: t.field({
     type: MessageRef,
     description:
-      "message:send (from the visitor) and message:received (from an operator). The message comes whole in the hook: no Crisp request, except for fields such as `conversation` that load more.",
-    args: {
-      websiteId: t.arg.id({ required: true }),
-      sessionId: t.arg.id({ description: "Only this conversation's messages." }),
-    },
+      "message:send (from the visitor) and message:received (from an operator). The message comes whole in the hook, so only fields such as `conversation` that load more reach Crisp.",
+    crispCost: { requests: 0 },
+    args: conversationScope,
     subscribe: (_root, args, ctx) =>
       freshReads(
         ctx,
         args,
-        (event) => event.name === "message:send" || event.name === "message:received",
+        (event) =>
+          event.name === CrispEvent.MESSAGE_SEND || event.name === CrispEvent.MESSAGE_RECEIVED,
         hookMessage,
       ),
     resolve: (message) => message,
@@ -162,16 +170,14 @@ builder.subscriptionFields((t) => ({
   messageUpdated: t.field({
     type: MessageRef,
     description:
-      "message:updated. The hook only carries the new content, so the message is read again: one GET …/message/{fingerprint} per event per subscription.",
-    args: {
-      websiteId: t.arg.id({ required: true }),
-      sessionId: t.arg.id({ description: "Only this conversation's messages." }),
-    },
+      "message:updated. The hook only carries the new content, so the message is read again: GET …/message/{fingerprint}, shared by the subscriptions it reaches.",
+    crispCost: { requests: 1 },
+    args: conversationScope,
     subscribe: (_root, args, ctx) =>
       freshReads(
         ctx,
         args,
-        (event) => event.name === "message:updated",
+        (event) => event.name === CrispEvent.MESSAGE_UPDATED,
         (event) => {
           const fingerprint = event.data.fingerprint;
           return typeof fingerprint === "number" &&
@@ -186,18 +192,16 @@ builder.subscriptionFields((t) => ({
   conversationUpdated: t.field({
     type: ConversationEventRef,
     description:
-      "Any session:* event that changes a conversation (state, routing, meta, block…), with the conversation as Crisp now holds it. session:removed is not delivered here (see crispEvents).",
-    args: {
-      websiteId: t.arg.id({ required: true }),
-      sessionId: t.arg.id({ description: "Only this conversation." }),
-    },
+      "Any session:* event that changes a conversation (state, routing, meta, block…), with the conversation as Crisp now holds it (GET …/conversation/{session_id}). session:removed is not delivered here (see crispEvents).",
+    crispCost: { requests: 1 },
+    args: conversationScope,
     subscribe: (_root, args, ctx) =>
       freshReads(
         ctx,
         args,
         (event) =>
-          event.name.startsWith("session:") &&
-          event.name !== "session:removed" &&
+          isEventOf(event.name, CrispEventFamily.SESSION) &&
+          event.name !== CrispEvent.SESSION_REMOVED &&
           event.sessionId !== null,
         async (event): Promise<ConversationEventShape | null> => {
           const conversation = await ctx.loaders.conversation(
@@ -213,20 +217,22 @@ builder.subscriptionFields((t) => ({
   }),
   personUpdated: t.field({
     type: PersonEventRef,
-    description: "people:profile:created, people:profile:updated and people:profile:removed.",
+    description:
+      "people:profile:created, people:profile:updated and people:profile:removed, with the profile as Crisp now holds it (GET …/people/profile/{people_id}; none once removed).",
+    crispCost: { requests: 1 },
     args: { websiteId: t.arg.id({ required: true }) },
     subscribe: (_root, args, ctx) =>
       freshReads(
         ctx,
         args,
-        (event) => event.name.startsWith("people:profile:"),
+        (event) => isEventOf(event.name, CrispEventFamily.PEOPLE_PROFILE),
         async (event): Promise<PersonEventShape | null> => {
           const peopleId = event.data.people_id;
           if (typeof peopleId !== "string" || !isUuid(peopleId)) {
             return null;
           }
           const profile =
-            event.name === "people:profile:removed"
+            event.name === CrispEvent.PEOPLE_PROFILE_REMOVED
               ? null
               : await ctx.loaders.person(event.websiteId, peopleId);
           return {
@@ -241,8 +247,8 @@ builder.subscriptionFields((t) => ({
   }),
   crispEvents: t.field({
     type: CrispEventRef,
-    description:
-      "Every event of the website, raw, optionally only the named ones. Costs no Crisp request.",
+    description: "Every event of the website, raw, optionally only the named ones.",
+    crispCost: { requests: 0 },
     args: {
       websiteId: t.arg.id({ required: true }),
       names: t.arg.stringList({

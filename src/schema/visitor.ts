@@ -1,11 +1,10 @@
 import { isSessionId } from "../crisp/ids.js";
 import type { CrispVisitor, CrispVisitorCount } from "../crisp/types.js";
-import { CRISP_FIXED_PAGE_SIZE } from "../crisp/types.js";
-import { fetchSlice, fixedPlan } from "../loaders/paging.js";
+import { walkPageLimit } from "../loaders/paging.js";
 import { builder } from "./builder.js";
 import { GeolocationRef } from "./common.js";
-import { forwardWindow, offsetConnection } from "./connection.js";
-import { ConversationRef } from "./conversation.js";
+import { pagedConnection, requestedPageSize } from "./connection.js";
+import { ConversationRef } from "./conversation/type.js";
 import { WebsiteRef } from "./website.js";
 
 interface VisitorShape {
@@ -59,6 +58,7 @@ const VisitorRef = builder.objectRef<VisitorShape>("Visitor").implement({
       nullable: true,
       description:
         "The conversation behind this visitor's session, when one was initiated: one GET …/conversation/{session_id} per visitor.",
+      crispCost: { requests: 1 },
       resolve: (v, _args, ctx) =>
         v.visitor.initiated && isSessionId(v.visitor.session_id)
           ? ctx.loaders.conversation(v.websiteId, v.visitor.session_id)
@@ -85,29 +85,26 @@ builder.objectFields(WebsiteRef, (t) => ({
   visitors: t.field({
     type: VisitorConnection,
     description:
-      "Live visitors: GET /website/{website_id}/visitors/list/{page}, 20 a page (Crisp takes no page size here), so one Crisp request per 20 visitors the window touches.",
+      "Live visitors: GET /website/{website_id}/visitors/list/{page}, one Crisp request per page the window touches (Crisp takes no page size here and does not say how many a page holds).",
+    crispCost: {
+      requests: (args) => walkPageLimit(requestedPageSize("first")(args)),
+      items: requestedPageSize("first"),
+    },
     args: {
       first: t.arg.int({ description: "Page size, default 20, at most 50." }),
       after: t.arg.string({ description: "Cursor of the last visitor already seen." }),
     },
-    resolve: async (website, args, ctx) => {
-      const { offset, first } = forwardWindow(args);
-      if (first === 0) {
-        return offsetConnection([], offset, false);
-      }
-      const slice = await fetchSlice(
-        offset,
-        first,
-        fixedPlan(offset, first, CRISP_FIXED_PAGE_SIZE),
-        (page) => ctx.loaders.visitorPage(website.websiteId, page),
-      );
-      const items = slice.items.map((visitor) => ({ websiteId: website.websiteId, visitor }));
-      return offsetConnection(items, offset, slice.hasNextPage);
-    },
+    resolve: (website, args, ctx) =>
+      pagedConnection(
+        args,
+        { perPage: "crisp", fetch: (page) => ctx.loaders.visitorPage(website.websiteId, page) },
+        (visitor) => ({ websiteId: website.websiteId, visitor }),
+      ),
   }),
   visitorCount: t.field({
     type: VisitorCountRef,
-    description: "GET /website/{website_id}/visitors/count: one Crisp request.",
+    description: "GET /website/{website_id}/visitors/count.",
+    crispCost: { requests: 1 },
     resolve: (website, _args, ctx) => ctx.loaders.visitorCount(website.websiteId),
   }),
 }));

@@ -1,9 +1,11 @@
 import type { GatewayContext } from "../context.js";
 import { isDomain, isUuid, requireId } from "../crisp/ids.js";
+import { MAX_CONNECTED_WEBSITE_PAGES } from "../crisp/plugin.js";
 import type { CrispWebsite } from "../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../errors.js";
 import { builder } from "./builder.js";
-import { forwardWindow, offsetConnection } from "./connection.js";
+import { forwardWindow, offsetConnection, requestedPageSize } from "./connection.js";
+import type { CrispCost } from "./cost.js";
 import { decodeGlobalId } from "./global-id.js";
 import { nonEmpty } from "./input.js";
 
@@ -21,6 +23,9 @@ async function loadWebsite(ctx: GatewayContext, websiteId: string): Promise<Cris
   }
   return website;
 }
+
+/** Every field of a website but its id comes from this one read, made once per website. */
+const WEBSITE_READ: CrispCost = { requests: 1, shares: "GET /website/{website_id}" };
 
 builder.node(WebsiteRef, {
   description:
@@ -40,17 +45,20 @@ builder.node(WebsiteRef, {
     websiteId: t.exposeID("websiteId", { description: "Crisp's website id (a UUID)." }),
     name: t.string({
       description: "From GET /website/{website_id}.",
+      crispCost: WEBSITE_READ,
       resolve: async (website, _args, ctx) => (await loadWebsite(ctx, website.websiteId)).name,
     }),
     domain: t.string({
       nullable: true,
       description: "From GET /website/{website_id}.",
+      crispCost: WEBSITE_READ,
       resolve: async (website, _args, ctx) =>
         (await loadWebsite(ctx, website.websiteId)).domain || null,
     }),
     logo: t.string({
       nullable: true,
       description: "Logo URL from GET /website/{website_id}; Crisp may leave it blank.",
+      crispCost: WEBSITE_READ,
       resolve: async (website, _args, ctx) =>
         (await loadWebsite(ctx, website.websiteId)).logo || null,
     }),
@@ -65,6 +73,19 @@ const WebsiteConnection = builder.connectionObject(
   },
   { name: "WebsiteEdge", description: "One website and its cursor." },
 );
+
+/**
+ * Whether listing the websites this token reaches walks the plugin's installations (every
+ * page of GET /plugin/connect/websites/all/{page}); unknown context: assume it does.
+ */
+const walksInstallations = (ctx: GatewayContext | undefined) =>
+  ctx === undefined || ctx.gateway.tier === "plugin";
+
+/** Whether `website` with no id must find the first reachable website (no visible default). */
+const needsFirstReachable = (ctx: GatewayContext | undefined) => {
+  const configured = ctx?.gateway.defaultWebsiteId;
+  return ctx === undefined || configured === undefined || !ctx.loaders.visible(configured);
+};
 
 /** The website ids this token reaches: the plugin's installations, or the configured one. */
 async function reachableWebsiteIds(ctx: GatewayContext): Promise<string[]> {
@@ -91,7 +112,11 @@ builder.queryFields((t) => ({
   websites: t.field({
     type: WebsiteConnection,
     description:
-      "Websites the configured token reaches. Plugin tier: every website that installed the plugin, from GET /plugin/connect/websites/all/{page} (all pages, one Crisp request per page of installations, plus one to find the end); other tiers: the configured CRISP_WEBSITE_ID. Listing `websiteId` costs nothing more; other fields cost one GET /website/{website_id} per website.",
+      "Websites the configured token reaches. Plugin tier: every website that installed the plugin, from GET /plugin/connect/websites/all/{page} (all pages, one Crisp request per page of installations, plus one to find the end, at most 100; cached for 5 minutes); other tiers: the configured CRISP_WEBSITE_ID, at no cost. Listing `websiteId` costs nothing more; other fields cost one GET /website/{website_id} per website.",
+    crispCost: {
+      requests: (_args, ctx) => (walksInstallations(ctx) ? MAX_CONNECTED_WEBSITE_PAGES : 0),
+      items: requestedPageSize("first"),
+    },
     args: {
       first: t.arg.int({ description: "Page size, default 20, at most 50." }),
       after: t.arg.string({ description: "Cursor of the last website already seen." }),
@@ -107,7 +132,16 @@ builder.queryFields((t) => ({
     type: WebsiteRef,
     nullable: true,
     description:
-      "One website by Crisp website id (or Website global id); without id, the gateway's default website (CRISP_WEBSITE_ID, else the first website the plugin token reaches), among those the client may see. One GET /website/{website_id}. Null when Crisp has no such website, the token does not reach it, or the client may not see it.",
+      "One website by Crisp website id (or Website global id); without id, the gateway's default website (CRISP_WEBSITE_ID, else the first website the plugin token reaches, which walks the plugin's installations like `websites`), among those the client may see. One GET /website/{website_id}. Null when Crisp has no such website, the token does not reach it, or the client may not see it.",
+    crispCost: {
+      requests: (args, ctx) =>
+        1 +
+        ((args.id === null || args.id === undefined) &&
+        needsFirstReachable(ctx) &&
+        walksInstallations(ctx)
+          ? MAX_CONNECTED_WEBSITE_PAGES
+          : 0),
+    },
     args: { id: t.arg.id({ description: "Crisp website id or Website global id." }) },
     resolve: async (_root, args, ctx) => {
       const configured = ctx.gateway.defaultWebsiteId;
@@ -124,8 +158,8 @@ builder.queryFields((t) => ({
     },
   }),
   websiteExists: t.boolean({
-    description:
-      "Whether any Crisp website uses this domain: HEAD /website?domain= (one Crisp request, no body).",
+    description: "Whether any Crisp website uses this domain: HEAD /website?domain= (no body).",
+    crispCost: { requests: 1 },
     args: {
       domain: t.arg.string({ required: true, description: "A domain such as example.com." }),
     },
@@ -162,7 +196,8 @@ builder.mutationFields((t) => ({
   createWebsite: t.field({
     type: WebsiteRef,
     description:
-      "POST /website (user tier only; FORBIDDEN otherwise, with no Crisp request). 1 Crisp request, plus one GET /website/{website_id} if the result's details are asked for.",
+      "POST /website (user tier only; FORBIDDEN otherwise, with no Crisp request). The result's details, if asked for, cost one GET /website/{website_id} more.",
+    crispCost: { requests: 1 },
     args: {
       name: t.arg.string({ required: true }),
       domain: t.arg.string({ required: true, description: "e.g. example.com" }),
@@ -179,7 +214,8 @@ builder.mutationFields((t) => ({
   }),
   deleteWebsite: t.boolean({
     description:
-      "DELETE /website/{website_id} with Crisp's verification (user tier only; FORBIDDEN otherwise, with no Crisp request). Crisp schedules the deletion. 1 Crisp request.",
+      "DELETE /website/{website_id} with Crisp's verification (user tier only; FORBIDDEN otherwise, with no Crisp request). Crisp schedules the deletion.",
+    crispCost: { requests: 1 },
     args: { input: t.arg({ type: WebsiteDeletionInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const websiteId = requireId("websiteId", input.websiteId, "input.websiteId");

@@ -13,11 +13,21 @@ export interface CrispHookEvent {
   timestamp: number;
 }
 
+/** The bus's topics. */
+export const BusTopic = {
+  /** A website's events, routed by website id: a subscriber only receives its website's. */
+  EVENT: "crisp:event",
+  /** Every event once more, for the gateway's own cache upkeep (scope `ALL_EVENTS`). */
+  ANY: "crisp:any",
+} as const;
+
+/** The one scope of the `crisp:any` topic. */
+export const ALL_EVENTS = "all";
+
 /** Events are routed by website: a subscriber only ever receives its website's events. */
 export type CrispEventPubSub = PubSub<{
-  "crisp:event": [websiteId: string, event: CrispHookEvent];
-  /** Every event once more, for the gateway's own cache upkeep. */
-  "crisp:any": [scope: "all", event: CrispHookEvent];
+  [BusTopic.EVENT]: [websiteId: string, event: CrispHookEvent];
+  [BusTopic.ANY]: [scope: typeof ALL_EVENTS, event: CrispHookEvent];
 }>;
 
 export interface EventBus {

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { LRUCache } from "lru-cache";
 import { isSessionId, isUuid } from "../crisp/ids.js";
 import { type HookCheck, verifyPluginHook, verifyWebsiteHook } from "../crisp/webhook.js";
-import type { CrispEventPubSub, CrispHookEvent } from "./event-bus.js";
+import { ALL_EVENTS, BusTopic, type CrispEventPubSub, type CrispHookEvent } from "./event-bus.js";
 
 export const WEBHOOK_PATH = "/webhooks/crisp";
 
@@ -128,8 +128,8 @@ export function createWebhookRoute({
     answer(response, 200, { ok: true }, event.name);
     // Crisp only needs to know the hook arrived; relaying happens after the answer.
     setImmediate(() => {
-      pubsub.publish("crisp:any", "all", event);
-      pubsub.publish("crisp:event", event.websiteId, event);
+      pubsub.publish(BusTopic.ANY, ALL_EVENTS, event);
+      pubsub.publish(BusTopic.EVENT, event.websiteId, event);
     });
   }
 

@@ -1,0 +1,183 @@
+import { Buffer } from "node:buffer";
+import { isSessionId, isUuid } from "../../crisp/ids.js";
+import type { CrispMessage } from "../../crisp/types.js";
+import { badUserInput, ErrorCode, GatewayError } from "../../errors.js";
+import { builder } from "../builder.js";
+import { type ConnectionResult, pageSize, requestedPageSize } from "../connection.js";
+import { ConversationRef } from "../conversation/type.js";
+import { joinIdParts, splitIdParts } from "../global-id.js";
+import { MessageContent, messageText, toContent } from "./content.js";
+
+export const MessageRef = builder.objectRef<CrispMessage>("Message");
+
+export const MessageType = builder.enumType("MessageType", {
+  description: "Crisp's message `type`.",
+  values: {
+    TEXT: { value: "text" },
+    NOTE: { value: "note", description: "A private note, visible to operators only." },
+    FILE: { value: "file" },
+    ANIMATION: { value: "animation" },
+    AUDIO: { value: "audio" },
+    PICKER: { value: "picker" },
+    FIELD: { value: "field" },
+    CAROUSEL: { value: "carousel" },
+    EVENT: { value: "event" },
+  } as const,
+});
+
+export const MessageFrom = builder.enumType("MessageFrom", {
+  description: "Who sent the message: the visitor (USER) or an operator or bot (OPERATOR).",
+  values: { USER: { value: "user" }, OPERATOR: { value: "operator" } } as const,
+});
+
+const MessageAuthor = builder
+  .objectRef<NonNullable<CrispMessage["user"]>>("MessageAuthor")
+  .implement({
+    description: "Who Crisp shows as the sender (Crisp's `user`).",
+    fields: (t) => ({
+      userId: t.id({ nullable: true, resolve: (u) => u.user_id ?? null }),
+      nickname: t.string({ nullable: true, resolve: (u) => u.nickname ?? null }),
+      avatar: t.string({ nullable: true, resolve: (u) => u.avatar ?? null }),
+      type: t.string({ nullable: true, resolve: (u) => u.type ?? null }),
+    }),
+  });
+
+builder.node(MessageRef, {
+  description:
+    "One message. Loaded with its conversation's message list (GET /website/{website_id}/conversation/{session_id}/messages) or, through `node`, by GET …/message/{fingerprint}.",
+  id: {
+    resolve: (m) => joinIdParts(m.website_id, m.session_id, m.fingerprint),
+    parse: (id) => {
+      const [websiteId = "", sessionId = "", fingerprint = ""] = splitIdParts(id, 3);
+      if (!isUuid(websiteId) || !isSessionId(sessionId) || !/^[1-9]\d{0,15}$/.test(fingerprint)) {
+        throw badUserInput("id", "not a global id of this gateway.");
+      }
+      return id;
+    },
+  },
+  loadOne: (id, ctx) => {
+    const [websiteId = "", sessionId = "", fingerprint = ""] = id.split("/");
+    return ctx.loaders.message(websiteId, sessionId, Number(fingerprint));
+  },
+  fields: (t) => ({
+    fingerprint: t.field({
+      type: "SafeInt",
+      description: "Crisp's message id within its conversation.",
+      resolve: (m) => m.fingerprint,
+    }),
+    sessionId: t.exposeID("session_id"),
+    conversation: t.field({
+      type: ConversationRef,
+      description: "The conversation (free when reached through it or already loaded).",
+      crispCost: { requests: 1 },
+      resolve: async (m, _args, ctx) => {
+        const conversation = await ctx.loaders.conversation(m.website_id, m.session_id);
+        if (conversation === null) {
+          throw new GatewayError(
+            ErrorCode.NOT_FOUND,
+            "The message's conversation no longer exists.",
+          );
+        }
+        return conversation;
+      },
+    }),
+    type: t.field({ type: MessageType, resolve: (m) => m.type }),
+    from: t.field({ type: MessageFrom, resolve: (m) => m.from }),
+    origin: t.string({
+      description: "chat, email, or a urn:… origin, as Crisp gives it.",
+      resolve: (m) => m.origin ?? "chat",
+    }),
+    content: t.field({ type: MessageContent, resolve: (m) => toContent(m) }),
+    text: t.string({
+      nullable: true,
+      description:
+        "A plain-text rendering of any content type (the text, a file's name, an event's text…).",
+      resolve: (m) => messageText(m),
+    }),
+    author: t.field({ type: MessageAuthor, resolve: (m) => m.user ?? {} }),
+    mentions: t.idList({
+      description: "Mentioned operator user ids.",
+      resolve: (m) => m.mentions ?? [],
+    }),
+    edited: t.boolean({ resolve: (m) => m.edited === true }),
+    translated: t.boolean({ resolve: (m) => m.translated === true }),
+    read: t.string({
+      nullable: true,
+      description: "Where the message was read (e.g. chat), if it was.",
+      resolve: (m) => m.read || null,
+    }),
+    delivered: t.string({
+      nullable: true,
+      description: "Where it was delivered, if it was.",
+      resolve: (m) => m.delivered || null,
+    }),
+    timestamp: t.field({ type: "DateTime", resolve: (m) => new Date(m.timestamp) }),
+  }),
+});
+
+const MessageConnection = builder.connectionObject(
+  { type: MessageRef, name: "MessageConnection", description: "Messages, oldest first." },
+  { name: "MessageEdge", description: "One message and its cursor." },
+);
+
+/** Message cursors are the message's timestamp: Crisp pages back with timestamp_before. */
+function encodeMessageCursor(timestamp: number): string {
+  return Buffer.from(`ts:${timestamp}`).toString("base64url");
+}
+function decodeMessageCursor(cursor: string): number {
+  const match = /^ts:(\d{1,16})$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (match?.[1] === undefined) {
+    throw badUserInput("before", "not a cursor of this connection.");
+  }
+  return Number(match[1]);
+}
+
+/**
+ * Bounds the walk back in time: Crisp sends up to 40 messages a batch, so two reach 50, and
+ * the other two cover unusually small batches. The cost estimate counts this many.
+ */
+export const MAX_MESSAGE_BATCHES = 4;
+
+builder.objectField(ConversationRef, "messages", (t) =>
+  t.field({
+    type: MessageConnection,
+    description:
+      "Newest last. `last` defaults to 20 (at most 50); `before` pages back in time. GET /website/{website_id}/conversation/{session_id}/messages returns up to 40 messages before a timestamp, so usually one Crisp request per conversation, more when `last` reaches past the newest batch (up to 4 batches when Crisp sends small ones). `hasPreviousPage` comes from Crisp's 206 (more) or 200 (no more).",
+    crispCost: { requests: MAX_MESSAGE_BATCHES, items: requestedPageSize("last") },
+    args: {
+      last: t.arg.int({ description: "How many of the newest messages (before `before`)." }),
+      before: t.arg.string({ description: "Cursor of the oldest message already seen." }),
+    },
+    resolve: async (conversation, args, ctx): Promise<ConnectionResult<CrispMessage>> => {
+      const last = pageSize(args.last, "last");
+      let before = args.before ? decodeMessageCursor(args.before) : undefined;
+      const collected: CrispMessage[] = [];
+      let hasOlder = true;
+      for (
+        let batch = 0;
+        batch < MAX_MESSAGE_BATCHES && collected.length < last && hasOlder;
+        batch += 1
+      ) {
+        const result = await ctx.loaders.messageBatch(
+          conversation.website_id,
+          conversation.session_id,
+          before,
+        );
+        collected.unshift(...result.messages);
+        hasOlder = result.hasOlder && result.messages.length > 0;
+        before = result.messages[0]?.timestamp;
+      }
+      const nodes = last === 0 ? [] : collected.slice(-last);
+      const edges = nodes.map((node) => ({ cursor: encodeMessageCursor(node.timestamp), node }));
+      return {
+        edges,
+        pageInfo: {
+          hasPreviousPage: collected.length > nodes.length || hasOlder,
+          hasNextPage: args.before !== null && args.before !== undefined,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges[edges.length - 1]?.cursor ?? null,
+        },
+      };
+    },
+  }),
+);

@@ -1,0 +1,157 @@
+import { isUuid } from "../../crisp/ids.js";
+import type { CrispPeopleProfile } from "../../crisp/types.js";
+import { badUserInput } from "../../errors.js";
+import { builder } from "../builder.js";
+import { GeolocationRef } from "../common.js";
+import { joinIdParts, splitIdParts } from "../global-id.js";
+import { fromCrispTime } from "../scalars.js";
+import { WebsiteRef } from "../website.js";
+
+/** People profiles carry no website id in Crisp's payload; the gateway keeps it beside. */
+export interface PersonShape {
+  websiteId: string;
+  profile: CrispPeopleProfile;
+}
+
+export const PersonRef = builder.objectRef<PersonShape>("Person");
+
+type Company = NonNullable<CrispPeopleProfile["company"]>;
+type Employment = NonNullable<NonNullable<CrispPeopleProfile["person"]>["employment"]>;
+type SocialProfile = NonNullable<NonNullable<CrispPeopleProfile["person"]>["profiles"]>[number];
+
+const SocialProfileRef = builder.objectRef<SocialProfile>("SocialProfile").implement({
+  description: "A social network profile of the person.",
+  fields: (t) => ({
+    type: t.string({ description: "e.g. twitter, linkedin.", resolve: (p) => p.type ?? "" }),
+    handle: t.string({ resolve: (p) => p.handle ?? "" }),
+    url: t.string({ nullable: true, resolve: (p) => p.url ?? null }),
+  }),
+});
+
+const EmploymentRef = builder.objectRef<Employment>("Employment").implement({
+  description: "Where the person works.",
+  fields: (t) => ({
+    name: t.string({ nullable: true, resolve: (e) => e.name ?? null }),
+    domain: t.string({ nullable: true, resolve: (e) => e.domain ?? null }),
+    title: t.string({ nullable: true, resolve: (e) => e.title ?? null }),
+    role: t.string({ nullable: true, resolve: (e) => e.role ?? null }),
+    seniority: t.string({ nullable: true, resolve: (e) => e.seniority ?? null }),
+  }),
+});
+
+const CompanyRef = builder.objectRef<Company>("Company").implement({
+  description: "The person's company, as enriched by Crisp.",
+  fields: (t) => ({
+    name: t.string({ nullable: true, resolve: (c) => c.name ?? null }),
+    legalName: t.string({ nullable: true, resolve: (c) => c.legal_name ?? null }),
+    domain: t.string({ nullable: true, resolve: (c) => c.domain ?? null }),
+    url: t.string({ nullable: true, resolve: (c) => c.url ?? null }),
+    description: t.string({ nullable: true, resolve: (c) => c.description ?? null }),
+    timezone: t.int({ nullable: true, resolve: (c) => c.timezone ?? null }),
+    phones: t.stringList({ resolve: (c) => c.phones ?? [] }),
+    emails: t.stringList({ resolve: (c) => c.emails ?? [] }),
+    geolocation: t.field({
+      type: GeolocationRef,
+      nullable: true,
+      resolve: (c) => c.geolocation ?? null,
+    }),
+    employees: t.int({ nullable: true, resolve: (c) => c.metrics?.employees ?? null }),
+    marketCap: t.float({ nullable: true, resolve: (c) => c.metrics?.market_cap ?? null }),
+    raised: t.float({ nullable: true, resolve: (c) => c.metrics?.raised ?? null }),
+    arr: t.float({ nullable: true, resolve: (c) => c.metrics?.arr ?? null }),
+  }),
+});
+
+builder.node(PersonRef, {
+  description:
+    "A Crisp people profile (contact). GET /website/{website_id}/people/profile/{people_id}: one Crisp request per distinct person per operation, none when a people list in the operation returned it.",
+  id: {
+    resolve: (p) => joinIdParts(p.websiteId, p.profile.people_id),
+    parse: (id) => {
+      const [websiteId = "", peopleId = ""] = splitIdParts(id, 2);
+      if (!isUuid(websiteId) || !isUuid(peopleId)) {
+        throw badUserInput("id", "not a global id of this gateway.");
+      }
+      return id;
+    },
+  },
+  loadOne: async (id, ctx) => {
+    const [websiteId = "", peopleId = ""] = id.split("/");
+    const profile = await ctx.loaders.person(websiteId, peopleId);
+    return profile === null ? null : { websiteId, profile };
+  },
+  fields: (t) => ({
+    peopleId: t.id({
+      description: "Crisp's people id (a UUID).",
+      resolve: (p) => p.profile.people_id,
+    }),
+    website: t.field({ type: WebsiteRef, resolve: (p) => ({ websiteId: p.websiteId }) }),
+    email: t.string({ nullable: true, resolve: (p) => p.profile.email ?? null }),
+    nickname: t.string({ nullable: true, resolve: (p) => p.profile.person?.nickname ?? null }),
+    avatar: t.string({ nullable: true, resolve: (p) => p.profile.person?.avatar ?? null }),
+    gender: t.string({ nullable: true, resolve: (p) => p.profile.person?.gender ?? null }),
+    phone: t.string({ nullable: true, resolve: (p) => p.profile.person?.phone ?? null }),
+    address: t.string({ nullable: true, resolve: (p) => p.profile.person?.address ?? null }),
+    description: t.string({
+      nullable: true,
+      resolve: (p) => p.profile.person?.description ?? null,
+    }),
+    websiteUrl: t.string({
+      nullable: true,
+      description: "The person's own website (Crisp's person.website).",
+      resolve: (p) => p.profile.person?.website ?? null,
+    }),
+    timezone: t.int({
+      nullable: true,
+      description: "Minutes offset from UTC.",
+      resolve: (p) => p.profile.person?.timezone ?? null,
+    }),
+    locales: t.stringList({ resolve: (p) => p.profile.person?.locales ?? [] }),
+    profiles: t.field({
+      type: [SocialProfileRef],
+      resolve: (p) => p.profile.person?.profiles ?? [],
+    }),
+    employment: t.field({
+      type: EmploymentRef,
+      nullable: true,
+      resolve: (p) => p.profile.person?.employment ?? null,
+    }),
+    geolocation: t.field({
+      type: GeolocationRef,
+      nullable: true,
+      resolve: (p) => p.profile.person?.geolocation ?? null,
+    }),
+    company: t.field({
+      type: CompanyRef,
+      nullable: true,
+      resolve: (p) => p.profile.company ?? null,
+    }),
+    segments: t.stringList({ resolve: (p) => p.profile.segments ?? [] }),
+    notepad: t.string({ nullable: true, resolve: (p) => p.profile.notepad ?? null }),
+    active: t.boolean({
+      nullable: true,
+      description: "Online right now.",
+      resolve: (p) => p.profile.active?.now ?? null,
+    }),
+    lastActiveAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      resolve: (p) => fromCrispTime(p.profile.active?.last),
+    }),
+    createdAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      resolve: (p) => fromCrispTime(p.profile.created_at),
+    }),
+    updatedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      resolve: (p) => fromCrispTime(p.profile.updated_at),
+    }),
+  }),
+});
+
+export const PersonConnection = builder.connectionObject(
+  { type: PersonRef, name: "PersonConnection", description: "A page of people profiles." },
+  { name: "PersonEdge", description: "One person and its cursor." },
+);
