@@ -19,10 +19,21 @@ export function ConversationList({
   onLoadMore: (after: string) => void;
 }) {
   const { edges, pageInfo } = connection;
+  // The gateway's cursors are offsets into Crisp's numbered pages: when conversations move to
+  // the top between two pages, the next page starts with some already listed. Each is shown
+  // once, where it first appeared.
+  const seen = new Set<string>();
+  const conversations: ConversationFields[] = [];
+  for (const { node } of edges) {
+    if (!seen.has(node.id)) {
+      seen.add(node.id);
+      conversations.push(node);
+    }
+  }
   return (
     <>
       <ul className="conversations" data-testid="conversations">
-        {edges.map(({ node }) => (
+        {conversations.map((node) => (
           <li key={node.id}>
             <button
               type="button"
