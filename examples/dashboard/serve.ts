@@ -42,7 +42,7 @@ function gatewayUrlPlugin(gatewayUrl: () => string): Plugin {
     transformIndexHtml: (html) =>
       html.replace(
         '<meta name="gateway-url" content="" />',
-        `<meta name="gateway-url" content="${gatewayUrl()}" />`,
+        `<meta name="gateway-url" content="${gatewayUrl().replaceAll("&", "&amp;").replaceAll('"', "&quot;")}" />`,
       ),
   };
 }
@@ -73,13 +73,13 @@ async function startGateway(
   const exited = once(child, "close").then(([code]) => (typeof code === "number" ? code : 0));
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout ?? process.stdin });
-    let url: string | undefined;
+    let printed: string | undefined;
     lines.on("line", (line) => {
       console.log(line);
-      url ??= /^(?:GraphiQL|GraphQL): (https?:\/\/\S+\/graphql)/.exec(line)?.[1];
+      printed ??= /^(?:GraphiQL|GraphQL): (https?:\/\/\S+\/graphql)/.exec(line)?.[1];
       // Printed once the gateway listens and (in demo mode) the simulator sends it its hooks.
-      if (url !== undefined && line.startsWith("Web hooks:")) {
-        resolve(url);
+      if (printed !== undefined && line.startsWith("Web hooks:")) {
+        resolve(printed);
       }
     });
     void exited.then((code) => reject(new Error(`the gateway exited with code ${code}`)));
