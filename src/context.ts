@@ -1,8 +1,12 @@
-import type { Viewer } from "./auth.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { YogaInitialContext } from "graphql-yoga";
+import type WebSocket from "ws";
+import { type Authenticator, OPEN_VIEWER, type Viewer } from "./auth.js";
 import type { CrispClient } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
-import type { Loaders } from "./loaders/index.js";
-import type { Writes } from "./loaders/writes.js";
+import type { SharedCache } from "./loaders/cache.js";
+import { createLoaders, type Loaders } from "./loaders/index.js";
+import { createWrites, type Writes } from "./loaders/writes.js";
 import type { Staleness } from "./plugins/use-stale-marker.js";
 import type { CrispEventPubSub } from "./subscriptions/event-bus.js";
 import type { UsageCounters } from "./usage.js";
@@ -16,6 +20,18 @@ export interface GatewayInfo {
   /** The website `Query.website` resolves to without an id, when configured. */
   defaultWebsiteId: string | undefined;
   dailyQuota: number | null;
+}
+
+/**
+ * What a transport hands Yoga besides the fetch Request. node:http gives `req` and `res`;
+ * graphql-ws gives the upgrade `req`, its `socket` and the `viewer` it authenticated once, at
+ * connection time; `yoga.fetch` (tests, benchmarks) gives nothing.
+ */
+export interface GatewayServerContext {
+  req?: IncomingMessage;
+  res?: ServerResponse;
+  socket?: WebSocket;
+  viewer?: Viewer;
 }
 
 /** What every resolver sees: built once per GraphQL request. */
@@ -32,4 +48,62 @@ export interface GatewayContext {
   staleness: Staleness;
   usage: UsageCounters;
   gateway: GatewayInfo;
+}
+
+export interface ContextFactoryOptions {
+  client: CrispClient;
+  usage: UsageCounters;
+  cache: SharedCache;
+  gateway: GatewayInfo;
+  events: CrispEventPubSub;
+  /** Null: every request is the open viewer (see GatewayOptions.authenticate). */
+  authenticate: Authenticator | null;
+  /** Each operation's Crisp request budget. */
+  maxOperationCost: number;
+}
+
+/**
+ * Yoga's context factory: authenticates the request (graphql-ws did it at connection time) and
+ * gives it fresh loaders, bound to the request's abort signal, and writes for that viewer.
+ */
+export function createContextFactory({
+  client,
+  usage,
+  cache,
+  gateway,
+  events,
+  authenticate,
+  maxOperationCost,
+}: ContextFactoryOptions): (
+  initial: YogaInitialContext & GatewayServerContext,
+) => Promise<GatewayContext> {
+  return async ({ request, viewer: socketViewer }) => {
+    const staleness: Staleness = { servedStale: false };
+    const viewer =
+      socketViewer ??
+      (authenticate === null
+        ? OPEN_VIEWER
+        : await authenticate(request.headers.get("authorization")));
+    const loaders = createLoaders({
+      crisp: client,
+      usage,
+      cache,
+      viewer,
+      signal: request.signal,
+      budget: { limit: maxOperationCost, spent: 0 },
+      onStale: () => {
+        staleness.servedStale = true;
+      },
+    });
+    return {
+      crisp: client,
+      usage,
+      gateway,
+      loaders,
+      writes: createWrites(client, loaders, viewer),
+      events,
+      staleness,
+      viewer,
+    };
+  };
 }
