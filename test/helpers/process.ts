@@ -17,23 +17,23 @@ export interface GatewayProcess {
 
 /**
  * How the gateway is started: `main` is `node --import tsx src/main.ts` (what `npm start`
- * execs), `npm` is `npm start` itself, `dist` is `node dist/main.js` in `cwd`.
+ * execs), `npm` is `npm start` itself, `dist` is `node <entry>` (default dist/main.js).
  */
 export type StartCommand = "main" | "npm" | "dist";
 
 /** Starts the gateway with only `env` (plus PATH and HOME) set; killed after the test. */
 export function startGateway(
   env: Record<string, string>,
-  { command = "main", cwd = REPO }: { command?: StartCommand; cwd?: URL | string } = {},
+  { command = "main", entry = "dist/main.js" }: { command?: StartCommand; entry?: string } = {},
 ): GatewayProcess {
   const [file, args] =
     command === "npm"
       ? ["npm", ["start", "--silent"]]
       : command === "dist"
-        ? [process.execPath, ["dist/main.js"]]
+        ? [process.execPath, [entry]]
         : [process.execPath, ["--import", "tsx", "src/main.ts"]];
   const child = spawn(file, args, {
-    cwd,
+    cwd: REPO,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
