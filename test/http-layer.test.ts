@@ -2,7 +2,9 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { Writable } from "node:stream";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
+import { preferredEncoding } from "../src/http/graphiql.js";
 import { createLogger } from "../src/logger.js";
 import { createGateway, type GatewayOptions } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
@@ -253,6 +255,64 @@ describe("the cache upkeep loop", () => {
       level: 50,
       event: { name: 42, websiteId: simulator.defaultWebsiteId },
     });
+  });
+});
+
+describe("the GraphiQL page", () => {
+  const get = (url: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; headers: Record<string, unknown>; bytes: Buffer }>(
+      (resolve, reject) => {
+        // node:http, not fetch: fetch would decompress and hide what was sent.
+        request(url, { headers: { accept: "text/html", ...headers } }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              bytes: Buffer.concat(chunks),
+            }),
+          );
+        })
+          .on("error", reject)
+          .end();
+      },
+    );
+
+  it("is served compressed as the client accepts, revalidated by ETag, and names no other host", async () => {
+    const { url } = await listening();
+    const plain = await get(url, {});
+    expect(plain.status).toBe(200);
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    const html = plain.bytes.toString("utf8");
+    expect(html).toContain("<title>Crisp GraphQL gateway</title>");
+    expect(html).not.toMatch(/(src|href)="https?:/);
+    expect(html).not.toContain("unpkg.com");
+    const gzipped = await get(url, { "accept-encoding": "gzip, deflate" });
+    expect(gzipped.headers["content-encoding"]).toBe("gzip");
+    expect(gunzipSync(gzipped.bytes).toString("utf8")).toBe(html);
+    const brotli = await get(url, { "accept-encoding": "gzip, br" });
+    expect(brotli.headers["content-encoding"]).toBe("br");
+    expect(brotliDecompressSync(brotli.bytes).toString("utf8")).toBe(html);
+    expect(brotli.bytes.length).toBeLessThan(html.length / 3);
+    const again = await get(url, { "if-none-match": String(plain.headers.etag) });
+    expect(again.status).toBe(304);
+  });
+
+  it("opens on the dashboard query and a subscription to the default website", async () => {
+    const { url } = await listening();
+    const html = (await get(url, {})).bytes.toString("utf8");
+    expect(html).toContain("edges {");
+    expect(html).toContain(`crispEvents(websiteId: \\"${simulator.defaultWebsiteId}\\")`);
+    expect(html).toContain('"subscriptionsProtocol":"WS"');
+  });
+
+  it("picks br, then gzip, and honours q=0", () => {
+    expect(preferredEncoding("gzip, deflate, br")).toBe("br");
+    expect(preferredEncoding("br;q=0, gzip")).toBe("gzip");
+    expect(preferredEncoding("*")).toBe("gzip");
+    expect(preferredEncoding("identity")).toBe("identity");
+    expect(preferredEncoding(null)).toBe("identity");
   });
 });
 
