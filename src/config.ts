@@ -32,6 +32,12 @@ export interface Config {
   redisUrl: string | undefined;
   /** Demo mode: ms between the simulator's live visitor/operator actions; 0 turns them off. */
   demoActivityMs: number;
+  /** Demo mode: how long the simulator takes to answer each Crisp request, ms. */
+  simulatorLatencyMs: number;
+  /** On SIGTERM/SIGINT: how long HTTP requests in flight may take to finish, ms. */
+  shutdownGraceMs: number;
+  /** /ready answers 503 while Crisp's backoff or a spent quota lasts longer than this, ms. */
+  readyMaxBackoffMs: number;
   /** Client authentication: API keys (by hash) and/or JWT verification. */
   auth: {
     keysFile: string | undefined;
@@ -104,6 +110,12 @@ const EnvSchema = z.object({
   CRISP_DAILY_QUOTA: integer(1, 100_000_000).optional(),
   SIMULATOR_SEED: integer(0, 2 ** 31 - 1).default(1),
   DEMO_ACTIVITY_MS: integer(0, 3_600_000).default(4_000),
+  DEMO: z
+    .enum(["1", "true", "0", "false"], { error: "1 (or true) to ask for demo mode" })
+    .optional(),
+  SIMULATOR_LATENCY_MS: integer(0, 60_000).default(0),
+  SHUTDOWN_GRACE_MS: integer(0, 600_000).default(25_000),
+  READY_MAX_BACKOFF_MS: integer(0, 86_400_000).default(15_000),
   MAX_OPERATION_COST: integer(1, 100_000).default(500),
   OPERATION_DEADLINE_MS: integer(100, 600_000).default(25_000),
   GATEWAY_KEYS_FILE: optionalString,
@@ -206,6 +218,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       `Invalid configuration:\n  ${missing} is missing: set both CRISP_IDENTIFIER and CRISP_KEY for a real Crisp account, or neither for demo mode.`,
     );
   }
+  const production = vars.NODE_ENV === "production";
+  const demoAsked = vars.DEMO === "1" || vars.DEMO === "true";
+  if (demoAsked && vars.CRISP_IDENTIFIER !== undefined) {
+    throw new ConfigError(
+      "Invalid configuration:\n  DEMO=1 with CRISP_IDENTIFIER and CRISP_KEY set: unset DEMO to serve the Crisp account, or the credentials to serve the embedded simulator.",
+    );
+  }
+  // A production deployment that lost its credentials must not quietly serve made-up data.
+  if (production && vars.CRISP_IDENTIFIER === undefined && !demoAsked) {
+    throw new ConfigError(
+      "Invalid configuration:\n  NODE_ENV=production with no CRISP_IDENTIFIER/CRISP_KEY: set them to serve your Crisp account, or DEMO=1 to serve the embedded simulator's made-up data on purpose.",
+    );
+  }
   const crisp: CrispTarget =
     vars.CRISP_IDENTIFIER !== undefined && vars.CRISP_KEY !== undefined
       ? {
@@ -217,7 +242,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         }
       : { mode: "demo", seed: vars.SIMULATOR_SEED };
   const tier = crisp.mode === "live" ? crisp.tier : "plugin";
-  const production = vars.NODE_ENV === "production";
   const authConfigured =
     vars.GATEWAY_KEYS_FILE !== undefined ||
     vars.GATEWAY_JWT_SECRET !== undefined ||
@@ -240,6 +264,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     hookKey: vars.CRISP_HOOK_KEY,
     redisUrl: vars.REDIS_URL,
     demoActivityMs: vars.DEMO_ACTIVITY_MS,
+    simulatorLatencyMs: vars.SIMULATOR_LATENCY_MS,
+    shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+    readyMaxBackoffMs: vars.READY_MAX_BACKOFF_MS,
     maxOperationCost: vars.MAX_OPERATION_COST,
     operationDeadlineMs: vars.OPERATION_DEADLINE_MS,
     logLevel: vars.LOG_LEVEL,

@@ -1,8 +1,13 @@
-import type { Viewer } from "./auth.js";
-import type { OperationBudget } from "./budget.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { YogaInitialContext } from "graphql-yoga";
+import type WebSocket from "ws";
+import { type Authenticator, OPEN_VIEWER, type Viewer } from "./auth.js";
+import { OperationBudget } from "./budget.js";
+import type { CrispClient } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
-import type { Loaders } from "./loaders/index.js";
-import type { Writes } from "./loaders/writes.js";
+import type { SharedCache } from "./loaders/cache.js";
+import { createLoaders, type Loaders } from "./loaders/index.js";
+import { createWrites, type Writes } from "./loaders/writes.js";
 import type { Staleness } from "./plugins/use-stale-marker.js";
 import type { CrispEventPubSub } from "./subscriptions/event-bus.js";
 import type { UsageCounters } from "./usage.js";
@@ -27,6 +32,18 @@ export interface UpstreamStatus {
 }
 
 /**
+ * What a transport hands Yoga besides the fetch Request. node:http gives `req` and `res`;
+ * graphql-ws gives the upgrade `req`, its `socket` and the `viewer` it authenticated once, at
+ * connection time; `yoga.fetch` (tests, benchmarks) gives nothing.
+ */
+export interface GatewayServerContext {
+  req?: IncomingMessage;
+  res?: ServerResponse;
+  socket?: WebSocket;
+  viewer?: Viewer;
+}
+
+/**
  * What every resolver sees: built once per GraphQL request. Resolvers reach Crisp only through
  * `loaders` and `writes`, never the client itself.
  */
@@ -45,4 +62,67 @@ export interface GatewayContext {
   usage: UsageCounters;
   upstream: UpstreamStatus;
   gateway: GatewayInfo;
+}
+
+export interface ContextFactoryOptions {
+  client: CrispClient;
+  usage: UsageCounters;
+  cache: SharedCache;
+  gateway: GatewayInfo;
+  events: CrispEventPubSub;
+  /** Null: every request is the open viewer (see GatewayOptions.authenticate). */
+  authenticate: Authenticator | null;
+  /** What `Query.gateway` reads of the upstream guard. */
+  upstream: UpstreamStatus;
+  /** Each operation's Crisp request budget. */
+  maxOperationCost: number;
+}
+
+/**
+ * Yoga's context factory: authenticates the request (graphql-ws did it at connection time) and
+ * gives it fresh loaders, bound to the request's abort signal, and writes for that viewer.
+ */
+export function createContextFactory({
+  client,
+  usage,
+  cache,
+  gateway,
+  events,
+  authenticate,
+  upstream,
+  maxOperationCost,
+}: ContextFactoryOptions): (
+  initial: YogaInitialContext & GatewayServerContext,
+) => Promise<GatewayContext> {
+  return async ({ request, viewer: socketViewer }) => {
+    const staleness: Staleness = { servedStale: false };
+    const viewer =
+      socketViewer ??
+      (authenticate === null
+        ? OPEN_VIEWER
+        : await authenticate(request.headers.get("authorization")));
+    const budget = new OperationBudget(maxOperationCost);
+    const loaders = createLoaders({
+      crisp: client,
+      usage,
+      cache,
+      viewer,
+      signal: request.signal,
+      budget,
+      onStale: () => {
+        staleness.servedStale = true;
+      },
+    });
+    return {
+      budget,
+      upstream,
+      usage,
+      gateway,
+      loaders,
+      writes: createWrites(client.forOperation(budget), loaders, viewer),
+      events,
+      staleness,
+      viewer,
+    };
+  };
 }

@@ -4,6 +4,7 @@ import { RateLimiterRedis } from "rate-limiter-flexible";
 import { createAuthenticator, loadKeysFile } from "./auth.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
+import type { ReadinessCheck } from "./http/readiness.js";
 import { createLogger } from "./logger.js";
 import { loadTrustedDocuments } from "./plugins/use-persisted-operations.js";
 import { createGateway } from "./server.js";
@@ -24,7 +25,12 @@ async function main(): Promise<void> {
   let afterListen: (hookUrl: string) => void = () => undefined;
   if (config.crisp.mode === "demo") {
     const { startSimulator } = await import("./simulator/index.js");
-    const simulator = await startSimulator({ seed: config.crisp.seed, host: "127.0.0.1", port: 0 });
+    const simulator = await startSimulator({
+      seed: config.crisp.seed,
+      host: "127.0.0.1",
+      port: 0,
+      latencyMs: config.simulatorLatencyMs,
+    });
     stops.push(() => simulator.close());
     // The simulator signs its hooks like a Crisp plugin; a fresh secret per run unless set.
     const secret = hookSecret ?? randomBytes(32).toString("hex");
@@ -100,38 +106,52 @@ async function main(): Promise<void> {
             keyPrefix: "crisp-gateway:operations",
           }),
     introspection: config.introspection,
-    ...(guardStore === undefined ? {} : { guard: { store: guardStore.store } }),
+    ...(guardStore === undefined
+      ? {}
+      : { guard: { store: guardStore.store }, readinessChecks: [guardStore.problem] }),
+    shutdownGraceMs: config.shutdownGraceMs,
+    readyMaxBackoffMs: config.readyMaxBackoffMs,
     logging: true,
   });
-  const { url } = await gateway.listen(config.host, config.port);
+  const { url, hookUrl } = await gateway.listen(config.host, config.port);
   stops.unshift(() => gateway.stop());
   console.log(config.graphiql ? `GraphiQL: ${url}` : `GraphQL: ${url} (GraphiQL off)`);
-  const hookUrl = url.replace("/graphql", "/webhooks/crisp");
   console.log(
     `Web hooks: ${hookUrl} (${hookSecret || config.hookKey ? "verified" : "refused until CRISP_HOOK_SECRET or CRISP_HOOK_KEY is set"}); events: ${events.kind}.`,
   );
   afterListen(hookUrl);
 
+  // SIGTERM (orchestrators, `kill`) and SIGINT (Ctrl-C): stop accepting, drain, exit 0. A
+  // second signal while draining means "now": exit at once, with 1.
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) {
-      return;
+      console.log(`${signal} again: exiting without waiting for requests in flight.`);
+      process.exit(1);
     }
     stopping = true;
-    console.log(`${signal}: stopping.`);
+    console.log(
+      `${signal}: stopping; requests in flight have ${config.shutdownGraceMs / 1000} s to finish.`,
+    );
     for (const stop of stops) {
       await stop();
     }
+    console.log("Stopped.");
     process.exit(0);
   };
-  process.once("SIGINT", () => void shutdown("SIGINT"));
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", (signal) => void shutdown(signal));
+  process.on("SIGTERM", (signal) => void shutdown(signal));
 }
 
 async function connectGuardStore(
   redisUrl: string,
   crisp: { identifier: string; tier?: string },
-): Promise<{ store: GuardStore; redis: Redis; close: () => Promise<void> }> {
+): Promise<{
+  store: GuardStore;
+  redis: Redis;
+  problem: ReadinessCheck;
+  close: () => Promise<void>;
+}> {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
   redis.on("error", (error: Error) => console.error(`Redis guard store: ${error.message}`));
   try {
@@ -145,8 +165,17 @@ async function connectGuardStore(
   return {
     store: redisGuardStore(redis, `${crisp.identifier}:${crisp.tier ?? "plugin"}`),
     redis,
+    problem: () =>
+      redis.status === "ready"
+        ? undefined
+        : { component: "redis", reason: `Redis is unreachable (connection ${redis.status}).` },
     close: async () => {
-      await redis.quit();
+      // QUIT waits for a connection that may never come back; without one, just let go.
+      if (redis.status === "ready") {
+        await redis.quit();
+      } else {
+        redis.disconnect();
+      }
     },
   };
 }

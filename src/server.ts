@@ -1,67 +1,41 @@
-import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
-import type { ExecutionArgs } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { YogaServerInstance } from "graphql-yoga";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Dispatcher } from "undici";
-import { WebSocketServer } from "ws";
-import { type Authenticator, OPEN_VIEWER, type Viewer } from "./auth.js";
-import { OperationBudget } from "./budget.js";
-import type { GatewayContext, GatewayInfo } from "./context.js";
+import type { Authenticator } from "./auth.js";
+import {
+  createContextFactory,
+  type GatewayContext,
+  type GatewayInfo,
+  type GatewayServerContext,
+} from "./context.js";
 import { CrispClient, createCrispDispatcher } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
 import { UpstreamGuard, type UpstreamGuardOptions } from "./crisp/upstream-guard.js";
+import { graphiqlDefaultQuery } from "./http/graphiql.js";
+import { createGraphQLWsServer } from "./http/graphql-ws.js";
+import { Route, WsCloseCode } from "./http/protocol.js";
+import { checkReadiness, type ReadinessCheck, type ReadinessProblem } from "./http/readiness.js";
+import { createRouter } from "./http/router.js";
+import { createGatewayYoga } from "./http/yoga.js";
 import { CACHE_KINDS, SharedCache, type SharedCacheOptions } from "./loaders/cache.js";
 import { applyEventToCache } from "./loaders/coherence.js";
-import { createLoaders } from "./loaders/index.js";
-import { createWrites } from "./loaders/writes.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, routeOf } from "./metrics.js";
-import { useAccessLog } from "./plugins/use-access-log.js";
-import { memoryOperationLimiter, useClientRateLimit } from "./plugins/use-client-rate-limit.js";
-import { useCostLimit } from "./plugins/use-cost-limit.js";
-import { useOperationDeadline } from "./plugins/use-operation-deadline.js";
-import { usePersistedOperations } from "./plugins/use-persisted-operations.js";
-import { useProductionSchemaPrivacy } from "./plugins/use-production-schema-privacy.js";
-import { useReadOnlyViewers } from "./plugins/use-read-only-viewers.js";
-import { type RequestLimits, useRequestLimits } from "./plugins/use-request-limits.js";
-import { type Staleness, useStaleMarker } from "./plugins/use-stale-marker.js";
-import { useSubscriptionCount } from "./plugins/use-subscription-count.js";
+import type { RequestLimits } from "./plugins/use-request-limits.js";
 import { schema } from "./schema/index.js";
-import { createMemoryEventBus, type EventBus } from "./subscriptions/event-bus.js";
-import { createWebhookRoute, WEBHOOK_PATH } from "./subscriptions/webhook-route.js";
+import {
+  ALL_EVENTS,
+  BusTopic,
+  createMemoryEventBus,
+  type EventBus,
+} from "./subscriptions/event-bus.js";
+import { createWebhookRoute } from "./subscriptions/webhook-route.js";
 import { UsageCounters } from "./usage.js";
+import { VERSION } from "./version.js";
 
-const VERSION = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  }
-).version;
-
-/** Opens in GraphiQL: the dashboard query of the README, so a first visit shows data. */
-export const DEFAULT_GRAPHIQL_QUERY = `# Welcome to the Crisp GraphQL gateway.
-# Every field's description says which Crisp endpoint backs it and what it costs.
-# Press the run button to read the default website's latest conversations.
-query Dashboard {
-  website {
-    name
-    conversations(first: 20) {
-      nodes {
-        sessionId
-        state
-        meta { nickname email }
-        person { email company { name } }
-        assignee { firstName }
-        messages(last: 5) { nodes { type text from timestamp } }
-      }
-    }
-  }
-  gateway { demo upstreamRequests quotaUsed quotaLimit }
-}
-`;
+export { originAllowed } from "./http/graphql-ws.js";
 
 export interface GatewayOptions {
   crisp: {
@@ -112,7 +86,7 @@ export interface GatewayOptions {
   operationsPerMinute?: number | RateLimiterAbstract;
   /** Trusted documents (hash to document): only these run. @default undefined (APQ, any operation) */
   trustedDocuments?: ReadonlyMap<string, string>;
-  /** Largest HTTP request body, bytes (413 beyond). @default 1_048_576 */
+  /** Largest HTTP request body, bytes, counted as it streams (413 beyond). @default 1_048_576 */
   maxBodyBytes?: number;
   /** Serve GraphiQL on GET /graphql. @default true (main.ts turns it off in production) */
   graphiql?: boolean;
@@ -128,20 +102,53 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Backoff and circuit breaker settings (the quota is `dailyQuota`). @default UpstreamGuard's */
   guard?: Omit<UpstreamGuardOptions, "dailyQuota">;
+  /**
+   * How long `stop()` waits for HTTP requests in flight (SSE streams are completed at once),
+   * ms; then the remaining connections are closed. @default 25_000
+   */
+  shutdownGraceMs?: number;
+  /**
+   * /ready answers 503 while Crisp's backoff or a spent quota lasts longer than this, ms (a
+   * short backoff is served through). @default 15_000
+   */
+  readyMaxBackoffMs?: number;
+  /** More readiness checks, e.g. the Redis connections main.ts opens. @default [] */
+  readinessChecks?: readonly ReadinessCheck[];
   /** The cache shared by requests; `false` stores nothing (in-flight requests are still shared). @default the documented defaults */
   cache?: SharedCacheOptions | false;
 }
 
+/** Where a listening gateway answers. */
+export interface GatewayAddress {
+  /** The GraphQL endpoint over HTTP (and GraphiQL), e.g. http://127.0.0.1:4000/graphql. */
+  url: string;
+  port: number;
+  /** http://host:port, for the other routes (/metrics, /health, /ready). */
+  origin: string;
+  /** The same endpoint for graphql-ws, e.g. ws://127.0.0.1:4000/graphql. */
+  wsUrl: string;
+  /** Where Crisp's web hooks go, e.g. http://127.0.0.1:4000/webhooks/crisp. */
+  hookUrl: string;
+}
+
 export interface Gateway {
-  yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
+  yoga: YogaServerInstance<GatewayServerContext, GatewayContext>;
   usage: UsageCounters;
-  /** Starts listening; resolves with the GraphQL endpoint URL. */
-  listen(host: string, port: number): Promise<{ url: string; port: number }>;
-  /** Stops accepting, closes every open socket and the Crisp dispatcher the gateway owns. */
+  /** Starts listening. */
+  listen(host: string, port: number): Promise<GatewayAddress>;
+  /**
+   * Stops gracefully: stops accepting connections, completes every subscription (SSE streams
+   * get `complete`, WebSockets close with 1001), waits up to `shutdownGraceMs` for HTTP
+   * requests in flight, then closes what is left and the Crisp dispatcher the gateway owns.
+   */
   stop(): Promise<void>;
 }
 
-/** Builds the gateway: HTTP -> Yoga -> schema -> per-request loaders -> Crisp client. */
+/**
+ * The composition root: builds the dispatcher, guard, cache, metrics and Crisp client, keeps
+ * the cache true to verified events, and wires Yoga (src/http/yoga.ts), graphql-ws
+ * (src/http/graphql-ws.ts) and the node:http router (src/http/router.ts) together.
+ */
 export function createGateway({
   crisp,
   defaultWebsiteId,
@@ -150,9 +157,9 @@ export function createGateway({
   logging = false,
   events = createMemoryEventBus(),
   hooks = {},
-  keepAliveMs = 12_000, // 12 seconds, graphql-ws' own default: under common proxies' idle timeouts
-  connectionInitWaitTimeoutMs = 3_000, // 3 seconds, graphql-ws' own default
-  maxWebSocketPayload = 1_048_576, // 1 MiB
+  keepAliveMs,
+  connectionInitWaitTimeoutMs,
+  maxWebSocketPayload,
   authenticate = null,
   graphiql = true,
   introspection = true,
@@ -166,6 +173,9 @@ export function createGateway({
   maxOperationCost = 500,
   logger = createLogger("silent"),
   operationDeadlineMs = 25_000, // 25 seconds: under common proxies' 30 s, over two slow Crisp pages
+  shutdownGraceMs = 25_000, // 25 seconds: every operation's deadline, under Kubernetes' 30 s
+  readyMaxBackoffMs = 15_000, // 15 seconds: a first backoffs' worth is served through
+  readinessChecks = [],
 }: GatewayOptions): Gateway {
   const usage = new UsageCounters();
   const ownsDispatcher = crisp.dispatcher === undefined;
@@ -211,207 +221,104 @@ export function createGateway({
     guard,
   });
   const gateway: GatewayInfo = { version: VERSION, demo, tier, defaultWebsiteId, dailyQuota };
-  // Every verified hook, whichever instance received it, drops what it changed.
-  const cacheUpkeep = events.pubsub.subscribe("crisp:any", "all");
-  void (async () => {
-    for await (const event of cacheUpkeep) {
-      applyEventToCache(cache, event);
-    }
-  })();
+  const cacheUpkeep = keepCacheTrue(events, cache, logger);
+  const shutdown = new AbortController();
 
-  const yoga = createYoga<Record<string, unknown>, GatewayContext>({
+  const yoga = createGatewayYoga({
     schema,
-    graphqlEndpoint: "/graphql",
-    landingPage: false,
-    // Unexpected errors become "Unexpected error." for clients, even with NODE_ENV=development
-    // (Yoga would otherwise add the original message and stack).
-    maskedErrors: { isDev: false },
-    // Bearer credentials, not cookies: only the listed origins may call from a browser.
-    cors:
-      allowedOrigins.length === 0
-        ? false
-        : {
-            origin: [...allowedOrigins],
-            methods: ["GET", "POST", "OPTIONS"],
-            allowedHeaders: [
-              "authorization",
-              "content-type",
-              "x-graphql-yoga-csrf",
-              "apollo-require-preflight",
-            ],
-          },
-    // Yoga's own logs (masked errors' originals among them) go to the structured log.
-    logging: logging
-      ? {
-          debug: (...args: unknown[]) => logger.debug({ yoga: args.map(String) }, "yoga"),
-          info: (...args: unknown[]) => logger.info({ yoga: args.map(String) }, "yoga"),
-          warn: (...args: unknown[]) => logger.warn({ yoga: args.map(String) }, "yoga"),
-          error: (...args: unknown[]) =>
-            logger.error(
-              {
-                err: args.find((arg) => arg instanceof Error),
-                yoga: args.filter((arg) => !(arg instanceof Error)).map(String),
-              },
-              "yoga error",
-            ),
-        }
-      : false,
+    context: createContextFactory({
+      client,
+      usage,
+      cache,
+      gateway,
+      events: events.pubsub,
+      authenticate,
+      upstream: guard,
+      maxOperationCost,
+    }),
     graphiql: graphiql
       ? {
           title: demo ? "Crisp GraphQL gateway (demo)" : "Crisp GraphQL gateway",
-          defaultQuery: DEFAULT_GRAPHIQL_QUERY,
+          defaultQuery: graphiqlDefaultQuery(defaultWebsiteId),
         }
-      : false,
-    plugins: [
-      useAccessLog({ logger }),
-      useSubscriptionCount({
-        opened: metrics.subscriptionOpened,
-        closed: metrics.subscriptionClosed,
-      }),
-      // A browser may send "simple" cross-site requests without a preflight: such requests must
-      // carry a header no form can (Apollo Client and GraphiQL send JSON, which passes).
-      usePersistedOperations({ trusted: trustedDocuments }),
-      useCSRFPrevention({
-        requestHeaders: [
-          "x-graphql-yoga-csrf",
-          "apollo-require-preflight",
-          "x-apollo-operation-name",
-        ],
-      }),
-      ...useRequestLimits(limits),
-      useProductionSchemaPrivacy({ introspection, suggestions: introspection }),
-      ...(operationsPerMinute === 0
-        ? []
-        : [
-            useClientRateLimit({
-              limiter:
-                typeof operationsPerMinute === "number"
-                  ? memoryOperationLimiter(operationsPerMinute)
-                  : operationsPerMinute,
-            }),
-          ]),
-      useReadOnlyViewers(),
-      useStaleMarker(),
-      useCostLimit({ maxCost: maxOperationCost }),
-      useOperationDeadline({ deadlineMs: operationDeadlineMs }),
-    ],
-    context: async (initial) => {
-      const staleness: Staleness = { servedStale: false };
-      // graphql-ws operations have no fetch Request (they end with their socket) and were
-      // authenticated once, at connection time.
-      const { request, viewer: socketViewer } = initial as { request?: Request; viewer?: Viewer };
-      const signal = request?.signal;
-      const viewer =
-        socketViewer ??
-        (authenticate === null
-          ? OPEN_VIEWER
-          : await authenticate(request?.headers.get("authorization")));
-      const budget = new OperationBudget(maxOperationCost);
-      const loaders = createLoaders({
-        crisp: client,
-        usage,
-        cache,
-        viewer,
-        ...(signal === undefined ? {} : { signal }),
-        budget,
-        onStale: () => {
-          staleness.servedStale = true;
-        },
-      });
-      return {
-        budget,
-        upstream: guard,
-        usage,
-        gateway,
-        loaders,
-        writes: createWrites(client.forOperation(budget), loaders, viewer),
-        events: events.pubsub,
-        staleness,
-        viewer,
-      };
-    },
+      : null,
+    allowedOrigins,
+    introspection,
+    limits,
+    trustedDocuments,
+    operationsPerMinute,
+    maxOperationCost,
+    operationDeadlineMs,
+    shutdown: shutdown.signal,
+    subscriptions: { opened: metrics.subscriptionOpened, closed: metrics.subscriptionClosed },
+    logger: logging ? logger : null,
+    accessLog: logger,
   });
-
-  const webhook = createWebhookRoute({
-    pubsub: events.pubsub,
-    ...hooks,
-    onOutcome: (outcome) => {
-      metrics.hookReceived(outcome.status);
-      logger.info({ hook: outcome }, "crisp web hook");
-    },
+  const webSockets = createGraphQLWsServer({
+    yoga,
+    authenticate,
+    allowedOrigins,
+    ...(keepAliveMs === undefined ? {} : { keepAliveMs }),
+    ...(connectionInitWaitTimeoutMs === undefined ? {} : { connectionInitWaitTimeoutMs }),
+    ...(maxWebSocketPayload === undefined ? {} : { maxPayload: maxWebSocketPayload }),
   });
-  let server: Server | undefined;
-  let sockets: WebSocketServer | undefined;
-  let disposeSockets: (() => Promise<void>) | undefined;
-
-  /** graphql-ws on the same port and path as HTTP, executed by Yoga's own envelop. */
-  const listenForSockets = (httpServer: Server) => {
-    sockets = new WebSocketServer({
-      server: httpServer,
-      path: "/graphql",
-      maxPayload: maxWebSocketPayload,
-      // Browsers send Origin on WebSockets and CORS does not apply to them: refuse foreign pages.
-      verifyClient: ({ origin, req }: { origin: string | undefined; req: IncomingMessage }) =>
-        originAllowed(origin, req.headers.host, allowedOrigins),
-    });
-    const wsServer = useServer<Record<string, unknown>>(
-      {
-        connectionInitWaitTimeout: connectionInitWaitTimeoutMs,
-        execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-        subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
-        // Credentials come once, in connectionParams ({ authorization: "Bearer …" }); refused
-        // connections are closed with 4403 Forbidden, as graphql-ws does for `false`.
-        onConnect: async (ctx) => {
-          const extra = ctx.extra as SocketExtra;
-          if (authenticate === null) {
-            extra.viewer = OPEN_VIEWER;
-            return true;
-          }
-          const params = ctx.connectionParams ?? {};
-          const header = params.authorization ?? params.Authorization;
-          try {
-            extra.viewer = await authenticate(typeof header === "string" ? header : undefined);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        onSubscribe: async (ctx, _id, params) => {
-          const {
-            schema: enveloped,
-            execute,
-            subscribe,
-            contextFactory,
-            parse,
-            validate,
-          } = yoga.getEnveloped({
-            ...ctx,
-            req: ctx.extra.request,
-            socket: ctx.extra.socket,
-            viewer: (ctx.extra as SocketExtra).viewer,
-            params,
-          });
-          const document = parse(params.query);
-          const errors = validate(enveloped, document);
-          if (errors.length > 0) {
-            return errors;
-          }
-          return {
-            schema: enveloped,
-            operationName: params.operationName,
-            document,
-            variableValues: params.variables,
-            contextValue: await contextFactory(),
-            rootValue: { execute, subscribe },
-          };
-        },
+  const router = createRouter({
+    yoga,
+    webhook: createWebhookRoute({
+      pubsub: events.pubsub,
+      ...hooks,
+      onOutcome: (outcome) => {
+        metrics.hookReceived(outcome.status);
+        logger.info({ hook: outcome }, "crisp web hook");
       },
-      sockets,
-      keepAliveMs,
-    );
-    disposeSockets = async () => {
-      await wsServer.dispose();
-    };
+    }),
+    upgrade: webSockets.handleUpgrade,
+    metrics: { contentType: metrics.registry.contentType, text: () => metrics.registry.metrics() },
+    readiness: () =>
+      checkReadiness(
+        [
+          () => crispReadiness(guard, readyMaxBackoffMs),
+          () => {
+            const reason = events.problem?.();
+            return reason === undefined ? undefined : { component: "redis", reason };
+          },
+          ...readinessChecks,
+        ],
+        1_000, // 1 second: a probe's patience, well under any orchestrator's probe timeout
+      ),
+    maxBodyBytes,
+  });
+
+  let server: Server | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    shutdown.abort();
+    router.startDraining();
+    const closed = new Promise<void>((resolve) => {
+      if (server?.listening) {
+        server.close(() => resolve());
+      } else {
+        resolve();
+      }
+    });
+    server?.closeIdleConnections();
+    webSockets.closeAll(WsCloseCode.GoingAway, "The gateway is stopping.");
+    let graceTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      router.idle(),
+      new Promise<void>((resolve) => {
+        graceTimer = setTimeout(resolve, shutdownGraceMs);
+      }),
+    ]);
+    clearTimeout(graceTimer);
+    server?.closeAllConnections();
+    await closed;
+    await webSockets.dispose();
+    await cacheUpkeep.stop();
+    await events.close();
+    if (ownsDispatcher) {
+      await dispatcher.close();
+    }
   };
 
   return {
@@ -419,98 +326,79 @@ export function createGateway({
     usage,
     listen: (host, port) =>
       new Promise((resolve, reject) => {
-        server = createServer((request, response) => {
-          if (request.url === WEBHOOK_PATH || request.url?.startsWith(`${WEBHOOK_PATH}?`)) {
-            webhook(request, response);
-            return;
-          }
-          if (Number(request.headers["content-length"] ?? 0) > maxBodyBytes) {
-            response.writeHead(413, {
-              "content-type": "application/json; charset=utf-8",
-              connection: "close",
-            });
-            response.end(
-              JSON.stringify({
-                errors: [
-                  {
-                    message: `The request body is larger than ${maxBodyBytes} bytes.`,
-                    extensions: { code: "REQUEST_LIMIT_EXCEEDED" },
-                  },
-                ],
-              }),
-            );
-            request.resume();
-            return;
-          }
-          if (request.url === "/metrics" && request.method === "GET") {
-            metrics.registry.metrics().then(
-              (text) => {
-                response.writeHead(200, { "content-type": metrics.registry.contentType });
-                response.end(text);
-              },
-              () => {
-                response.writeHead(500).end();
-              },
-            );
-            return;
-          }
-          yoga(request, response);
-        });
-        listenForSockets(server);
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          const address = server?.address() as AddressInfo;
+        const listening = createServer(router.handleRequest);
+        server = listening;
+        listening.on("upgrade", router.handleUpgrade);
+        listening.once("error", reject);
+        listening.listen(port, host, () => {
+          const address = listening.address() as AddressInfo;
           const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-          resolve({ url: `http://${shownHost}:${address.port}/graphql`, port: address.port });
+          const origin = `http://${shownHost}:${address.port}`;
+          resolve({
+            url: `${origin}${Route.graphql}`,
+            port: address.port,
+            origin,
+            wsUrl: `ws://${shownHost}:${address.port}${Route.graphql}`,
+            hookUrl: `${origin}${Route.hooks}`,
+          });
         });
       }),
-    stop: async () => {
-      for (const socket of sockets?.clients ?? []) {
-        // 1001 "going away": the WebSocket code for a server shutting down.
-        socket.close(1001, "The gateway is stopping.");
-      }
-      await disposeSockets?.();
-      sockets?.close();
-      if (server !== undefined) {
-        const closing = new Promise<void>((resolve) => server?.close(() => resolve()));
-        server.closeAllConnections();
-        await closing;
-      }
-      await cacheUpkeep.return?.();
-      await events.close();
-      if (ownsDispatcher) {
-        await dispatcher.close();
-      }
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
     },
   };
 }
 
-/** No Origin (a service), the gateway's own origin, or a listed one. */
-export function originAllowed(
-  origin: string | undefined,
-  host: string | undefined,
-  allowed: readonly string[],
-): boolean {
-  if (origin === undefined || origin === "") {
-    return true;
-  }
-  try {
-    if (host !== undefined && new URL(origin).host === host) {
-      return true;
+/**
+ * Every verified hook, whichever instance received it (`crisp:any`), drops what it changed.
+ * One event that fails to apply is logged and skipped: the loop must outlive it.
+ */
+function keepCacheTrue(
+  events: EventBus,
+  cache: SharedCache,
+  logger: Logger,
+): { stop(): Promise<void> } {
+  const upkeep = events.pubsub.subscribe(BusTopic.ANY, ALL_EVENTS);
+  const done = (async () => {
+    for await (const event of upkeep) {
+      try {
+        applyEventToCache(cache, event);
+      } catch (error) {
+        logger.error(
+          { err: error, event: { name: event.name, websiteId: event.websiteId } },
+          "a Crisp event could not be applied to the cache",
+        );
+      }
     }
-  } catch {
-    return false;
+  })().catch((error: unknown) => {
+    logger.error({ err: error }, "the cache upkeep stopped: the event bus failed");
+  });
+  return {
+    stop: async () => {
+      await upkeep.return?.();
+      await done;
+    },
+  };
+}
+
+/** Crisp is usable unless the breaker is open or the backoff (or a spent quota) lasts long. */
+async function crispReadiness(
+  guard: UpstreamGuard,
+  maxBackoffMs: number,
+): Promise<ReadinessProblem | undefined> {
+  if (guard.breakerOpen) {
+    return {
+      component: "crisp",
+      reason: "Crisp is failing: the circuit breaker is open until a probe succeeds.",
+    };
   }
-  return allowed.includes(origin);
-}
-
-/** What a graphql-ws socket carries besides the request: its viewer, set in onConnect. */
-interface SocketExtra {
-  viewer?: Viewer;
-}
-
-/** What the graphql-ws handlers get as root value: Yoga's enveloped executors. */
-interface EnvelopedRoot {
-  execute: (args: ExecutionArgs) => ReturnType<typeof import("graphql").execute>;
-  subscribe: (args: ExecutionArgs) => ReturnType<typeof import("graphql").subscribe>;
+  const until = await guard.rateLimitedUntil();
+  if (until !== null && until.getTime() - Date.now() > maxBackoffMs) {
+    return {
+      component: "crisp",
+      reason: `Crisp is throttling the gateway or its daily quota is spent, until ${until.toISOString()}.`,
+    };
+  }
+  return undefined;
 }

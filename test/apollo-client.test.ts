@@ -18,9 +18,9 @@ const gateway = createGateway({
   defaultWebsiteId: simulator.defaultWebsiteId,
   hooks: { secret: HOOK_SECRET },
 });
-const { url } = await gateway.listen("127.0.0.1", 0);
+const { url, wsUrl, hookUrl } = await gateway.listen("127.0.0.1", 0);
 const wsClient = createClient({
-  url: url.replace("http://", "ws://"),
+  url: wsUrl,
   webSocketImpl: WebSocket,
   retryAttempts: 0,
 });
@@ -166,14 +166,7 @@ describe("Apollo Client", () => {
       timestamp: Date.now(),
       user: { nickname: "visitor", user_id: S },
     };
-    expect(
-      (
-        await postPluginHook(
-          url.replace("/graphql", "/webhooks/crisp"),
-          hookBody(W, "message:send", message),
-        )
-      ).status,
-    ).toBe(200);
+    expect((await postPluginHook(hookUrl, hookBody(W, "message:send", message))).status).toBe(200);
 
     await waitFor(() => seen.at(-1)?.includes(fingerprint) === true);
     expect(seen.at(-1)?.at(-1)).toBe(fingerprint);

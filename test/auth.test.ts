@@ -50,7 +50,7 @@ const gateway = createGateway({
   cache: false,
   authenticate: createAuthenticator({ keys: loadKeysFile(keysFile), jwt: { secret: JWT_SECRET } }),
 });
-const { url } = await gateway.listen("127.0.0.1", 0);
+const { url, wsUrl } = await gateway.listen("127.0.0.1", 0);
 afterAll(async () => {
   await gateway.stop();
   await simulator.close();
@@ -200,8 +200,6 @@ describe("authorization matrix", () => {
 });
 
 describe("subscriptions", () => {
-  const wsUrl = url.replace("http://", "ws://");
-
   it("closes a graphql-ws connection without valid credentials with 4403", async () => {
     for (const connectionParams of [{}, { authorization: "Bearer nope-nope-nope-nope" }]) {
       const closed = await new Promise<number>((resolve) => {
@@ -260,13 +258,14 @@ describe("safe defaults", () => {
   });
 
   it("turns GraphiQL and introspection off in production unless asked", () => {
-    expect(loadConfig({ NODE_ENV: "production" })).toMatchObject({
+    expect(loadConfig({ NODE_ENV: "production", DEMO: "1" })).toMatchObject({
       graphiql: false,
       introspection: false,
     });
     expect(
       loadConfig({
         NODE_ENV: "production",
+        DEMO: "1",
         GATEWAY_GRAPHIQL: "true",
         GATEWAY_INTROSPECTION: "true",
       }),
@@ -330,7 +329,7 @@ describe("JWTs from a JWKS", () => {
 
 describe("WebSocket message size", () => {
   it("closes a socket that sends a message over the limit (1009)", async () => {
-    const ws = new WebSocket(url.replace("http://", "ws://"), "graphql-transport-ws");
+    const ws = new WebSocket(wsUrl, "graphql-transport-ws");
     await new Promise((resolve) => ws.once("open", resolve));
     const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
     ws.send("x".repeat(1_100_000));

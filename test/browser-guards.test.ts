@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { originRefusal } from "../src/http/graphql-ws.js";
 import { createGateway, originAllowed } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
 
@@ -10,7 +11,7 @@ const gateway = createGateway({
   defaultWebsiteId: simulator.defaultWebsiteId,
   allowedOrigins: [DASHBOARD],
 });
-const { url } = await gateway.listen("127.0.0.1", 0);
+const { url, wsUrl } = await gateway.listen("127.0.0.1", 0);
 afterAll(async () => {
   await gateway.stop();
   await simulator.close();
@@ -48,43 +49,97 @@ describe("CSRF prevention", () => {
 });
 
 describe("CORS", () => {
+  const preflight = (origin: string, headers = "content-type,authorization") =>
+    fetch(url, {
+      method: "OPTIONS",
+      headers: {
+        origin,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": headers,
+      },
+    });
+
   it("allows listed origins and no others", async () => {
-    const preflight = (origin: string) =>
-      fetch(url, {
-        method: "OPTIONS",
-        headers: {
-          origin,
-          "access-control-request-method": "POST",
-          "access-control-request-headers": "content-type,authorization",
-        },
-      });
     expect((await preflight(DASHBOARD)).headers.get("access-control-allow-origin")).toBe(DASHBOARD);
     expect(
       (await preflight("https://evil.example")).headers.get("access-control-allow-origin"),
     ).not.toBe("https://evil.example");
   });
+
+  it("allows Apollo Client's clientAwareness headers", async () => {
+    const response = await preflight(
+      DASHBOARD,
+      "content-type,apollographql-client-name,apollographql-client-version",
+    );
+    expect(response.status).toBeLessThan(300);
+    expect(response.headers.get("access-control-allow-origin")).toBe(DASHBOARD);
+    const allowed = (response.headers.get("access-control-allow-headers") ?? "")
+      .split(",")
+      .map((name) => name.trim().toLowerCase());
+    expect(allowed).toEqual(
+      expect.arrayContaining([
+        "content-type",
+        "apollographql-client-name",
+        "apollographql-client-version",
+      ]),
+    );
+  });
+
+  it("answers a cross-origin POST carrying them", async () => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: {
+        origin: DASHBOARD,
+        "content-type": "application/json",
+        "apollographql-client-name": "support-dashboard",
+        "apollographql-client-version": "1.2.3",
+      },
+      body: JSON.stringify({ query: QUERY }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("access-control-allow-origin")).toBe(DASHBOARD);
+  });
 });
 
 describe("WebSocket origins", () => {
+  /** Opens a socket as a browser page of `origin` would, and says how it ended. */
   const open = (origin?: string) =>
-    new Promise<"open" | number>((resolve) => {
+    new Promise<{ opened: boolean; code: number; reason: string }>((resolve) => {
       const ws = new WebSocket(
-        url.replace("http://", "ws://"),
+        wsUrl,
         "graphql-transport-ws",
         origin === undefined ? {} : { origin },
       );
+      let opened = false;
       ws.once("open", () => {
-        ws.close();
-        resolve("open");
+        opened = true;
+        ws.send(JSON.stringify({ type: "connection_init" }));
       });
-      ws.once("unexpected-response", (_request, response) => resolve(response.statusCode ?? 0));
+      // Acknowledged: the connection is usable. Close it ourselves, normally.
+      ws.once("message", () => ws.close(1000));
+      ws.once("close", (code, reason) => resolve({ opened, code, reason: reason.toString() }));
       ws.once("error", () => undefined);
     });
 
-  it("refuses a page of another origin, and accepts listed origins and clients without Origin", async () => {
-    expect(await open("https://evil.example")).toBe(401);
-    expect(await open(DASHBOARD)).toBe("open");
-    expect(await open()).toBe("open");
+  it("closes a page of another origin with 4403 and a reason naming the origin and the setting", async () => {
+    expect(await open("https://evil.example")).toEqual({
+      opened: true,
+      code: 4403,
+      reason: "Origin https://evil.example is not allowed: add it to GATEWAY_CORS_ORIGINS",
+    });
+  });
+
+  it("accepts listed origins and clients without Origin", async () => {
+    expect(await open(DASHBOARD)).toEqual({ opened: true, code: 1000, reason: "" });
+    expect(await open()).toEqual({ opened: true, code: 1000, reason: "" });
+  });
+
+  it("keeps a refusal's reason within a close frame's 123 bytes, however long the origin", () => {
+    const reason = originRefusal(`https://${"a".repeat(300)}.example`);
+    expect(Buffer.byteLength(reason)).toBeLessThanOrEqual(123);
+    expect(reason).toMatch(
+      /^Origin https:\/\/a+\.\.\. is not allowed: add it to GATEWAY_CORS_ORIGINS$/,
+    );
   });
 
   it("treats the gateway's own origin as allowed", () => {

@@ -41,7 +41,7 @@ describe("a client that disconnects", async () => {
     crisp: { baseUrl: simulator.url, ...simulator.credentials },
     defaultWebsiteId: simulator.defaultWebsiteId,
   });
-  const { url } = await gateway.listen("127.0.0.1", 0);
+  const { url, origin } = await gateway.listen("127.0.0.1", 0);
   afterAll(async () => {
     await gateway.stop();
     await simulator.close();
@@ -55,7 +55,7 @@ describe("a client that disconnects", async () => {
     });
   /** Crisp requests the gateway gave up on (answered with nothing: status 0). */
   const abandonedRequests = async () => {
-    const text = await (await fetch(url.replace("/graphql", "/metrics"))).text();
+    const text = await (await fetch(`${origin}/metrics`)).text();
     return [...text.matchAll(/crisp_requests_total\{[^}]*status="0"\} (\d+)/g)].reduce(
       (sum, match) => sum + Number(match[1]),
       0,

@@ -14,6 +14,9 @@ describe("configuration", () => {
       hookKey: undefined,
       redisUrl: undefined,
       demoActivityMs: 4_000,
+      simulatorLatencyMs: 0,
+      shutdownGraceMs: 25_000,
+      readyMaxBackoffMs: 15_000,
       maxOperationCost: 500,
       operationDeadlineMs: 25_000,
       logLevel: "info",
@@ -89,8 +92,24 @@ describe("configuration", () => {
     [{ CACHE_TTL_MS: "conversation:5" }, "CACHE_TTL_MS"],
     [{ CACHE_TTL_MS: "conversations=5" }, "CACHE_TTL_MS"],
     [{ CACHE_MAX_ENTRIES: "0" }, "CACHE_MAX_ENTRIES"],
+    [{ SHUTDOWN_GRACE_MS: "soon" }, "SHUTDOWN_GRACE_MS"],
+    [{ DEMO: "yes" }, "DEMO"],
+    [{ DEMO: "1", CRISP_IDENTIFIER: "id", CRISP_KEY: "key" }, "DEMO=1"],
   ])("refuses %j naming %s", (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it("refuses to serve made-up data in production unless demo mode is asked for", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(
+      "NODE_ENV=production with no CRISP_IDENTIFIER/CRISP_KEY: set them to serve your Crisp account, or DEMO=1",
+    );
+    expect(loadConfig({ NODE_ENV: "production", DEMO: "1" }).crisp).toEqual({
+      mode: "demo",
+      seed: 1,
+    });
+    expect(
+      loadConfig({ NODE_ENV: "production", CRISP_IDENTIFIER: "id", CRISP_KEY: "key" }).crisp.mode,
+    ).toBe("live");
   });
 });

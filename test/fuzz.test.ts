@@ -16,8 +16,7 @@ const gateway = createGateway({
   cache: false,
   operationsPerMinute: 0,
 });
-const { url } = await gateway.listen("127.0.0.1", 0);
-const hookUrl = url.replace("/graphql", "/webhooks/crisp");
+const { url, hookUrl } = await gateway.listen("127.0.0.1", 0);
 afterAll(async () => {
   await gateway.stop();
   await simulator.close();

@@ -30,7 +30,7 @@ const gateway = createGateway({
   logger: createLogger("debug", sink),
   logging: true,
 });
-const { url } = await gateway.listen("127.0.0.1", 0);
+const { url, origin, wsUrl, hookUrl } = await gateway.listen("127.0.0.1", 0);
 afterAll(async () => {
   await gateway.stop();
   await simulator.close();
@@ -51,7 +51,7 @@ describe("/metrics", () => {
     await query("{ website { operators { userId } } }");
     simulator.configure({ errors: null });
     await postPluginHook(
-      url.replace("/graphql", "/webhooks/crisp"),
+      hookUrl,
       hookBody(W, "session:set_state", {
         session_id: "session_36ba3566-9651-4790-afc8-ffedbccc317f",
         state: "resolved",
@@ -59,7 +59,7 @@ describe("/metrics", () => {
     );
 
     const client = createClient({
-      url: url.replace("http://", "ws://"),
+      url: wsUrl,
       webSocketImpl: WebSocket,
       retryAttempts: 0,
     });
@@ -70,7 +70,7 @@ describe("/metrics", () => {
     let text = "";
     for (let i = 0; i < 50 && !/gateway_open_subscriptions 1/.test(text); i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      text = await (await fetch(url.replace("/graphql", "/metrics"))).text();
+      text = await (await fetch(`${origin}/metrics`)).text();
     }
     dispose();
     await client.dispose();

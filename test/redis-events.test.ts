@@ -23,13 +23,12 @@ describe("two gateway instances on one Redis", () => {
         hooks: { secret: HOOK_SECRET },
         events: await createEventBus({ redisUrl: REDIS_URL }),
       });
-      const { url } = await gateway.listen("127.0.0.1", 0);
-      return { gateway, url };
+      return { gateway, ...(await gateway.listen("127.0.0.1", 0)) };
     };
     const a = await start();
     const b = await start();
     const client = createClient({
-      url: b.url.replace("http://", "ws://"),
+      url: b.wsUrl,
       webSocketImpl: WebSocket,
       retryAttempts: 0,
     });
@@ -53,7 +52,7 @@ describe("two gateway instances on one Redis", () => {
     // The subscription must reach Redis on instance b before the hook reaches instance a.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const answer = await postPluginHook(
-      a.url.replace("/graphql", "/webhooks/crisp"),
+      a.hookUrl,
       hookBody(W, "session:set_state", {
         session_id: session,
         state: "resolved",
@@ -80,8 +79,7 @@ describe("two gateway instances on one Redis", () => {
         hooks: { secret: HOOK_SECRET },
         events: await createEventBus({ redisUrl: REDIS_URL }),
       });
-      const { url } = await gateway.listen("127.0.0.1", 0);
-      return { gateway, url };
+      return { gateway, ...(await gateway.listen("127.0.0.1", 0)) };
     };
     const a = await start();
     const b = await start();
@@ -97,7 +95,7 @@ describe("two gateway instances on one Redis", () => {
     await queryGateway(b.gateway, query, { s: session });
     expect(simulator.requests).toEqual([]);
     const answer = await postPluginHook(
-      a.url.replace("/graphql", "/webhooks/crisp"),
+      a.hookUrl,
       hookBody(W, "session:set_state", {
         session_id: session,
         state: "pending",

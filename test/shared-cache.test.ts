@@ -15,9 +15,9 @@ async function cachedGateway(options: Parameters<typeof createGateway>[0]["cache
     hooks: { secret: HOOK_SECRET },
     cache: options,
   });
-  const { url } = await gateway.listen("127.0.0.1", 0);
+  const { hookUrl } = await gateway.listen("127.0.0.1", 0);
   afterAll(() => gateway.stop());
-  return { gateway, hookUrl: url.replace("/graphql", "/webhooks/crisp") };
+  return { gateway, hookUrl };
 }
 
 function takeRequests(): string[] {

@@ -1,58 +1,17 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { createClient } from "graphql-ws";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
-
-/** Starts `src/main.ts` the way `npm start` does, with the given environment. */
-function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: new URL("..", import.meta.url),
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  onTestFinished(() => {
-    if (child.exitCode === null) {
-      child.kill("SIGKILL");
-    }
-  });
-  return { child, output: () => output };
-}
-
-async function waitFor(
-  pattern: RegExp,
-  output: () => string,
-  child: ChildProcess,
-): Promise<RegExpMatchArray> {
-  for (let i = 0; i < 300; i += 1) {
-    const match = output().match(pattern);
-    if (match) {
-      return match;
-    }
-    if (child.exitCode !== null) {
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`never printed ${pattern}; output was:\n${output()}`);
-}
+import { printedUrl, startGateway } from "./helpers/process.js";
 
 describe("npm start", () => {
   it("without Crisp credentials serves GraphiQL and real-looking data from the embedded simulator", async () => {
-    const { child, output } = startMain({ PORT: "0" });
-    const [, url] = await waitFor(/GraphiQL: (http:\/\/127\.0\.0\.1:\d+\/graphql)/, output, child);
-    expect(output()).toMatch(/Demo mode/);
-    const page = await fetch(url ?? "", { headers: { accept: "text/html" } });
+    const main = startGateway({ PORT: "0" });
+    const url = await printedUrl(main);
+    expect(main.output()).toMatch(/Demo mode/);
+    const page = await fetch(url, { headers: { accept: "text/html" } });
     expect(page.headers.get("content-type")).toMatch(/text\/html/);
     expect(await page.text()).toContain("conversations(first: 20)");
-    const response = await fetch(url ?? "", {
+    const response = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -67,24 +26,23 @@ describe("npm start", () => {
     expect(body.errors).toBeUndefined();
     expect(body.data.website.name.length).toBeGreaterThan(0);
     expect(body.data.website.conversations.nodes).toHaveLength(20);
-    child.kill("SIGTERM");
-    const [code] = await once(child, "exit");
-    expect(code).toBe(0);
+    main.child.kill("SIGTERM");
+    expect(await main.exited()).toBe(0);
   });
 
   it("in demo mode, fires subscriptions within seconds from the simulator's live activity", async () => {
-    const { child, output } = startMain({ PORT: "0", DEMO_ACTIVITY_MS: "200" });
-    const [, url] = await waitFor(/GraphiQL: (http:\/\/127\.0\.0\.1:\d+\/graphql)/, output, child);
-    await waitFor(/Demo activity/, output, child);
+    const main = startGateway({ PORT: "0", DEMO_ACTIVITY_MS: "200" });
+    const url = await printedUrl(main);
+    await main.waitFor(/Demo activity/);
     const site = (await (
-      await fetch(url ?? "", {
+      await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ query: "{ website { websiteId } }" }),
       })
     ).json()) as { data: { website: { websiteId: string } } };
     const client = createClient({
-      url: (url ?? "").replace("http://", "ws://"),
+      url: url.replace("http://", "ws://"),
       webSocketImpl: WebSocket,
       retryAttempts: 0,
     });
@@ -104,15 +62,22 @@ describe("npm start", () => {
         websiteId: site.data.website.websiteId,
       },
     });
-    child.kill("SIGTERM");
-    await once(child, "exit");
+    main.child.kill("SIGTERM");
+    await main.exited();
   });
 
   it("stops before listening when a variable is bad, naming it and what was expected", async () => {
-    const { child, output } = startMain({ PORT: "eighty", CRISP_TIER: "admin" });
-    const [code] = await once(child, "exit");
-    expect(code).toBe(1);
-    expect(output()).toContain('PORT="eighty": expected an integer from 0 to 65535');
-    expect(output()).toContain('CRISP_TIER="admin": expected one of plugin, website, user');
+    const main = startGateway({ PORT: "eighty", CRISP_TIER: "admin" });
+    expect(await main.exited()).toBe(1);
+    expect(main.output()).toContain('PORT="eighty": expected an integer from 0 to 65535');
+    expect(main.output()).toContain('CRISP_TIER="admin": expected one of plugin, website, user');
+  });
+
+  it("in production, refuses to serve made-up data without DEMO=1, saying what to set", async () => {
+    const main = startGateway({ PORT: "0", NODE_ENV: "production" });
+    expect(await main.exited()).toBe(1);
+    expect(main.output()).toContain(
+      "NODE_ENV=production with no CRISP_IDENTIFIER/CRISP_KEY: set them to serve your Crisp account, or DEMO=1",
+    );
   });
 });

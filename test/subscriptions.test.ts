@@ -11,9 +11,7 @@ const gateway = createGateway({
   defaultWebsiteId: simulator.defaultWebsiteId,
   hooks: { secret: HOOK_SECRET },
 });
-const { url } = await gateway.listen("127.0.0.1", 0);
-const hookUrl = url.replace("/graphql", "/webhooks/crisp");
-const wsUrl = url.replace("http://", "ws://");
+const { url, hookUrl, wsUrl } = await gateway.listen("127.0.0.1", 0);
 afterAll(async () => {
   await gateway.stop();
   await simulator.close();
@@ -219,8 +217,8 @@ describe("shutdown", () => {
       crisp: { baseUrl: simulator.url, ...simulator.credentials },
       hooks: { secret: HOOK_SECRET },
     });
-    const { url: otherUrl } = await other.listen("127.0.0.1", 0);
-    const socket = new WebSocket(otherUrl.replace("http://", "ws://"), "graphql-transport-ws");
+    const { wsUrl: otherWsUrl } = await other.listen("127.0.0.1", 0);
+    const socket = new WebSocket(otherWsUrl, "graphql-transport-ws");
     await new Promise((resolve) => socket.once("open", resolve));
     socket.send(JSON.stringify({ type: "connection_init" }));
     await new Promise((resolve) => socket.once("message", resolve));

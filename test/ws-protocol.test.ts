@@ -19,8 +19,7 @@ const gateway = createGateway({
     ]),
   }),
 });
-const { url } = await gateway.listen("127.0.0.1", 0);
-const wsUrl = url.replace("http://", "ws://");
+const { wsUrl } = await gateway.listen("127.0.0.1", 0);
 afterAll(async () => {
   await gateway.stop();
   await simulator.close();

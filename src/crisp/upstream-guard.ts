@@ -100,6 +100,14 @@ export class UpstreamGuard {
     return state.throttledUntil > now ? new Date(state.throttledUntil) : null;
   }
 
+  /**
+   * The breaker is open or half-open: Crisp failed `breakerThreshold` times in a row and no
+   * probe has succeeded since (readiness reports it).
+   */
+  get breakerOpen(): boolean {
+    return this.#failureStreak >= this.#breakerThreshold;
+  }
+
   /** Seconds until the backoff ends, as callers should be told; undefined when not backing off. */
   async retryAfterSeconds(): Promise<number | undefined> {
     const now = this.#now();

@@ -34,6 +34,8 @@ export interface EventBus {
   pubsub: CrispEventPubSub;
   /** "memory" or "redis". */
   kind: "memory" | "redis";
+  /** Why events cannot flow now (Redis unreachable), for /ready; undefined while they can. */
+  problem?: () => string | undefined;
   close(): Promise<void>;
 }
 
@@ -78,8 +80,21 @@ export async function createEventBus({
   return {
     pubsub: createPubSub({ eventTarget }) as CrispEventPubSub,
     kind: "redis",
+    problem: () =>
+      publishClient.status === "ready" && subscribeClient.status === "ready"
+        ? undefined
+        : `Redis is unreachable (event bus connection ${publishClient.status === "ready" ? subscribeClient.status : publishClient.status}).`,
     close: async () => {
-      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+      // QUIT waits for a connection that may never come back; without one, just let go.
+      await Promise.allSettled(
+        [publishClient, subscribeClient].map(async (client) => {
+          if (client.status === "ready") {
+            await client.quit();
+          } else {
+            client.disconnect();
+          }
+        }),
+      );
     },
   };
 }

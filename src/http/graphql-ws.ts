@@ -1,0 +1,222 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { ExecutionArgs } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import type { YogaInitialContext, YogaServerInstance } from "graphql-yoga";
+import { WebSocketServer } from "ws";
+import { type Authenticator, OPEN_VIEWER, type Viewer } from "../auth.js";
+import type { GatewayContext, GatewayServerContext } from "../context.js";
+import { MAX_CLOSE_REASON_BYTES, Route, WsCloseCode } from "./protocol.js";
+
+export interface GraphQLWsOptions {
+  yoga: YogaServerInstance<GatewayServerContext, GatewayContext>;
+  /** Null: every connection is the open viewer. */
+  authenticate: Authenticator | null;
+  /** Browser origins allowed besides the gateway's own (GATEWAY_CORS_ORIGINS). */
+  allowedOrigins: readonly string[];
+  /** graphql-ws ping interval, ms. @default 12_000 */
+  keepAliveMs?: number;
+  /** How long a socket may wait before connection_init, ms (then 4408). @default 3_000 */
+  connectionInitWaitTimeoutMs?: number;
+  /** Largest message, bytes. @default 1_048_576 */
+  maxPayload?: number;
+}
+
+export interface GraphQLWsServer {
+  /** Takes over an HTTP upgrade of `Route.graphql`. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes every open socket with `code` (1001 when the gateway stops). */
+  closeAll(code: number, reason: string): void;
+  dispose(): Promise<void>;
+}
+
+/** What each socket carries besides its upgrade request: its viewer, set in onConnect. */
+interface SocketExtra extends Record<PropertyKey, unknown> {
+  viewer: Viewer;
+  /** Aborts when the socket closes: its operations' Crisp loads stop waiting. */
+  closed: AbortController;
+}
+
+/**
+ * The graphql-ws root value of every operation: Yoga's enveloped executors for that
+ * operation, so its plugins (limits, cost, deadline…) run as they do over HTTP.
+ */
+class EnvelopedRoot {
+  constructor(
+    readonly execute: (args: ExecutionArgs) => ReturnType<typeof import("graphql").execute>,
+    readonly subscribe: (args: ExecutionArgs) => ReturnType<typeof import("graphql").subscribe>,
+  ) {}
+}
+
+function envelopedRoot(args: ExecutionArgs): EnvelopedRoot {
+  if (!(args.rootValue instanceof EnvelopedRoot)) {
+    throw new TypeError(
+      "graphql-ws operations must be prepared by onSubscribe (rootValue: EnvelopedRoot)",
+    );
+  }
+  return args.rootValue;
+}
+
+/**
+ * graphql-ws (the protocol of Apollo's GraphQLWsLink and of GraphiQL) on the HTTP server's
+ * port and `Route.graphql`, executed through Yoga's envelop. Credentials come once, in
+ * connectionParams (`{ authorization: "Bearer …" }`); refused ones are closed with 4403.
+ */
+export function createGraphQLWsServer({
+  yoga,
+  authenticate,
+  allowedOrigins,
+  keepAliveMs = 12_000, // 12 seconds, graphql-ws' own default: under common proxies' idle timeouts
+  connectionInitWaitTimeoutMs = 3_000, // 3 seconds, graphql-ws' own default
+  maxPayload = 1_048_576, // 1 MiB
+}: GraphQLWsOptions): GraphQLWsServer {
+  const sockets = new WebSocketServer({ noServer: true, maxPayload });
+  /** Work plugins hand to `waitUntil` (what Yoga's HTTP adapter keeps for them over HTTP). */
+  const pending = new Set<Promise<void>>();
+  const waitUntil = (work: Promise<void> | void) => {
+    if (work === undefined) {
+      return;
+    }
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    pending.add(settled);
+    void settled.finally(() => pending.delete(settled));
+  };
+  const wsServer = useServer<Record<string, unknown>, SocketExtra>(
+    {
+      connectionInitWaitTimeout: connectionInitWaitTimeoutMs,
+      execute: (args) => envelopedRoot(args).execute(args),
+      subscribe: (args) => envelopedRoot(args).subscribe(args),
+      onConnect: async (ctx) => {
+        const closed = new AbortController();
+        ctx.extra.socket.once("close", () => closed.abort());
+        ctx.extra.closed = closed;
+        if (authenticate === null) {
+          ctx.extra.viewer = OPEN_VIEWER;
+          return true;
+        }
+        const params = ctx.connectionParams ?? {};
+        const header = params.authorization ?? params.Authorization;
+        try {
+          ctx.extra.viewer = await authenticate(typeof header === "string" ? header : undefined);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      onSubscribe: async (ctx, _id, params) => {
+        const upgrade = ctx.extra.request;
+        const initial: YogaInitialContext & GatewayServerContext = {
+          // A fetch Request like HTTP's, so plugins and the context factory see one shape; its
+          // signal aborts when the socket closes.
+          request: new Request(`http://${upgrade.headers.host ?? "gateway"}${Route.graphql}`, {
+            headers: headersOf(upgrade),
+            ...(ctx.extra.closed === undefined ? {} : { signal: ctx.extra.closed.signal }),
+          }),
+          waitUntil,
+          params: {
+            query: params.query,
+            variables: params.variables ?? undefined,
+            ...(params.operationName == null ? {} : { operationName: params.operationName }),
+            ...(params.extensions == null ? {} : { extensions: params.extensions }),
+          },
+          req: upgrade,
+          socket: ctx.extra.socket,
+          ...(ctx.extra.viewer === undefined ? {} : { viewer: ctx.extra.viewer }),
+        };
+        const {
+          schema: enveloped,
+          execute,
+          subscribe,
+          contextFactory,
+          parse,
+          validate,
+        } = yoga.getEnveloped(initial);
+        const document = parse(params.query);
+        const errors = validate(enveloped, document);
+        if (errors.length > 0) {
+          return errors;
+        }
+        return {
+          schema: enveloped,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: new EnvelopedRoot(execute, subscribe),
+        };
+      },
+    },
+    sockets,
+    keepAliveMs,
+  );
+
+  return {
+    handleUpgrade(request, socket, head) {
+      sockets.handleUpgrade(request, socket, head, (ws) => {
+        const origin = request.headers.origin;
+        if (!originAllowed(origin, request.headers.host, allowedOrigins)) {
+          // A refused HTTP upgrade reaches a browser page as a bare error (Chromium even calls
+          // a 401 an authentication failure); a close frame's code and reason reach it intact.
+          ws.close(WsCloseCode.Forbidden, originRefusal(origin ?? ""));
+          return;
+        }
+        sockets.emit("connection", ws, request);
+      });
+    },
+    closeAll(code, reason) {
+      for (const socket of sockets.clients) {
+        socket.close(code, reason);
+      }
+    },
+    async dispose() {
+      await wsServer.dispose();
+      await Promise.all(pending);
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+    },
+  };
+}
+
+/** No Origin (a service), the gateway's own origin, or a listed one. */
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowed: readonly string[],
+): boolean {
+  if (origin === undefined || origin === "") {
+    return true;
+  }
+  try {
+    if (host !== undefined && new URL(origin).host === host) {
+      return true;
+    }
+  } catch {
+    return false;
+  }
+  return allowed.includes(origin);
+}
+
+/** The close reason of a refused origin, naming it and the setting, within 123 bytes. */
+export function originRefusal(origin: string): string {
+  const reason = (shown: string) =>
+    `Origin ${shown} is not allowed: add it to GATEWAY_CORS_ORIGINS`;
+  const room = MAX_CLOSE_REASON_BYTES - Buffer.byteLength(reason(""));
+  const ascii = origin.replace(/[^\x20-\x7e]/g, "?");
+  return reason(ascii.length <= room ? ascii : `${ascii.slice(0, room - 3)}...`);
+}
+
+function headersOf(request: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === "string") {
+      headers.set(name, value);
+    } else if (Array.isArray(value)) {
+      for (const item of value) {
+        headers.append(name, item);
+      }
+    }
+  }
+  return headers;
+}

@@ -1,0 +1,160 @@
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import type { GraphQLSchema } from "graphql";
+import { createYoga, type YogaInitialContext, type YogaServerInstance } from "graphql-yoga";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import type { GatewayContext, GatewayServerContext } from "../context.js";
+import type { Logger } from "../logger.js";
+import { useAccessLog } from "../plugins/use-access-log.js";
+import { memoryOperationLimiter, useClientRateLimit } from "../plugins/use-client-rate-limit.js";
+import { useCostLimit } from "../plugins/use-cost-limit.js";
+import { useDrain } from "../plugins/use-drain.js";
+import { useOperationDeadline } from "../plugins/use-operation-deadline.js";
+import { usePersistedOperations } from "../plugins/use-persisted-operations.js";
+import { useProductionSchemaPrivacy } from "../plugins/use-production-schema-privacy.js";
+import { useReadOnlyViewers } from "../plugins/use-read-only-viewers.js";
+import { type RequestLimits, useRequestLimits } from "../plugins/use-request-limits.js";
+import { useStaleMarker } from "../plugins/use-stale-marker.js";
+import { useSubscriptionCount } from "../plugins/use-subscription-count.js";
+import { useGraphiQLPage } from "./graphiql.js";
+import { Route } from "./protocol.js";
+
+/** Headers a browser client may send cross-origin (CORS preflight). */
+export const CORS_ALLOWED_HEADERS = [
+  "authorization",
+  "content-type",
+  // CSRF prevention's headers, which a cross-origin client sends on GETs.
+  "x-graphql-yoga-csrf",
+  "apollo-require-preflight",
+  "x-apollo-operation-name",
+  // Apollo Client's clientAwareness (`name`, `version`), sent on every request.
+  "apollographql-client-name",
+  "apollographql-client-version",
+] as const;
+
+/** Headers that prove a request was not a "simple" one a form or an <img> can send. */
+const CSRF_HEADERS = ["x-graphql-yoga-csrf", "apollo-require-preflight", "x-apollo-operation-name"];
+
+export interface GatewayYogaOptions {
+  schema: GraphQLSchema;
+  context: (initial: YogaInitialContext & GatewayServerContext) => Promise<GatewayContext>;
+  /** Null: GraphiQL off. */
+  graphiql: { title: string; defaultQuery: string } | null;
+  allowedOrigins: readonly string[];
+  introspection: boolean;
+  limits: RequestLimits;
+  trustedDocuments: ReadonlyMap<string, string> | undefined;
+  operationsPerMinute: number | RateLimiterAbstract;
+  maxOperationCost: number;
+  operationDeadlineMs: number;
+  /** Aborts when the gateway stops: open subscriptions complete. */
+  shutdown: AbortSignal;
+  subscriptions: { opened(): void; closed(): void };
+  /** Yoga's own logs go here; null keeps them quiet. */
+  logger: Logger | null;
+  /** Where the one line per operation goes (useAccessLog); silent loggers write nothing. */
+  accessLog: Logger;
+}
+
+/**
+ * Yoga as the gateway runs it. The plugin order is part of the behaviour; each plugin stands
+ * where it does for a reason:
+ *
+ * 0. `useAccessLog`: outermost, so its line covers every operation, refused ones included,
+ *    and times the whole of it.
+ * 1. `useGraphiQLPage`: answers GET text/html before anything parses a request.
+ * 2. `useDrain`, `useSubscriptionCount`: they wrap every subscription's result; first, so the
+ *    count and the shutdown see every subscription, refused ones included.
+ * 3. `usePersistedOperations`: turns a hash into a document while the request is parsed, so
+ *    everything after it sees a document, whichever way it was sent.
+ * 4. `useCSRFPrevention`: refuses "simple" cross-site requests (a form POST, a GET without a
+ *    preflight header) before any work is done for them.
+ * 5. `useRequestLimits`, `useProductionSchemaPrivacy`: refuse hostile or prying documents at
+ *    parse and validation, before they cost anything.
+ * 6. `useClientRateLimit`: counts only valid operations, before any of them reaches Crisp.
+ * 7. `useReadOnlyViewers`: a read-only client's mutation is FORBIDDEN before its input is
+ *    even checked.
+ * 8. `useStaleMarker`: outside the cost and deadline plugins, so it marks their results too.
+ * 9. `useCostLimit`: estimates and refuses last, when the operation is otherwise allowed: a
+ *    refused operation never costs an estimate's work, and the estimate becomes the budget.
+ * 10. `useOperationDeadline`: innermost, so it times only the execution itself.
+ */
+export function createGatewayYoga({
+  schema,
+  context,
+  graphiql,
+  allowedOrigins,
+  introspection,
+  limits,
+  trustedDocuments,
+  operationsPerMinute,
+  maxOperationCost,
+  operationDeadlineMs,
+  shutdown,
+  subscriptions,
+  logger,
+  accessLog,
+}: GatewayYogaOptions): YogaServerInstance<GatewayServerContext, GatewayContext> {
+  return createYoga<GatewayServerContext, GatewayContext>({
+    schema,
+    graphqlEndpoint: Route.graphql,
+    healthCheckEndpoint: Route.health,
+    landingPage: false,
+    // Unexpected errors become "Unexpected error." for clients, even with NODE_ENV=development
+    // (Yoga would otherwise add the original message and stack).
+    maskedErrors: { isDev: false },
+    // Bearer credentials, not cookies: only the listed origins may call from a browser.
+    cors:
+      allowedOrigins.length === 0
+        ? false
+        : {
+            origin: [...allowedOrigins],
+            methods: ["GET", "POST", "OPTIONS"],
+            allowedHeaders: [...CORS_ALLOWED_HEADERS],
+          },
+    logging: logger === null ? false : yogaLogger(logger),
+    // Served by useGraphiQLPage: Yoga's own page loads its assets from a CDN.
+    graphiql: false,
+    context,
+    plugins: [
+      useAccessLog({ logger: accessLog }),
+      ...(graphiql === null ? [] : [useGraphiQLPage(graphiql)]),
+      useDrain({ signal: shutdown }),
+      useSubscriptionCount(subscriptions),
+      usePersistedOperations({ trusted: trustedDocuments }),
+      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      ...useRequestLimits(limits),
+      useProductionSchemaPrivacy({ introspection, suggestions: introspection }),
+      ...(operationsPerMinute === 0
+        ? []
+        : [
+            useClientRateLimit({
+              limiter:
+                typeof operationsPerMinute === "number"
+                  ? memoryOperationLimiter(operationsPerMinute)
+                  : operationsPerMinute,
+            }),
+          ]),
+      useReadOnlyViewers(),
+      useStaleMarker(),
+      useCostLimit({ maxCost: maxOperationCost }),
+      useOperationDeadline({ deadlineMs: operationDeadlineMs }),
+    ],
+  });
+}
+
+/** Yoga's own logs (masked errors' originals among them) into the structured log. */
+function yogaLogger(logger: Logger) {
+  return {
+    debug: (...args: unknown[]) => logger.debug({ yoga: args.map(String) }, "yoga"),
+    info: (...args: unknown[]) => logger.info({ yoga: args.map(String) }, "yoga"),
+    warn: (...args: unknown[]) => logger.warn({ yoga: args.map(String) }, "yoga"),
+    error: (...args: unknown[]) =>
+      logger.error(
+        {
+          err: args.find((arg) => arg instanceof Error),
+          yoga: args.filter((arg) => !(arg instanceof Error)).map(String),
+        },
+        "yoga error",
+      ),
+  };
+}
