@@ -72,10 +72,14 @@ const PROBE_ARGUMENTS: Readonly<Record<string, Args>> = {
   "Website.conversation": { sessionId: S },
   "Website.person": { peopleId: P },
   "Conversation.messages": { last: 50 },
+  "Conversation.message": { fingerprint: store.messages(W, S)?.at(0)?.fingerprint ?? 1 },
 };
 
-/** Fields that only lead elsewhere and are probed as root fields instead of walked through. */
-const NOT_WALKED = new Set(["Query.node", "Query.nodes"]);
+/**
+ * Fields that only lead elsewhere and are probed where they stand, not walked through (a
+ * message by fingerprint is one message: its list reaches every kind of content).
+ */
+const NOT_WALKED = new Set(["Query.node", "Query.nodes", "Conversation.message"]);
 
 function globalId(type: string, id: string): string {
   return Buffer.from(`${type}:${id}`).toString("base64url");

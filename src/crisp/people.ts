@@ -14,6 +14,13 @@ export interface PeopleListParams {
   sortField?: string;
   sortOrder?: "ascending" | "descending";
   searchText?: string;
+  /** Crisp's search_filter: a JSON array of `{ model, criterion, operator, query }`, as text. */
+  searchFilter?: string;
+  /** How the filter's criteria combine (search_operator). */
+  searchOperator?: "and" | "or";
+  /** ISO 8601 bounds on the profile's creation (filter_date_start / filter_date_end). */
+  filterDateStart?: string;
+  filterDateEnd?: string;
 }
 
 /** `GET /website/{website_id}/people/profiles/{page}`. */
@@ -32,6 +39,10 @@ export async function listPeopleProfiles(
       sort_field: params.sortField,
       sort_order: params.sortOrder,
       search_text: params.searchText,
+      search_filter: params.searchFilter,
+      search_operator: params.searchOperator,
+      filter_date_start: params.filterDateStart,
+      filter_date_end: params.filterDateEnd,
     },
     signal,
   });

@@ -245,17 +245,16 @@ export function createLoaders({
     ([websiteId, sessionId, fingerprint], signal) =>
       getMessage(api, websiteId, sessionId, fingerprint, signal),
   );
-  const messageBatch = new CrispLoader<[string, string, number | undefined], MessageBatch>(
-    counts,
-    from("messageBatch"),
-    async ([websiteId, sessionId, timestampBefore], signal) => {
-      const batch = await listMessages(api, websiteId, sessionId, timestampBefore, signal);
-      for (const item of batch.messages) {
-        message.prime([websiteId, sessionId, item.fingerprint], item);
-      }
-      return batch;
-    },
-  );
+  const messageBatch = new CrispLoader<
+    [string, string, number | undefined, number | undefined],
+    MessageBatch
+  >(counts, from("messageBatch"), async ([websiteId, sessionId, before, after], signal) => {
+    const batch = await listMessages(api, websiteId, sessionId, before, signal, after);
+    for (const item of batch.messages) {
+      message.prime([websiteId, sessionId, item.fingerprint], item);
+    }
+    return batch;
+  });
 
   const person = new CrispLoader<[string, string], CrispPeopleProfile | null>(
     counts,
@@ -380,8 +379,16 @@ export function createLoaders({
       listOf(websiteId, () => conversationPage.load([websiteId, JSON.stringify(params)])),
     message: (websiteId: string, sessionId: string, fingerprint: number) =>
       visible(websiteId) ? message.load([websiteId, sessionId, fingerprint]) : nothing,
-    messageBatch: (websiteId: string, sessionId: string, timestampBefore?: number) =>
-      listOf(websiteId, () => messageBatch.load([websiteId, sessionId, timestampBefore])),
+    /** A `/messages` batch before `timestampBefore` (newest when absent), after `timestampAfter`. */
+    messageBatch: (
+      websiteId: string,
+      sessionId: string,
+      timestampBefore?: number,
+      timestampAfter?: number,
+    ) =>
+      listOf(websiteId, () =>
+        messageBatch.load([websiteId, sessionId, timestampBefore, timestampAfter]),
+      ),
     /** By people id or by email. */
     person: (websiteId: string, peopleIdOrEmail: string) =>
       visible(websiteId) ? person.load([websiteId, peopleIdOrEmail]) : nothing,

@@ -161,3 +161,218 @@ export async function walkPages<T>(
   }
   return { items, hasNextPage: true };
 }
+
+/**
+ * Where a keyset window stopped, so the next one finds its place again however Crisp's
+ * offsets moved in between: the last item's index when it was read (where to look first), its
+ * id, and, on lists sorted by a key that never changes (creation time), that key and the ids
+ * before it sharing it.
+ */
+export interface SeekPosition {
+  /** The item's index in the list when it was read: where the next window looks first. */
+  offset: number;
+  /** Crisp's id of the item (a session id, a people id). */
+  id: string;
+  /** Its sort key, on lists sorted by a key that never changes, newest first. */
+  key?: number;
+  /** Ids of the items just before it with the same key (at most `MAX_TIES`). */
+  ties?: string[];
+}
+
+/** How a list is ordered, as far as finding one's place again needs to know. */
+export interface SeekOrder<T> {
+  id(item: T): string;
+  /**
+   * The item's sort key when the list is sorted by one that never changes, descending (a
+   * conversation's or a profile's creation time, newest first): an item inserted or removed
+   * anywhere then shows by where keys fall, even when the cursor's own item is gone. Absent
+   * (an order by a key that changes, such as the last update): only the cursor item's id is
+   * looked for, near its offset.
+   */
+  key?(item: T): number;
+}
+
+/** Ties kept in a cursor: past them, conversations created in the same millisecond repeat. */
+export const MAX_TIES = 20;
+
+/**
+ * The most Crisp requests one keyset window sends: the page where its cursor item was, one more
+ * page either way when the list moved past it, and the rest of the window. The cost estimate
+ * counts this many for a window with a cursor.
+ */
+export const SEEK_MAX_PAGES = 4;
+
+export interface SeekItem<T> {
+  value: T;
+  position: SeekPosition;
+}
+
+export interface SeekWindow<T> {
+  items: SeekItem<T>[];
+  hasNextPage: boolean;
+  /**
+   * Set when the list moved so far that the window's place was not found within
+   * `SEEK_MAX_PAGES` reads: no item is returned, and the next window looks on from here.
+   */
+  resume?: SeekPosition;
+}
+
+/** Positions of the items of a contiguous run of the list, ties carried over from `before`. */
+function positionsOf<T>(
+  values: readonly T[],
+  start: number,
+  order: SeekOrder<T>,
+  before: SeekPosition | null,
+): SeekItem<T>[] {
+  const keyOf = order.key;
+  return values.map((value, index) => {
+    const id = order.id(value);
+    if (keyOf === undefined) {
+      return { value, position: { offset: start + index, id } };
+    }
+    const key = keyOf(value);
+    const ties: string[] = [];
+    let back = index - 1;
+    for (; back >= 0; back -= 1) {
+      const earlier = values[back] as T;
+      if (keyOf(earlier) !== key) {
+        break;
+      }
+      ties.unshift(order.id(earlier));
+    }
+    if (back < 0 && before !== null && before.key === key) {
+      ties.unshift(...(before.ties ?? []), before.id);
+    }
+    return {
+      value,
+      position: {
+        offset: start + index,
+        id,
+        key,
+        ...(ties.length > 0 ? { ties: ties.slice(-MAX_TIES) } : {}),
+      },
+    };
+  });
+}
+
+/** The first window of a keyset list: what `fetchSlice` reads, with each item's position. */
+export async function firstSeekWindow<T>(
+  first: number,
+  order: SeekOrder<T>,
+  fetchPage: (page: number, perPage: number) => Promise<T[]>,
+): Promise<SeekWindow<T>> {
+  if (first <= 0) {
+    return { items: [], hasNextPage: false };
+  }
+  const slice = await fetchSlice(0, first, planPages(0, first), fetchPage);
+  return { items: positionsOf(slice.items, 0, order, null), hasNextPage: slice.hasNextPage };
+}
+
+/**
+ * `first` items after `after`, found again in a list that may have moved since: Crisp pages by
+ * offset, and a conversation created (or removed) before the cursor shifts every later offset.
+ *
+ * The window is read from the cursor item's own offset, so the page shows whether it is still
+ * there. If it moved, the window starts after it wherever it now is; if it is gone or out of
+ * the pages read, the sort key (when the order has one that never changes) tells which way the
+ * list moved, and one more page that way is read (items newer than the cursor come before it,
+ * older ones after). Every item that was after the cursor when it was read is returned once,
+ * in order. Without a key, an item that moved out of the pages read falls back to its offset.
+ */
+export async function seekWindow<T>(
+  after: SeekPosition,
+  first: number,
+  order: SeekOrder<T>,
+  fetchPage: (page: number, perPage: number) => Promise<T[]>,
+): Promise<SeekWindow<T>> {
+  if (first <= 0) {
+    return { items: [], hasNextPage: false };
+  }
+  // The window starts at the cursor item itself: one item of overlap shows any shift. Past
+  // Crisp's largest page, the rest of the window is read after the first pages.
+  const plan = planPages(after.offset, Math.min(first + 1, CRISP_MAX_PER_PAGE));
+  const { perPage } = plan;
+  const pages = new Map<number, T[]>();
+  let reads = 0;
+  const read = async (pageIndexes: number[]) => {
+    const wanted = pageIndexes.filter((index) => index >= 0 && !pages.has(index));
+    reads += wanted.length;
+    const settled = await Promise.allSettled(wanted.map((index) => fetchPage(index + 1, perPage)));
+    settled.forEach((result, position) => {
+      if (result.status === "rejected") {
+        throw result.reason;
+      }
+      pages.set(wanted[position] as number, result.value);
+    });
+  };
+  await read(plan.pages.map((page) => page - 1));
+  /** The contiguous run of fetched items: its first index and its values. */
+  const fetched = () => {
+    const indexes = [...pages.keys()].sort((a, b) => a - b);
+    const low = indexes[0] ?? 0;
+    const values = indexes.flatMap((index) => pages.get(index) ?? []);
+    const lastPage = pages.get(indexes[indexes.length - 1] ?? 0) ?? [];
+    return {
+      start: low * perPage,
+      values,
+      low,
+      high: indexes[indexes.length - 1] ?? 0,
+      // A page shorter than perPage (or empty) is the list's last.
+      ended: lastPage.length < perPage,
+    };
+  };
+  const ties = new Set(after.ties ?? []);
+  const keyOf = order.key;
+  const isBefore = (value: T): boolean => {
+    const id = order.id(value);
+    if (id === after.id || ties.has(id)) {
+      return true;
+    }
+    return keyOf !== undefined && after.key !== undefined && keyOf(value) > after.key;
+  };
+  let boundary: number | undefined;
+  for (;;) {
+    const { start, values, low, high, ended } = fetched();
+    const found = values.findIndex((value) => order.id(value) === after.id);
+    if (found >= 0) {
+      boundary = start + found + 1;
+      break;
+    }
+    if (keyOf === undefined || after.key === undefined) {
+      // Nothing tells where the list moved: go on from the offset, as plain offsets would.
+      boundary = after.offset + 1;
+      break;
+    }
+    const firstAfter = values.findIndex((value) => !isBefore(value));
+    if (firstAfter > 0 || (firstAfter === 0 && low === 0)) {
+      boundary = start + firstAfter;
+      break;
+    }
+    if (firstAfter === -1 && ended) {
+      boundary = start + values.length;
+      break;
+    }
+    if (reads >= SEEK_MAX_PAGES) {
+      // The list moved more than this window may read: say where to look on, return nothing.
+      const offset = firstAfter === -1 ? start + values.length - 1 : Math.max(0, start - 1);
+      return { items: [], hasNextPage: true, resume: { ...after, offset } };
+    }
+    // Every item read is before the cursor: it moved later; every one after it: earlier.
+    await read([firstAfter === -1 ? high + 1 : low - 1]);
+  }
+  // The window's own items, and one more to know whether the list goes on.
+  for (;;) {
+    const { start, values, high, ended } = fetched();
+    const available = start + values.length;
+    if (available > boundary + first || ended || reads >= SEEK_MAX_PAGES) {
+      const from = boundary - start;
+      const items = positionsOf(values, start, order, after).slice(from, from + first);
+      const hasNextPage = available > boundary + items.length || !ended;
+      // Its place found, but no read left for its items: the next window starts from there.
+      return items.length === 0 && hasNextPage
+        ? { items, hasNextPage, resume: { ...after, offset: Math.max(0, boundary - 1) } }
+        : { items, hasNextPage };
+    }
+    await read([high + 1]);
+  }
+}

@@ -2,6 +2,7 @@ import SchemaBuilder, {
   BasePlugin,
   type FieldNullability,
   type InputFieldMap,
+  type InputShapeFromFields,
   type PothosOutputFieldConfig,
   type SchemaTypes,
   type TypeParam,
@@ -13,7 +14,9 @@ import {
   type GraphQLField,
   type GraphQLNamedType,
   type GraphQLSchema,
+  getArgumentValues,
   getNamedType,
+  getVariableValues,
   isAbstractType,
   isObjectType,
   Kind,
@@ -85,9 +88,22 @@ declare global {
        * that reads or writes Crisp declares it; a field with none costs nothing.
        */
       crispCost?: CrispCost;
+      /**
+       * The field's own check of its arguments (the one its resolver runs too), run by the
+       * cost estimate before anything executes: what the resolver would refuse is refused with
+       * no Crisp request at all, and is never estimated as a clamped, acceptable value. It
+       * throws a GatewayError (BAD_USER_INPUT, or FORBIDDEN for what the viewer may not do).
+       */
+      checkArgs?: ArgumentCheck<InputShapeFromFields<Args>>;
     }
   }
 }
+
+/**
+ * A field's check of its arguments, as graphql-js coerces them for its resolver (enums as
+ * their internal values, DateTime as a Date), with the operation's context when there is one.
+ */
+export type ArgumentCheck<A> = (args: A, ctx: GatewayContext | undefined) => void;
 
 const count = (
   value: CostCount | undefined,
@@ -144,14 +160,19 @@ export class CrispCostPlugin<Types extends SchemaTypes> extends BasePlugin<Types
     fieldConfig: PothosOutputFieldConfig<Types>,
   ): PothosOutputFieldConfig<Types> {
     const cost = fieldConfig.pothosOptions.crispCost;
+    const check = fieldConfig.pothosOptions.checkArgs;
+    const extensions = {
+      ...fieldConfig.extensions,
+      ...(check === undefined ? {} : { checkArgs: check }),
+    };
     if (cost === undefined) {
-      return fieldConfig;
+      return check === undefined ? fieldConfig : { ...fieldConfig, extensions };
     }
     const sentence = costSentence(cost, fieldConfig.kind === "Subscription");
     return {
       ...fieldConfig,
       description: fieldConfig.description ? `${fieldConfig.description} ${sentence}` : sentence,
-      extensions: { ...fieldConfig.extensions, crispCost: cost },
+      extensions: { ...extensions, crispCost: cost },
     };
   }
 }
@@ -170,6 +191,16 @@ export function declaredCost(
     : undefined;
 }
 
+/** The argument check a schema field declares, if any. */
+function declaredCheck(
+  field: GraphQLField<unknown, unknown>,
+): ArgumentCheck<Record<string, unknown>> | undefined {
+  const check: unknown = field.extensions?.checkArgs;
+  return typeof check === "function"
+    ? (check as ArgumentCheck<Record<string, unknown>>)
+    : undefined;
+}
+
 /** A field's own requests as declared, for these arguments (0 when it declares none). */
 export function ownRequests(
   field: GraphQLField<unknown, unknown> | undefined,
@@ -185,6 +216,10 @@ export function ownRequests(
  * share a read counted once per object. Fragments are followed (a cycle, which validation
  * refuses anyway, costs nothing more); for an abstract type the costliest member counts. A
  * subscription is estimated per event.
+ *
+ * On its way it runs every field's argument check (`checkArgs`) with the arguments the
+ * resolver would get: a GatewayError it throws is the operation's answer, before any Crisp
+ * request.
  */
 export function estimateCost(
   schema: GraphQLSchema,
@@ -224,6 +259,24 @@ export function estimateCost(
   if (!root) {
     return 0;
   }
+  // The variables as execution will coerce them, for the argument checks. Variables that do
+  // not coerce fail execution with graphql-js' own error: no check runs on them here.
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], {
+    ...variables,
+  });
+  const checkArguments = (field: GraphQLField<unknown, unknown>, node: FieldNode) => {
+    const check = declaredCheck(field);
+    if (check === undefined || coerced.coerced === undefined) {
+      return;
+    }
+    let args: Record<string, unknown>;
+    try {
+      args = getArgumentValues(field, node, coerced.coerced);
+    } catch {
+      return;
+    }
+    check(args, ctx);
+  };
 
   const applies = (condition: string | undefined, type: GraphQLNamedType): boolean => {
     if (condition === undefined || condition === type.name) {
@@ -288,6 +341,7 @@ export function estimateCost(
       if (field === undefined) {
         continue;
       }
+      checkArguments(field, node);
       const cost = declaredCost(field);
       const args = Object.fromEntries(
         (node.arguments ?? []).map((argument) => [
