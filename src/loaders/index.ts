@@ -10,6 +10,7 @@ import {
 import { getMessage, listMessages, type MessageBatch } from "../crisp/messages.js";
 import { listOperators } from "../crisp/operators.js";
 import {
+  getPeopleData,
   getPeopleProfile,
   listPeopleProfiles,
   listPersonConversations,
@@ -289,6 +290,11 @@ export function createLoaders({
       return page;
     },
   );
+  const personData = new CrispLoader<[string, string], Record<string, unknown> | null>(
+    counts,
+    from("personData"),
+    ([websiteId, peopleId], signal) => getPeopleData(api, websiteId, peopleId, signal),
+  );
   const personConversationPage = new CrispLoader<[string, string, number], string[]>(
     counts,
     from("personConversationPage"),
@@ -321,6 +327,7 @@ export function createLoaders({
     messageBatch,
     person,
     peoplePage,
+    personData,
     personConversationPage,
     operators,
     visitorPage,
@@ -354,6 +361,9 @@ export function createLoaders({
     /** After a write to a person: drop it (by id and by email) and the website's people pages. */
     forgetPerson(websiteId: string, peopleId: string) {
       dropPersonAfterWrite(cache, websiteId, peopleId);
+      // Its custom data too (a raw write may have changed it).
+      cache.drop(websiteId, ([kind, , subject]) => kind === "personData" && subject === peopleId);
+      personData.clearWhere(([w, p]) => w === websiteId && p === peopleId);
       // By id, and by any email: the profile may be cached under its old email too.
       person.clearWhere(([w, key]) => w === websiteId && (key === peopleId || key.includes("@")));
       peoplePage.clearWhere(([w]) => w === websiteId);
@@ -392,6 +402,9 @@ export function createLoaders({
     /** By people id or by email. */
     person: (websiteId: string, peopleIdOrEmail: string) =>
       visible(websiteId) ? person.load([websiteId, peopleIdOrEmail]) : nothing,
+    /** A profile's custom data: `{}` when it has none, null when the profile is missing. */
+    personData: (websiteId: string, peopleId: string) =>
+      visible(websiteId) ? personData.load([websiteId, peopleId]) : nothing,
     peoplePage: (websiteId: string, params: PeopleListParams) =>
       listOf(websiteId, () => peoplePage.load([websiteId, JSON.stringify(params)])),
     personConversationPage: (websiteId: string, peopleId: string, page: number) =>

@@ -8,6 +8,7 @@ import type {
   WireConversation,
   WireMessage,
   WireOperator,
+  WirePeopleData,
   WirePeopleProfile,
   WireVisitor,
   WireWebsite,
@@ -23,6 +24,8 @@ export interface WebsiteRecord {
   operators: WireOperator[];
   inboxes: string[];
   people: WirePeopleProfile[];
+  /** Custom data per people id (`…/people/data/{people_id}`, §4.7); none: `{}`. */
+  peopleData: Map<string, WirePeopleData>;
   conversations: WireConversation[];
   /** Messages per session id, oldest first. */
   messages: Map<string, WireMessage[]>;

@@ -134,6 +134,14 @@ builder.node(PersonRef, {
       resolve: (p) => p.profile.company ?? null,
     }),
     segments: t.stringList({ resolve: (p) => p.profile.segments ?? [] }),
+    data: t.field({
+      type: "JSON",
+      nullable: true,
+      description:
+        "The profile's custom data, an object of keys to strings, numbers or booleans: GET /website/{website_id}/people/data/{people_id}, once per person per operation ({} when it has none; null once the profile is gone).",
+      crispCost: { requests: 1 },
+      resolve: (p, _args, ctx) => ctx.loaders.personData(p.websiteId, p.profile.people_id),
+    }),
     notepad: t.string({ nullable: true, resolve: (p) => text(p.profile.notepad) }),
     active: t.boolean({
       nullable: true,
