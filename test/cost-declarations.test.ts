@@ -73,6 +73,7 @@ const PROBE_ARGUMENTS: Readonly<Record<string, Args>> = {
   "Website.person": { peopleId: P },
   "Conversation.messages": { last: 50 },
   "Conversation.message": { fingerprint: store.messages(W, S)?.at(0)?.fingerprint ?? 1 },
+  "Query.crispRequest": { path: `/website/${W}/visitors/count` },
 };
 
 /**
@@ -268,6 +269,14 @@ describe("what each field really costs, against the simulator with the cache off
     const removable = store.messages(W, c2?.session_id ?? "")?.at(-1);
     const probes: Record<string, { variables: Args; types: string; gateway?: "user" }> = {
       createConversation: { variables: { websiteId: W }, types: "$websiteId: ID!" },
+      crispRequest: {
+        variables: {
+          method: "PATCH",
+          path: `/website/${W}/conversation/${c1?.session_id}/state`,
+          body: { state: "unresolved" },
+        },
+        types: "$method: CrispWriteMethod!, $path: String!, $body: JSON",
+      },
       removeConversation: {
         variables: { websiteId: W, sessionId: c3?.session_id },
         types: "$websiteId: ID!, $sessionId: ID!",

@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
-import { canSee, OPEN_VIEWER, type Viewer } from "../auth.js";
+import { canSee, OPEN_VIEWER, requireRaw, type Viewer } from "../auth.js";
 import type { OperationBudget } from "../budget.js";
-import type { CrispApi, CrispClient } from "../crisp/client.js";
+import type { CrispApi, CrispClient, Query } from "../crisp/client.js";
 import {
   type ConversationListParams,
   getConversation,
@@ -17,6 +17,7 @@ import {
   type PeopleListParams,
 } from "../crisp/people.js";
 import { listConnectedWebsites } from "../crisp/plugin.js";
+import { parseRawPath, type RawAnswer, type RawTarget, rawRequest } from "../crisp/raw.js";
 import type {
   CrispConnectedWebsite,
   CrispConversation,
@@ -318,6 +319,34 @@ export function createLoaders({
     ([websiteId], signal) => countVisitors(api, websiteId, signal),
   );
 
+  // Raw GETs (crispRequest), cached like any read, under the website their path names.
+  const raw = new CrispLoader<[string, string, string], RawAnswer>(
+    counts,
+    from("raw", ([websiteId, path, query]) => ["raw", websiteId, path, query] as const),
+    ([, path, query], signal) =>
+      rawRequest(api, "GET", path, JSON.parse(query) as Query, undefined, signal),
+  );
+  /**
+   * A raw path, checked, for a viewer allowed raw calls and within its websites: a website it
+   * may not see behaves like a missing one; a path that names no website (plugin, user or
+   * account routes) needs access to every website.
+   */
+  const rawTarget = (path: string): RawTarget => {
+    requireRaw(viewer);
+    const target = parseRawPath(path);
+    if (target.websiteId === null) {
+      if (viewer.websites !== "*") {
+        throw new GatewayError(
+          ErrorCode.FORBIDDEN,
+          `The credentials "${viewer.name}" are limited to some websites: a raw call outside /website/{website_id} needs access to all ("*").`,
+        );
+      }
+    } else if (!visible(target.websiteId)) {
+      throw new GatewayError(ErrorCode.NOT_FOUND, "Crisp has no such website for this token.");
+    }
+    return target;
+  };
+
   const all = [
     website,
     domainExists,
@@ -333,6 +362,8 @@ export function createLoaders({
     visitorPage,
     visitorCount,
     connectedWebsites,
+    personData,
+    raw,
   ];
 
   return {
@@ -368,6 +399,17 @@ export function createLoaders({
       person.clearWhere(([w, key]) => w === websiteId && (key === peopleId || key.includes("@")));
       peoplePage.clearWhere(([w]) => w === websiteId);
       personConversationPage.clearWhere(([w, p]) => w === websiteId && p === peopleId);
+    },
+    /**
+     * After a raw write: it may have changed anything of the website its path names (anything
+     * outside websites, for a path that names none), so all of that is dropped, in the shared
+     * cache and in this request's loaders.
+     */
+    forgetAfterRawWrite(websiteId: string | null) {
+      cache.drop(websiteId ?? "*", () => true);
+      for (const loader of all) {
+        loader.clearWhere(() => true);
+      }
     },
     /** After a website is created or deleted. */
     forgetWebsite(websiteId: string) {
@@ -420,6 +462,16 @@ export function createLoaders({
     visitorCount: (websiteId: string) => listOf(websiteId, () => visitorCount.load([websiteId])),
     /** Whether the viewer may see this website (writes and subscriptions check it too). */
     visible,
+    rawTarget,
+    /** A raw GET (`Query.crispRequest`), cached like any read. */
+    raw: (path: string, query: Query) => {
+      const target = rawTarget(path);
+      // Parameters in one order, so the same call is one cache entry.
+      const sorted = Object.fromEntries(
+        Object.entries(query).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
+      return raw.load([target.websiteId ?? "*", target.path, JSON.stringify(sorted)]);
+    },
   };
 }
 
