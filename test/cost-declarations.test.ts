@@ -269,6 +269,10 @@ describe("what each field really costs, against the simulator with the cache off
     const removable = store.messages(W, c2?.session_id ?? "")?.at(-1);
     const probes: Record<string, { variables: Args; types: string; gateway?: "user" }> = {
       createConversation: { variables: { websiteId: W }, types: "$websiteId: ID!" },
+      updatePluginSettings: {
+        variables: { websiteId: W, settings: { probe: true } },
+        types: "$websiteId: ID!, $settings: JSON!",
+      },
       crispRequest: {
         variables: {
           method: "PATCH",

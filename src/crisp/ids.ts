@@ -42,6 +42,11 @@ export function isFingerprint(value: number): boolean {
   return Number.isSafeInteger(value) && value !== 0;
 }
 
+/** A Crisp plugin id: a UUID, or the hex id plugin hooks name (`plugin/rtm <id> production`). */
+export function isPluginId(value: string): boolean {
+  return isUuid(value) || /^[0-9a-f]{16,32}$/i.test(value);
+}
+
 /** A fingerprint as text (a path segment, a global id part): optional minus, no leading zero. */
 export function isFingerprintText(value: string): boolean {
   return /^-?[1-9][0-9]{0,15}$/.test(value) && isFingerprint(Number(value));

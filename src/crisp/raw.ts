@@ -1,6 +1,6 @@
 import { badUserInput } from "../errors.js";
 import type { CrispApi, Query } from "./client.js";
-import { ID_SHAPES, isEmail, isFingerprintText, isSessionId, isUuid } from "./ids.js";
+import { ID_SHAPES, isEmail, isFingerprintText, isPluginId, isSessionId, isUuid } from "./ids.js";
 
 /**
  * Raw calls (`crispRequest`): any route of Crisp's REST API v1, as Make's "Make an API call"
@@ -30,11 +30,6 @@ export interface RawTarget {
   path: string;
   /** The website the path names (`/website/{id}/…`, `/plugins/subscription/{id}/…`), if any. */
   websiteId: string | null;
-}
-
-/** A Crisp plugin id: a UUID, or the hex id plugin hooks name (`plugin/rtm <id> production`). */
-export function isPluginId(value: string): boolean {
-  return isUuid(value) || /^[0-9a-f]{16,32}$/i.test(value);
 }
 
 /** Segments after which Crisp's routes hold an id of a known kind. */

@@ -16,7 +16,7 @@ import {
   listPersonConversations,
   type PeopleListParams,
 } from "../crisp/people.js";
-import { listConnectedWebsites } from "../crisp/plugin.js";
+import { getPluginId, getPluginSettings, listConnectedWebsites } from "../crisp/plugin.js";
 import { parseRawPath, type RawAnswer, type RawTarget, rawRequest } from "../crisp/raw.js";
 import type {
   CrispConnectedWebsite,
@@ -219,6 +219,19 @@ export function createLoaders({
     (_key, signal) => listConnectedWebsites(api, signal),
   );
 
+  // The plugin's own id never changes: one entry for the token.
+  const pluginId = new CrispLoader<[], string>(
+    counts,
+    from("pluginAccount", () => ["pluginAccount", "*"] as const),
+    (_key, signal) => getPluginId(api, signal),
+  );
+  const pluginSettings = new CrispLoader<[string], Record<string, unknown>>(
+    counts,
+    from("pluginSettings"),
+    async ([websiteId], signal) =>
+      getPluginSettings(api, websiteId, await pluginId.load([]), signal),
+  );
+
   const conversation = new CrispLoader<[string, string], CrispConversation | null>(
     counts,
     from("conversation"),
@@ -364,6 +377,8 @@ export function createLoaders({
     connectedWebsites,
     personData,
     raw,
+    pluginId,
+    pluginSettings,
   ];
 
   return {
@@ -410,6 +425,14 @@ export function createLoaders({
       for (const loader of all) {
         loader.clearWhere(() => true);
       }
+    },
+    /** After the plugin's settings of a website were written. */
+    forgetPluginSettings(websiteId: string) {
+      // The installations list carries every website's settings too.
+      cache.drop(websiteId, ([kind]) => kind === "pluginSettings");
+      cache.drop("*", ([kind]) => kind === "connectedWebsites");
+      pluginSettings.clearWhere(([w]) => w === websiteId);
+      connectedWebsites.clearWhere(() => true);
     },
     /** After a website is created or deleted. */
     forgetWebsite(websiteId: string) {
@@ -460,6 +483,11 @@ export function createLoaders({
     visitorPage: (websiteId: string, page: number) =>
       listOf(websiteId, () => visitorPage.load([websiteId, page])),
     visitorCount: (websiteId: string) => listOf(websiteId, () => visitorCount.load([websiteId])),
+    /** The plugin's id (GET /plugin/connect/account), once per token. */
+    pluginId: () => pluginId.load([]),
+    /** The plugin's settings of a website the viewer may see. */
+    pluginSettings: (websiteId: string) =>
+      listOf(websiteId, () => pluginSettings.load([websiteId])),
     /** Whether the viewer may see this website (writes and subscriptions check it too). */
     visible,
     rawTarget,

@@ -19,6 +19,7 @@ import {
   removePeopleProfile,
   updatePeopleProfile,
 } from "../crisp/people.js";
+import { savePluginSettings } from "../crisp/plugin.js";
 import { type RawAnswer, type RawWriteMethod, rawRequest } from "../crisp/raw.js";
 import type { CrispConversation, CrispMessage } from "../crisp/types.js";
 import { createWebsite, deleteWebsite } from "../crisp/website.js";
@@ -128,6 +129,20 @@ export function createWrites(crisp: CrispApi, loaders: Loaders, viewer: Viewer =
       const websiteId = await createWebsite(crisp, name, domain);
       loaders.forgetWebsite(websiteId);
       return websiteId;
+    },
+    /** The plugin's settings of a website: merged (PATCH) or replaced (PUT). */
+    async savePluginSettings(
+      websiteId: string,
+      settings: Record<string, unknown>,
+      replace: boolean,
+    ): Promise<void> {
+      allow(websiteId);
+      const pluginId = await loaders.pluginId();
+      try {
+        await savePluginSettings(crisp, websiteId, pluginId, settings, replace);
+      } finally {
+        loaders.forgetPluginSettings(websiteId);
+      }
     },
     /** A raw write (`Mutation.crispRequest`): sent once, then what it may have changed is dropped. */
     async raw(

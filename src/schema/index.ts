@@ -16,6 +16,7 @@ import "./operator.js";
 import "./visitor.js";
 import "./gateway.js";
 import "./raw.js";
+import "./plugin.js";
 import "./subscription.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -178,6 +178,41 @@ export function setConversationState(
   emitSessionEvent(env, RtmEvent.SESSION_SET_STATE, target, { state }, conversation.updated_at);
 }
 
+/**
+ * The plugin installed on, or removed from, a website (`Simulator.setPluginInstalled`): the
+ * plugin tokens reach it or not, and `plugin:subscription:updated` says so. Our inferred
+ * choices [I]: `target` is "website" (NODE and GO type it a string and say no more); removing
+ * the plugin forgets its settings of that website.
+ */
+export function setPluginInstalled(
+  env: Pick<SimulatorEnvironment, "events" | "clock" | "tokens" | "pluginId">,
+  store: SimulatorStore,
+  websiteId: string,
+  installed: boolean,
+): void {
+  const record = store.record(websiteId);
+  if (record === undefined) {
+    throw new Error(`setPluginInstalled needs a simulated website; received ${websiteId}`);
+  }
+  const plugins = env.tokens.filter((token) => token.tier === "plugin");
+  if (plugins.every((token) => token.websiteIds.includes(websiteId) === installed)) {
+    return;
+  }
+  for (const token of plugins) {
+    token.websiteIds = installed
+      ? [...new Set([...token.websiteIds, websiteId])]
+      : token.websiteIds.filter((id) => id !== websiteId);
+  }
+  if (!installed) {
+    record.connect.settings = {};
+  }
+  emitWriteEvent(env, RtmEvent.PLUGIN_SUBSCRIPTION_UPDATED, websiteId, {
+    plugin_id: env.pluginId,
+    bound: installed,
+    target: "website",
+  });
+}
+
 /** What `appendMessage` needs of a new message (a checked `POST …/message` body). */
 export type NewMessage = Omit<MessageInput, "user">;
 
