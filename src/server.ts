@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
@@ -279,6 +280,7 @@ export function createGateway({
         ],
       }),
       ...useRequestLimits(limits),
+      useDeferStream(),
       useProductionSchemaPrivacy({ introspection, suggestions: introspection }),
       ...(operationsPerMinute === 0
         ? []

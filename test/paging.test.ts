@@ -128,14 +128,18 @@ describe("finding a window's place again in a list that moves (keyset cursors)",
       created: length - index,
     }));
     const reads: number[] = [];
-    return {
+    const list = {
       get rows() {
         return rows;
       },
       reads,
+      /** Called after each page read: the list may move between two reads of one window. */
+      afterRead: () => {},
       fetch: (page: number, perPage: number) => {
         reads.push(page);
-        return Promise.resolve(rows.slice((page - 1) * perPage, page * perPage));
+        const served = rows.slice((page - 1) * perPage, page * perPage);
+        list.afterRead();
+        return Promise.resolve(served);
       },
       /** New rows at the top, as conversations created while a client pages. */
       create(count: number) {
@@ -148,6 +152,7 @@ describe("finding a window's place again in a list that moves (keyset cursors)",
         rows = rows.filter((row) => !ids.includes(row.id));
       },
     };
+    return list;
   };
   const byCreation: SeekOrder<Row> = { id: (row) => row.id, key: (row) => row.created };
 
@@ -218,6 +223,21 @@ describe("finding a window's place again in a list that moves (keyset cursors)",
       window = await seekWindow(after, 20, byCreation, list.fetch);
     }
     expect(seen).toEqual(Array.from({ length: 137 }, (_, index) => `r${index}`));
+  });
+
+  it("keeps each window in order, each row once, when the list moves between two reads of one window", async () => {
+    for (const first of [20, 50]) {
+      const list = movingList(137);
+      const existing = list.rows.map((row) => row.id);
+      // Every page read is followed by two new rows at the top, within windows too.
+      list.afterRead = () => list.create(2);
+      const seen = await pageThrough(list, first, () => {});
+      expect(
+        seen.filter((id) => id.startsWith("r")),
+        `windows of ${first}`,
+      ).toEqual(existing);
+      expect(new Set(seen).size).toBe(seen.length);
+    }
   });
 
   it("keeps rows created in the same millisecond apart with the ids it has seen", async () => {

@@ -219,22 +219,21 @@ export interface SeekWindow<T> {
 
 /** Positions of the items of a contiguous run of the list, ties carried over from `before`. */
 function positionsOf<T>(
-  values: readonly T[],
-  start: number,
+  entries: readonly { value: T; offset: number }[],
   order: SeekOrder<T>,
   before: SeekPosition | null,
 ): SeekItem<T>[] {
   const keyOf = order.key;
-  return values.map((value, index) => {
+  return entries.map(({ value, offset }, index) => {
     const id = order.id(value);
     if (keyOf === undefined) {
-      return { value, position: { offset: start + index, id } };
+      return { value, position: { offset, id } };
     }
     const key = keyOf(value);
     const ties: string[] = [];
     let back = index - 1;
     for (; back >= 0; back -= 1) {
-      const earlier = values[back] as T;
+      const earlier = (entries[back] as { value: T }).value;
       if (keyOf(earlier) !== key) {
         break;
       }
@@ -245,17 +244,127 @@ function positionsOf<T>(
     }
     return {
       value,
-      position: {
-        offset: start + index,
-        id,
-        key,
-        ...(ties.length > 0 ? { ties: ties.slice(-MAX_TIES) } : {}),
-      },
+      position: { offset, id, key, ...(ties.length > 0 ? { ties: ties.slice(-MAX_TIES) } : {}) },
     };
   });
 }
 
-/** The first window of a keyset list: what `fetchSlice` reads, with each item's position. */
+/**
+ * The items of consecutive Crisp pages, read one after the other, kept in the list's order
+ * with each item once. Crisp's pages are offsets into a list that may move between two
+ * requests: a page read after a conversation was created repeats the end of the page before
+ * it, one read after a removal starts past an item. So a page joins the run where the run's
+ * last (or first) item is found in it, or, on a list sorted by a key that never changes, where
+ * the keys say; only items the run does not hold yet join it.
+ */
+class PageRun<T> {
+  readonly entries: { value: T; offset: number }[] = [];
+  readonly #ids = new Set<string>();
+  readonly #order: SeekOrder<T>;
+  /** Pages read, 0-based, lowest and highest. */
+  low = 0;
+  high = -1;
+  /** The highest page read was shorter than a full one: the list ends there. */
+  ended = false;
+
+  constructor(order: SeekOrder<T>) {
+    this.#order = order;
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Where item `index` of page `page` (0-based, of `perPage`) stood when it was read. */
+  #entries(values: readonly T[], page: number, perPage: number) {
+    return values.map((value, index) => ({ value, offset: page * perPage + index }));
+  }
+
+  #fresh(entries: { value: T; offset: number }[]) {
+    return entries.filter(({ value }) => !this.#ids.has(this.#order.id(value)));
+  }
+
+  #remember(entries: { value: T }[]) {
+    for (const { value } of entries) {
+      this.#ids.add(this.#order.id(value));
+    }
+  }
+
+  /** Page `page` read after the pages held: what comes after the run's last item joins it. */
+  append(values: readonly T[], page: number, perPage: number): void {
+    const entries = this.#entries(values, page, perPage);
+    const last = this.entries.at(-1)?.value;
+    let joining = entries;
+    if (last !== undefined) {
+      const at = entries.findIndex(({ value }) => this.#order.id(value) === this.#order.id(last));
+      const keyOf = this.#order.key;
+      if (at >= 0) {
+        joining = entries.slice(at + 1);
+      } else if (keyOf !== undefined) {
+        joining = entries.filter(({ value }) => keyOf(value) <= keyOf(last));
+      }
+    }
+    const fresh = this.#fresh(joining);
+    this.#remember(fresh);
+    this.entries.push(...fresh);
+    this.high = Math.max(this.high, page);
+    if (this.size === fresh.length) {
+      this.low = page;
+    }
+    this.ended = values.length < perPage;
+  }
+
+  /** Page `page` read before the pages held: what comes before the run's first item joins it. */
+  prepend(values: readonly T[], page: number, perPage: number): void {
+    const entries = this.#entries(values, page, perPage);
+    const first = this.entries[0]?.value;
+    let joining = entries;
+    if (first !== undefined) {
+      const at = entries.findIndex(({ value }) => this.#order.id(value) === this.#order.id(first));
+      const keyOf = this.#order.key;
+      if (at >= 0) {
+        joining = entries.slice(0, at);
+      } else if (keyOf !== undefined) {
+        joining = entries.filter(({ value }) => keyOf(value) >= keyOf(first));
+      }
+    }
+    const fresh = this.#fresh(joining);
+    this.#remember(fresh);
+    this.entries.unshift(...fresh);
+    this.low = page;
+  }
+}
+
+/** Reads pages one at a time into a run, counting the Crisp requests. */
+class PageReader<T> {
+  reads = 0;
+  readonly run: PageRun<T>;
+  readonly #fetch: (page: number, perPage: number) => Promise<T[]>;
+  readonly perPage: number;
+
+  constructor(
+    order: SeekOrder<T>,
+    perPage: number,
+    fetchPage: (page: number, perPage: number) => Promise<T[]>,
+  ) {
+    this.run = new PageRun(order);
+    this.perPage = perPage;
+    this.#fetch = fetchPage;
+  }
+
+  /** Reads page `page` (0-based) after the run, or before it. */
+  async read(page: number, where: "after" | "before" = "after"): Promise<void> {
+    this.reads += 1;
+    const values = await this.#fetch(page + 1, this.perPage);
+    if (where === "after") {
+      this.run.append(values, page, this.perPage);
+    } else {
+      this.run.prepend(values, page, this.perPage);
+    }
+  }
+}
+
+/** The first window of a keyset list, with each item's position. */
 export async function firstSeekWindow<T>(
   first: number,
   order: SeekOrder<T>,
@@ -264,8 +373,19 @@ export async function firstSeekWindow<T>(
   if (first <= 0) {
     return { items: [], hasNextPage: false };
   }
-  const slice = await fetchSlice(0, first, planPages(0, first), fetchPage);
-  return { items: positionsOf(slice.items, 0, order, null), hasNextPage: slice.hasNextPage };
+  const plan = planPages(0, first);
+  const reader = new PageReader(order, plan.perPage, fetchPage);
+  // One page, two where no page size holds the window (read in turn, so the second joins the
+  // first where it now stands).
+  for (const page of plan.pages) {
+    if (reader.run.ended) {
+      break;
+    }
+    await reader.read(page - 1);
+  }
+  const { run } = reader;
+  const items = positionsOf(run.entries.slice(0, first), order, null);
+  return { items, hasNextPage: run.size > first || (!run.ended && items.length === first) };
 }
 
 /**
@@ -291,36 +411,14 @@ export async function seekWindow<T>(
   // The window starts at the cursor item itself: one item of overlap shows any shift. Past
   // Crisp's largest page, the rest of the window is read after the first pages.
   const plan = planPages(after.offset, Math.min(first + 1, CRISP_MAX_PER_PAGE));
-  const { perPage } = plan;
-  const pages = new Map<number, T[]>();
-  let reads = 0;
-  const read = async (pageIndexes: number[]) => {
-    const wanted = pageIndexes.filter((index) => index >= 0 && !pages.has(index));
-    reads += wanted.length;
-    const settled = await Promise.allSettled(wanted.map((index) => fetchPage(index + 1, perPage)));
-    settled.forEach((result, position) => {
-      if (result.status === "rejected") {
-        throw result.reason;
-      }
-      pages.set(wanted[position] as number, result.value);
-    });
-  };
-  await read(plan.pages.map((page) => page - 1));
-  /** The contiguous run of fetched items: its first index and its values. */
-  const fetched = () => {
-    const indexes = [...pages.keys()].sort((a, b) => a - b);
-    const low = indexes[0] ?? 0;
-    const values = indexes.flatMap((index) => pages.get(index) ?? []);
-    const lastPage = pages.get(indexes[indexes.length - 1] ?? 0) ?? [];
-    return {
-      start: low * perPage,
-      values,
-      low,
-      high: indexes[indexes.length - 1] ?? 0,
-      // A page shorter than perPage (or empty) is the list's last.
-      ended: lastPage.length < perPage,
-    };
-  };
+  const reader = new PageReader(order, plan.perPage, fetchPage);
+  for (const page of plan.pages) {
+    if (reader.run.ended) {
+      break;
+    }
+    await reader.read(page - 1);
+  }
+  const { run } = reader;
   const ties = new Set(after.ties ?? []);
   const keyOf = order.key;
   const isBefore = (value: T): boolean => {
@@ -330,49 +428,57 @@ export async function seekWindow<T>(
     }
     return keyOf !== undefined && after.key !== undefined && keyOf(value) > after.key;
   };
+  /** Index in the run of the first item after the cursor. */
   let boundary: number | undefined;
   for (;;) {
-    const { start, values, low, high, ended } = fetched();
+    const values = run.entries.map((entry) => entry.value);
     const found = values.findIndex((value) => order.id(value) === after.id);
     if (found >= 0) {
-      boundary = start + found + 1;
+      boundary = found + 1;
       break;
     }
     if (keyOf === undefined || after.key === undefined) {
       // Nothing tells where the list moved: go on from the offset, as plain offsets would.
-      boundary = after.offset + 1;
+      const index = run.entries.findIndex((entry) => entry.offset > after.offset);
+      boundary = index === -1 ? run.size : index;
       break;
     }
     const firstAfter = values.findIndex((value) => !isBefore(value));
-    if (firstAfter > 0 || (firstAfter === 0 && low === 0)) {
-      boundary = start + firstAfter;
+    if (firstAfter > 0 || (firstAfter === 0 && run.low === 0)) {
+      boundary = firstAfter;
       break;
     }
-    if (firstAfter === -1 && ended) {
-      boundary = start + values.length;
+    if (firstAfter === -1 && run.ended) {
+      boundary = run.size;
       break;
     }
-    if (reads >= SEEK_MAX_PAGES) {
+    if (reader.reads >= SEEK_MAX_PAGES) {
       // The list moved more than this window may read: say where to look on, return nothing.
-      const offset = firstAfter === -1 ? start + values.length - 1 : Math.max(0, start - 1);
+      const edge = firstAfter === -1 ? run.entries.at(-1) : run.entries[0];
+      const offset = Math.max(0, (edge?.offset ?? after.offset) - (firstAfter === -1 ? 0 : 1));
       return { items: [], hasNextPage: true, resume: { ...after, offset } };
     }
     // Every item read is before the cursor: it moved later; every one after it: earlier.
-    await read([firstAfter === -1 ? high + 1 : low - 1]);
+    if (firstAfter === -1) {
+      await reader.read(run.high + 1);
+    } else {
+      await reader.read(run.low - 1, "before");
+    }
   }
   // The window's own items, and one more to know whether the list goes on.
-  for (;;) {
-    const { start, values, high, ended } = fetched();
-    const available = start + values.length;
-    if (available > boundary + first || ended || reads >= SEEK_MAX_PAGES) {
-      const from = boundary - start;
-      const items = positionsOf(values, start, order, after).slice(from, from + first);
-      const hasNextPage = available > boundary + items.length || !ended;
-      // Its place found, but no read left for its items: the next window starts from there.
-      return items.length === 0 && hasNextPage
-        ? { items, hasNextPage, resume: { ...after, offset: Math.max(0, boundary - 1) } }
-        : { items, hasNextPage };
-    }
-    await read([high + 1]);
+  while (run.size <= boundary + first && !run.ended && reader.reads < SEEK_MAX_PAGES) {
+    await reader.read(run.high + 1);
   }
+  const items = positionsOf(run.entries, order, after).slice(boundary, boundary + first);
+  const hasNextPage = run.size > boundary + items.length || !run.ended;
+  if (items.length === 0 && hasNextPage) {
+    // Its place found, but no read left for its items: the next window starts from there.
+    const last = run.entries[boundary - 1];
+    return {
+      items,
+      hasNextPage,
+      resume: { ...after, offset: last?.offset ?? after.offset },
+    };
+  }
+  return { items, hasNextPage };
 }

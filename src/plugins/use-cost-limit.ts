@@ -72,6 +72,10 @@ export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostConte
         // starts), so it says everything the operation cost and leaves nothing running.
         setExecuteFn(async (execution) => {
           const result = await executeFn(execution);
+          if (isAsyncIterable(result)) {
+            // An incremental answer (@defer, @stream): the operation lasts until its last part.
+            return endWithLastPart(result, budget);
+          }
           budget.end();
           await budget.idle();
           return result;
@@ -79,12 +83,23 @@ export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostConte
       }
       return {
         onExecuteDone({ result, setResult }) {
-          if (budget === undefined || Symbol.asyncIterator in result) {
-            return;
+          if (budget === undefined) {
+            return undefined;
+          }
+          if (isAsyncIterable(result)) {
+            // The last part says what the whole operation cost.
+            return {
+              onNext({ result: part, setResult: setPart }) {
+                if (isFinalPart(part)) {
+                  setPart(withCost(part, budget.report()));
+                }
+              },
+            };
           }
           setResult(withCost(result, budget.report()));
           // Resolvers still running were abandoned: they start no new Crisp read.
           budget.end();
+          return undefined;
         },
       };
     },
@@ -116,4 +131,34 @@ export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostConte
 /** A full gateway context (the estimate may read its viewer and configuration). */
 function isGatewayContext(context: CostContext): context is GatewayContext {
   return context.gateway !== undefined && context.loaders !== undefined;
+}
+
+function isAsyncIterable<T>(value: T | AsyncIterable<T>): value is AsyncIterable<T> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}
+
+/** The last part of an incremental answer says `hasNext: false`. */
+function isFinalPart(part: ExecutionResult): boolean {
+  return (part as { hasNext?: unknown }).hasNext === false;
+}
+
+/**
+ * Passes an incremental answer's parts through, ending the operation's budget (and waiting for
+ * its Crisp requests in flight) before the last one, or when the client stops listening.
+ */
+async function* endWithLastPart<T extends ExecutionResult>(
+  parts: AsyncIterable<T>,
+  budget: OperationBudget,
+): AsyncGenerator<T> {
+  try {
+    for await (const part of parts) {
+      if (isFinalPart(part)) {
+        budget.end();
+        await budget.idle();
+      }
+      yield part;
+    }
+  } finally {
+    budget.end();
+  }
 }

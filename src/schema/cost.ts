@@ -25,6 +25,7 @@ import {
   valueFromASTUntyped,
 } from "graphql";
 import type { GatewayContext } from "../context.js";
+import { badUserInput } from "../errors.js";
 
 /**
  * The cost model. Every field that reads Crisp declares, beside its resolver and from the
@@ -67,6 +68,13 @@ export interface CrispCost {
    * /website/{website_id}"): however many of them a selection asks for, the read is made once.
    */
   shares?: string;
+  /**
+   * The field walks every page of a list (an export): `requests` and `items` are per page. It
+   * is only estimated under `@stream`, one page's worth; each page it streams after the first
+   * may spend that much more (`OperationBudget.extend`). Without `@stream` it is refused, since
+   * nothing bounds the whole. @default false
+   */
+  stream?: boolean;
 }
 
 declare global {
@@ -129,6 +137,11 @@ const requestsWord = (n: number) => (n === 1 ? "1 Crisp request" : `${n} Crisp r
 
 /** The sentence a field's description ends with, generated from its declared cost. */
 export function costSentence(cost: CrispCost, perEvent: boolean): string {
+  if (cost.stream === true) {
+    const requests = count(cost.requests, {}, undefined, 0);
+    const items = count(cost.items, {}, undefined, 1);
+    return `Cost: at most ${requestsWord(requests)} per streamed page of ${items} items, charged page by page as they come; only with @stream. What is selected inside runs once per item.`;
+  }
   const usual = count(cost.requests, {}, undefined, 0);
   const large = count(cost.requests, LARGE_ARGUMENTS, undefined, 0);
   const per = perEvent ? " per event" : "";
@@ -291,6 +304,16 @@ export function estimateCost(
     );
   };
 
+  /** Whether a field is selected with `@stream` (and not `@stream(if: false)`). */
+  const streamed = (node: FieldNode): boolean =>
+    (node.directives ?? []).some((directive) => {
+      if (directive.name.value !== "stream") {
+        return false;
+      }
+      const condition = directive.arguments?.find((argument) => argument.name.value === "if");
+      return condition === undefined || valueFromASTUntyped(condition.value, values) !== false;
+    });
+
   /** The fields a selection set runs on an object of `type`, fragments followed. */
   const collect = (
     type: GraphQLNamedType,
@@ -350,6 +373,24 @@ export function estimateCost(
         ]),
       );
       const own = count(cost?.requests, args, ctx, 0);
+      if (cost?.stream === true) {
+        // One page of the walk, the unit a stream is metered in (see CrispCost.stream).
+        if (!streamed(node)) {
+          throw badUserInput(
+            node.name.value,
+            "walks every page of the list: select it with @stream (each page is charged as it comes), or page with the connection's first/after.",
+          );
+        }
+        const items = count(cost.items, args, ctx, 1);
+        const page =
+          own +
+          (node.selectionSet === undefined
+            ? 0
+            : items * costOn(getNamedType(field.type), node.selectionSet, seen));
+        ctx?.budget.notePageCost(node, page);
+        total += page;
+        continue;
+      }
       if (cost?.shares === undefined) {
         total += own;
       } else {

@@ -9,6 +9,7 @@ import "./conversation/mutations.js";
 import "./message/content.js";
 import "./message/type.js";
 import "./message/mutations.js";
+import "./message/stream.js";
 import "./person/type.js";
 import "./person/queries.js";
 import "./person/mutations.js";

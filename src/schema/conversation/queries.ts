@@ -2,6 +2,7 @@ import { requireId } from "../../crisp/ids.js";
 import { SEEK_MAX_PAGES, SIZED_WINDOW_MAX_PAGES } from "../../loaders/paging.js";
 import { builder } from "../builder.js";
 import { checkForwardWindow, pagedConnection, requestedPageSize } from "../connection.js";
+import { STREAM_PAGE_SIZE, streamPages } from "../stream.js";
 import { WebsiteRef } from "../website.js";
 import {
   ConversationFilter,
@@ -62,6 +63,30 @@ builder.objectFields(WebsiteRef, (t) => ({
           order: conversationOrder(query.order),
         },
         (conversation) => conversation,
+      );
+    },
+  }),
+  allConversations: t.field({
+    type: [ConversationRef],
+    description:
+      "Every conversation of the website, for exports: select it with @stream (without, it is refused) and conversations arrive a page at a time, as GET /website/{website_id}/conversations/{page} answers, however many there are. Newest created first by default (orderBy CREATED): every conversation that existed when the stream began comes exactly once, whatever is created, updated or moved meanwhile (newer ones may come too); with UPDATED or WAITING a conversation that moves may be missed, none comes twice. Metered by page: each page may spend what the estimate says one page costs, its items' fields included.",
+    crispCost: { requests: SEEK_MAX_PAGES, items: STREAM_PAGE_SIZE, stream: true },
+    checkArgs: (args) => {
+      conversationListQuery(args);
+    },
+    args: {
+      filter: t.arg({ type: ConversationFilter }),
+      search: t.arg({ type: ConversationSearch }),
+      orderBy: t.arg({
+        type: ConversationOrder,
+        defaultValue: "created",
+        description: "Default CREATED, the order that stays exact while the inbox moves.",
+      }),
+    },
+    resolve: (website, args, ctx, info) => {
+      const query = conversationListQuery(args);
+      return streamPages(ctx, info, conversationOrder(query.order), (page, perPage) =>
+        ctx.loaders.conversationPage(website.websiteId, { ...query, page, perPage }),
       );
     },
   }),

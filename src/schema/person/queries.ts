@@ -12,6 +12,7 @@ import { builder } from "../builder.js";
 import { checkForwardWindow, pagedConnection, requestedPageSize } from "../connection.js";
 import { checkCrispFilter, SearchOperator } from "../conversation/filters.js";
 import { ConversationConnection, ConversationRef } from "../conversation/type.js";
+import { STREAM_PAGE_SIZE, streamPages } from "../stream.js";
 import { WebsiteRef } from "../website.js";
 import { PersonConnection, PersonRef } from "./type.js";
 
@@ -196,6 +197,31 @@ builder.objectFields(WebsiteRef, (t) => ({
         },
         (profile) => ({ websiteId: website.websiteId, profile }),
       );
+    },
+  }),
+  allPeople: t.field({
+    type: [PersonRef],
+    description:
+      "Every people profile of the website, for exports: select it with @stream (without, it is refused) and profiles arrive a page at a time, as GET /website/{website_id}/people/profiles/{page} answers, however many there are. In the default order (newest created first) every profile that existed when the stream began comes exactly once, whatever is created or removed meanwhile; sorted by a field, a profile whose value changes may be missed, none comes twice. Metered by page: each page may spend what the estimate says one page costs.",
+    crispCost: { requests: SEEK_MAX_PAGES, items: STREAM_PAGE_SIZE, stream: true },
+    checkArgs: (args) => {
+      peopleListQuery(args);
+    },
+    args: {
+      search: t.arg.string({
+        description: "Crisp's search_text: a quick search on name, email, company.",
+      }),
+      sort: t.arg({ type: PeopleSort }),
+      filter: t.arg({ type: PeopleFilter }),
+    },
+    resolve: async function* (website, args, ctx, info) {
+      const query = peopleListQuery(args);
+      const profiles = streamPages(ctx, info, peopleOrder(query), (page, perPage) =>
+        ctx.loaders.peoplePage(website.websiteId, { ...query, page, perPage }),
+      );
+      for await (const profile of profiles) {
+        yield { websiteId: website.websiteId, profile };
+      }
     },
   }),
 }));

@@ -1,0 +1,59 @@
+import type { GraphQLResolveInfo } from "graphql";
+import type { GatewayContext } from "../context.js";
+import { firstSeekWindow, type SeekOrder, seekWindow } from "../loaders/paging.js";
+
+/**
+ * Lists streamed whole (`@stream`): what an export reads in one operation. A streamed field
+ * walks every page of its list with the same keyset windows as the connections, and is
+ * metered page by page: the estimate counts one page (`crispCost.stream`, src/schema/cost.ts),
+ * and each further page adds that page's estimate to what the operation may spend
+ * (`OperationBudget.extend`), so an export of any size runs and no page may cost more than
+ * the estimate said.
+ */
+
+/** Items a streamed page holds: Crisp's largest `per_page`. */
+export const STREAM_PAGE_SIZE = 50;
+
+/**
+ * Items one streamed field delivers at most: a hard stop well past any real workspace's list
+ * (2,000 pages), so a list that never ends (a misbehaving upstream) cannot spend a day's quota.
+ */
+export const MAX_STREAMED_ITEMS = 100_000;
+
+/** The operation may spend one more page's estimate of the field being resolved. */
+export function chargeNextPage(ctx: GatewayContext, info: GraphQLResolveInfo): void {
+  const node = info.fieldNodes[0];
+  if (node !== undefined) {
+    ctx.budget.extend(ctx.budget.pageCost(node));
+  }
+}
+
+/**
+ * Every item of a list Crisp pages by offset, in its order, each once: windows of
+ * `STREAM_PAGE_SIZE` after keyset cursors (src/loaders/paging.ts), and the ids already
+ * delivered skipped, should the list move under it.
+ */
+export async function* streamPages<T>(
+  ctx: GatewayContext,
+  info: GraphQLResolveInfo,
+  order: SeekOrder<T>,
+  fetchPage: (page: number, perPage: number) => Promise<T[]>,
+): AsyncGenerator<T> {
+  const seen = new Set<string>();
+  let window = await firstSeekWindow(STREAM_PAGE_SIZE, order, fetchPage);
+  for (;;) {
+    for (const { value } of window.items) {
+      const id = order.id(value);
+      if (!seen.has(id)) {
+        seen.add(id);
+        yield value;
+      }
+    }
+    const after = window.items.at(-1)?.position ?? window.resume;
+    if (!window.hasNextPage || after === undefined || seen.size >= MAX_STREAMED_ITEMS) {
+      return;
+    }
+    chargeNextPage(ctx, info);
+    window = await seekWindow(after, STREAM_PAGE_SIZE, order, fetchPage);
+  }
+}
