@@ -317,3 +317,22 @@ describe("the people list", () => {
     expect(takeWrites()).toEqual([]);
   });
 });
+
+describe("Conversation.peopleId", () => {
+  it("gives the people id Crisp links to each conversation without loading any profile", async () => {
+    takeWrites();
+    const response = await t.query<{
+      website: { conversations: { nodes: { sessionId: string; peopleId: string | null }[] } };
+    }>(`{ website { conversations(first: 20) { nodes { sessionId peopleId } } } }`);
+    expect(response.errors).toBeUndefined();
+    const nodes = response.data?.website.conversations.nodes ?? [];
+    expect(nodes.map((node) => node.peopleId)).toEqual(
+      nodes.map((node) => store.conversation(W, node.sessionId)?.people_id ?? null),
+    );
+    expect(nodes.some((node) => node.peopleId !== null)).toBe(true);
+    expect(takeWrites().map((write) => write.request)).toEqual([
+      `GET /website/${W}`,
+      `GET /website/${W}/conversations/1?per_page=21`,
+    ]);
+  });
+});

@@ -27,8 +27,9 @@ export interface ConnectionResult<T> {
 }
 
 /**
- * A connection's page size as the cost estimate reads it, before validation: what `pageSize`
- * would accept, clamped to it (an invalid size is refused before any Crisp request anyway).
+ * A connection's page size as the cost estimate counts it. The field's argument check
+ * (`checkForwardWindow`, run by the estimate first) refuses a size `pageSize` would refuse, so
+ * the clamp only keeps the count finite for callers that estimate without checking.
  */
 export function requestedPageSize(
   name: "first" | "last",

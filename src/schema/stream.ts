@@ -11,8 +11,12 @@ import { firstSeekWindow, type SeekOrder, seekWindow } from "../loaders/paging.j
  * the estimate said.
  */
 
-/** Items a streamed page holds: Crisp's largest `per_page`. */
-export const STREAM_PAGE_SIZE = 50;
+/**
+ * Items a streamed window holds. A keyset window reads its cursor item, its items and one more
+ * from one Crisp page when a `per_page` of 20 to 50 can hold them there; with 32 one nearly
+ * always can (about 31 items per Crisp request, measured over 3,000 items; 17 with 50).
+ */
+export const STREAM_PAGE_SIZE = 32;
 
 /**
  * Items one streamed field delivers at most: a hard stop well past any real workspace's list
