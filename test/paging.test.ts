@@ -1,18 +1,20 @@
 import { describe, expect, it } from "vitest";
 import {
   fetchSlice,
-  firstSeekWindow,
   type PagePosition,
   planPages,
+  type Walk,
+  walkPageLimit,
+  walkPages,
+} from "../src/loaders/paging.js";
+import {
+  firstSeekWindow,
   SEEK_MAX_PAGES,
   type SeekOrder,
   type SeekPosition,
   type SeekWindow,
   seekWindow,
-  type Walk,
-  walkPageLimit,
-  walkPages,
-} from "../src/loaders/paging.js";
+} from "../src/loaders/seek.js";
 
 const items = Array.from({ length: 137 }, (_, index) => index);
 /** A Crisp-like list: numbered pages of `perPage`, empty past the end. */

@@ -1,16 +1,13 @@
 import { Buffer } from "node:buffer";
 import { badUserInput } from "../errors.js";
+import { fetchSlice, type PagePosition, planPages, walkPages } from "../loaders/paging.js";
 import {
-  fetchSlice,
   firstSeekWindow,
   MAX_TIES,
-  type PagePosition,
-  planPages,
   type SeekOrder,
   type SeekPosition,
   seekWindow,
-  walkPages,
-} from "../loaders/paging.js";
+} from "../loaders/seek.js";
 
 /** Default and largest page size of every connection (the contract's rule). */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -125,7 +122,7 @@ export function decodePageCursor(
 /** A Crisp id as a cursor may carry it: what session and people ids (and emails) are made of. */
 const CURSOR_ID = /^[A-Za-z0-9_@.+-]{1,100}$/;
 
-/** Keyset cursors: where the last item was, its id and its sort key (src/loaders/paging.ts). */
+/** Keyset cursors: where the last item was, its id and its sort key (src/loaders/seek.ts). */
 export function encodeSeekCursor({ offset, id, key, ties }: SeekPosition): string {
   return Buffer.from(`seek:${JSON.stringify([offset, id, key ?? null, ties ?? []])}`).toString(
     "base64url",

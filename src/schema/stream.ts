@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from "graphql";
 import type { GatewayContext } from "../context.js";
-import { firstSeekWindow, type SeekOrder, seekWindow } from "../loaders/paging.js";
+import { firstSeekWindow, type SeekOrder, seekWindow } from "../loaders/seek.js";
 
 /**
  * Lists streamed whole (`@stream`): what an export reads in one operation. A streamed field
@@ -34,7 +34,7 @@ export function chargeNextPage(ctx: GatewayContext, info: GraphQLResolveInfo): v
 
 /**
  * Every item of a list Crisp pages by offset, in its order, each once: windows of
- * `STREAM_PAGE_SIZE` after keyset cursors (src/loaders/paging.ts), and the ids already
+ * `STREAM_PAGE_SIZE` after keyset cursors (src/loaders/seek.ts), and the ids already
  * delivered skipped, should the list move under it.
  */
 export async function* streamPages<T>(

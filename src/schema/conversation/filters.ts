@@ -2,7 +2,7 @@ import type { ConversationListParams } from "../../crisp/conversations.js";
 import { requireId } from "../../crisp/ids.js";
 import type { CrispConversation } from "../../crisp/types.js";
 import { badUserInput } from "../../errors.js";
-import type { SeekOrder } from "../../loaders/paging.js";
+import type { SeekOrder } from "../../loaders/seek.js";
 import { builder } from "../builder.js";
 
 /**
@@ -46,7 +46,7 @@ export const ConversationOrder = builder.enumType("ConversationOrder", {
 });
 
 /**
- * What paging needs to know of an order to find its place again (src/loaders/paging.ts):
+ * What paging needs to know of an order to find its place again (src/loaders/seek.ts):
  * every order has the session id; only creation order has a key that never changes.
  */
 export function conversationOrder(

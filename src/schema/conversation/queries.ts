@@ -1,5 +1,6 @@
 import { requireId } from "../../crisp/ids.js";
-import { SEEK_MAX_PAGES, SIZED_WINDOW_MAX_PAGES } from "../../loaders/paging.js";
+import { SIZED_WINDOW_MAX_PAGES } from "../../loaders/paging.js";
+import { SEEK_MAX_PAGES } from "../../loaders/seek.js";
 import { builder } from "../builder.js";
 import { checkForwardWindow, pagedConnection, requestedPageSize } from "../connection.js";
 import { STREAM_PAGE_SIZE, streamPages } from "../stream.js";

@@ -2,12 +2,8 @@ import { isEmail, isSessionId, isUuid, requireId } from "../../crisp/ids.js";
 import type { PeopleListParams } from "../../crisp/people.js";
 import type { CrispPeopleProfile } from "../../crisp/types.js";
 import { badUserInput } from "../../errors.js";
-import {
-  SEEK_MAX_PAGES,
-  type SeekOrder,
-  SIZED_WINDOW_MAX_PAGES,
-  walkPageLimit,
-} from "../../loaders/paging.js";
+import { SIZED_WINDOW_MAX_PAGES, walkPageLimit } from "../../loaders/paging.js";
+import { SEEK_MAX_PAGES, type SeekOrder } from "../../loaders/seek.js";
 import { builder } from "../builder.js";
 import { checkForwardWindow, pagedConnection, requestedPageSize } from "../connection.js";
 import { checkCrispFilter, SearchOperator } from "../conversation/filters.js";
