@@ -15,9 +15,23 @@ export interface Viewer {
   /** Website ids this viewer may see, or every website. */
   websites: ReadonlySet<string> | "*";
   access: "read" | "write";
+  /**
+   * Whether it may send raw Crisp calls (`crispRequest`): `raw: true` on its API key, or a
+   * `raw: true` claim in its JWT. @default false
+   */
+  raw?: boolean;
 }
 
-export const OPEN_VIEWER: Viewer = Object.freeze({ name: "open", websites: "*", access: "write" });
+/**
+ * The viewer of a gateway with no authentication configured (loopback only, or
+ * GATEWAY_AUTH=none): it may do everything, raw calls included.
+ */
+export const OPEN_VIEWER: Viewer = Object.freeze({
+  name: "open",
+  websites: "*",
+  access: "write",
+  raw: true,
+});
 
 export function canSee(viewer: Viewer, websiteId: string): boolean {
   return viewer.websites === "*" || viewer.websites.has(websiteId.toLowerCase());
@@ -37,6 +51,16 @@ export function requireWrite(viewer: Viewer): void {
   }
 }
 
+/** Raw Crisp calls only for viewers granted them: FORBIDDEN, before anything is sent. */
+export function requireRaw(viewer: Viewer): void {
+  if (viewer.raw !== true) {
+    throw new GatewayError(
+      ErrorCode.FORBIDDEN,
+      `The credentials "${viewer.name}" may not send raw Crisp calls: give the API key "raw": true, or the JWT a raw: true claim.`,
+    );
+  }
+}
+
 const WebsitesSchema = z.union([
   z.tuple([z.literal("*")]),
   z.array(z.string().refine(isUuid, 'a Crisp website id (a UUID) or ["*"]')).min(1),
@@ -52,6 +76,7 @@ const KeyEntrySchema = z
       .optional(),
     websites: WebsitesSchema,
     access: z.enum(["read", "write"]),
+    raw: z.boolean().optional(),
   })
   .refine((entry) => (entry.key === undefined) !== (entry.sha256 === undefined), {
     message: 'give exactly one of "key" and "sha256"',
@@ -91,6 +116,7 @@ export function loadKeysFile(path: string): Map<string, Viewer> {
         name: entry.name,
         websites: toWebsites(entry.websites),
         access: entry.access,
+        raw: entry.raw === true,
       }),
     );
   }
@@ -168,6 +194,8 @@ export function createAuthenticator({ keys, jwt }: AuthOptions): Authenticator |
         name: typeof payload.sub === "string" ? payload.sub : "jwt",
         websites: toWebsites(websites.data),
         access: access.data,
+        // Only a literal true grants raw calls.
+        raw: payload.raw === true,
       });
     }
     throw unauthenticated("Unknown credentials.");

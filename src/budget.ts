@@ -20,8 +20,11 @@ export interface CostReport {
  * the error codes.
  */
 export class OperationBudget {
-  /** Crisp requests the operation (or one subscription event) may send. */
-  readonly limit: number;
+  /**
+   * Crisp requests the operation (or one subscription event) may send; a streamed field adds
+   * one page's estimate for every page it goes on to (`extend`).
+   */
+  limit: number;
   /** Set by the cost plugin before the operation runs. */
   estimated = 0;
   /** Sent so far (reserved while the guard decides, refunded if it refuses). */
@@ -87,6 +90,33 @@ export class OperationBudget {
     return this.#inFlight === 0
       ? Promise.resolve()
       : new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * What one page of each streamed field (`@stream`) costs at worst, as the estimate found it,
+   * by the field's place in the document: the field adds it to the limit for each page after
+   * its first (`extend`).
+   */
+  readonly #pageCosts = new WeakMap<object, number>();
+
+  /** Records the estimated cost of one page of the streamed field at `node`. */
+  notePageCost(node: object, cost: number): void {
+    this.#pageCosts.set(node, cost);
+  }
+
+  /** The estimated cost of one page of the streamed field at `node` (0 when not estimated). */
+  pageCost(node: object): number {
+    return this.#pageCosts.get(node) ?? 0;
+  }
+
+  /**
+   * A streamed field goes on to another page: the operation may spend that page's estimate
+   * more. A stream is metered page by page, as a subscription is event by event, so a
+   * whole-workspace export is never refused for its size, and no page may spend more than
+   * the estimate said one would.
+   */
+  extend(requests: number): void {
+    this.limit += Math.max(0, requests);
   }
 
   /** Gives back a request `spend` counted that was never sent (the guard refused it). */

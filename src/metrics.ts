@@ -24,12 +24,20 @@ export interface MetricsSources {
  * (`/website/:website_id/conversation/:session_id/messages`).
  */
 export function routeOf(path: string): string {
-  return path
-    .replace(/session_[0-9a-f-]{36}/gi, ":session_id")
-    .replace(/\/website\/[0-9a-f-]{36}/gi, "/website/:website_id")
-    .replace(/\/people\/(profile|conversations|data)\/[^/]+/gi, "/people/$1/:people_id")
-    .replace(/\/message\/\d+/g, "/message/:fingerprint")
-    .replace(/\/(\d+)$/g, "/:page");
+  return (
+    path
+      .replace(/session_[0-9a-f-]{36}/gi, ":session_id")
+      .replace(/\/website\/[0-9a-f-]{36}/gi, "/website/:website_id")
+      .replace(/\/people\/(profile|conversations|data)\/[^/]+/gi, "/people/$1/:people_id")
+      .replace(/\/message\/-?\d+/g, "/message/:fingerprint")
+      .replace(
+        /\/plugins\/subscription\/[^/]+\/[^/]+/gi,
+        "/plugins/subscription/:website_id/:plugin_id",
+      )
+      // Raw calls (crispRequest) may name any route: no id of theirs becomes a label either.
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ":id")
+      .replace(/\/(\d+)$/g, "/:page")
+  );
 }
 
 export function createMetrics({ cache, quota }: MetricsSources): Metrics {

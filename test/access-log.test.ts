@@ -171,6 +171,43 @@ describe("the gateway's access log", async () => {
     expect(lines.join("\n")).not.toContain(KEY);
   });
 
+  it("logs a streamed query once, when its last part is sent, with what the whole stream cost", async () => {
+    lines.length = 0;
+    const response = await t.gateway.yoga.fetch("http://gateway.test/graphql", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        authorization: `Bearer ${KEY}`,
+      },
+      body: JSON.stringify({
+        query: `query Export($w: ID!) { website(id: $w) { allPeople @stream(initialCount: 0) { email } } }`,
+        variables: { w: W },
+      }),
+    });
+    const text = await response.text();
+    const last = text
+      .split("\n")
+      .filter((line) => line.startsWith("data: {"))
+      .map(
+        (line) =>
+          JSON.parse(line.slice(6)) as { extensions?: { cost?: { crispRequests: number } } },
+      )
+      .at(-1);
+    expect(operations().map((line) => line.operation)).toEqual([
+      {
+        name: "Export",
+        type: "query",
+        durationMs: expect.any(Number),
+        status: "ok",
+        crispRequests: last?.extensions?.cost?.crispRequests,
+        cacheHits: expect.any(Number),
+        client: { viewer: "ops-dashboard" },
+      },
+    ]);
+    expect(last?.extensions?.cost?.crispRequests).toBeGreaterThan(1);
+  });
+
   it("logs a subscription once, when it ends, with the events it delivered", async () => {
     lines.length = 0;
     const response = await t.gateway.yoga.fetch("http://gateway.test/graphql", {

@@ -72,10 +72,18 @@ const PROBE_ARGUMENTS: Readonly<Record<string, Args>> = {
   "Website.conversation": { sessionId: S },
   "Website.person": { peopleId: P },
   "Conversation.messages": { last: 50 },
+  "Conversation.message": { fingerprint: store.messages(W, S)?.at(0)?.fingerprint ?? 1 },
+  "Query.crispRequest": { path: `/website/${W}/visitors/count` },
 };
 
-/** Fields that only lead elsewhere and are probed as root fields instead of walked through. */
-const NOT_WALKED = new Set(["Query.node", "Query.nodes"]);
+/** Fields that walk a whole list under @stream: probed on their own, page by page (below). */
+const STREAMED = ["Website.allConversations", "Website.allPeople", "Conversation.allMessages"];
+
+/**
+ * Fields that only lead elsewhere and are probed where they stand, not walked through (a
+ * message by fingerprint is one message: its list reaches every kind of content).
+ */
+const NOT_WALKED = new Set(["Query.node", "Query.nodes", "Conversation.message", ...STREAMED]);
 
 function globalId(type: string, id: string): string {
   return Buffer.from(`${type}:${id}`).toString("base64url");
@@ -241,7 +249,7 @@ describe("what each field really costs, against the simulator with the cache off
       for (const field of Object.values(type.getFields())) {
         const coordinate = `${typeName}.${field.name}`;
         const args = argumentsOf(coordinate, field);
-        if (args === null) {
+        if (args === null || STREAMED.includes(coordinate)) {
           continue;
         }
         const probed = await t.query(path.wrap(`__typename ${innerSelection(field, args)}`));
@@ -264,6 +272,18 @@ describe("what each field really costs, against the simulator with the cache off
     const removable = store.messages(W, c2?.session_id ?? "")?.at(-1);
     const probes: Record<string, { variables: Args; types: string; gateway?: "user" }> = {
       createConversation: { variables: { websiteId: W }, types: "$websiteId: ID!" },
+      updatePluginSettings: {
+        variables: { websiteId: W, settings: { probe: true } },
+        types: "$websiteId: ID!, $settings: JSON!",
+      },
+      crispRequest: {
+        variables: {
+          method: "PATCH",
+          path: `/website/${W}/conversation/${c1?.session_id}/state`,
+          body: { state: "unresolved" },
+        },
+        types: "$method: CrispWriteMethod!, $path: String!, $body: JSON",
+      },
       removeConversation: {
         variables: { websiteId: W, sessionId: c3?.session_id },
         types: "$websiteId: ID!, $sessionId: ID!",
@@ -431,6 +451,57 @@ describe("what each field really costs, against the simulator with the cache off
         if (added > ownRequests(inner, {})) {
           over.push(`${payload.name}.${inner.name}: ${added}, declares ${ownRequests(inner, {})}`);
         }
+      }
+    }
+    expect(over).toEqual([]);
+  });
+
+  it("finds every streamed field within its declared cost per page, whatever the list's length", async () => {
+    const over: string[] = [];
+    for (const [coordinate, document] of [
+      [
+        "Website.allConversations",
+        `{ website { probe: allConversations @stream { __typename } } }`,
+      ],
+      ["Website.allPeople", `{ website { probe: allPeople @stream { __typename } } }`],
+      [
+        "Conversation.allMessages",
+        `{ website { conversation(sessionId: "${S}") { probe: allMessages @stream { __typename } } } }`,
+      ],
+    ] as const) {
+      const [typeName, fieldName] = coordinate.split(".");
+      const field = (
+        schema.getType(typeName ?? "") as {
+          getFields(): Record<string, GraphQLField<unknown, unknown>>;
+        }
+      ).getFields()[fieldName ?? ""];
+      const cost = declaredCost(field);
+      t.takeRequests();
+      const response = await t.gateway.yoga.fetch("http://gateway.test/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify({ query: document }),
+      });
+      const reader = response.body?.getReader();
+      if (reader === undefined || cost === undefined) {
+        throw new Error(`no stream or no cost for ${coordinate}`);
+      }
+      let items = 0;
+      for await (const part of readEvents(reader)) {
+        expect(part.errors, coordinate).toBeUndefined();
+        const incremental = (part as { incremental?: { items?: unknown[] }[] }).incremental ?? [];
+        items += incremental.reduce((sum, entry) => sum + (entry.items?.length ?? 0), 0);
+      }
+      exercised.add(coordinate);
+      const sent = t.takeRequests().length;
+      // The item-bearing requests of the field, against its declaration per page of items (a
+      // message batch re-reads its oldest millisecond: one item fewer per page).
+      const perPage = Math.max(1, ownRequests(field, {}));
+      const pageItems = Math.max(1, (typeof cost.items === "number" ? cost.items : 1) - 1);
+      const allowed = perPage * (Math.ceil(items / pageItems) + 1) + 2;
+      expect(items, coordinate).toBeGreaterThan(0);
+      if (sent > allowed) {
+        over.push(`${coordinate}: ${sent} Crisp requests for ${items} items, declares ${allowed}`);
       }
     }
     expect(over).toEqual([]);

@@ -264,6 +264,21 @@ describe("useCostLimit alone", () => {
     });
   });
 
+  it("refuses arguments a field's own check refuses, before any resolver runs, instead of clamping them", async () => {
+    const answer = await post(
+      `{ website(id: "${W}") { conversations(first: 100) { nodes { id } } } }`,
+    );
+    expect(answer).toEqual({
+      errors: [
+        {
+          message: "first: expected 0 to 50, got 100.",
+          extensions: { code: "BAD_USER_INPUT", field: "first" },
+        },
+      ],
+      extensions: { cost: { estimated: 0, crispRequests: 0, cacheHits: 0 } },
+    });
+  });
+
   it("reports the cost of an operation it lets run", async () => {
     expect(await post(`{ __typename }`)).toEqual({
       data: { __typename: "Query" },

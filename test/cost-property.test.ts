@@ -101,6 +101,16 @@ function argumentsOf(field: GraphQLField<unknown, unknown>): fc.Arbitrary<string
   const parts: fc.Arbitrary<string | undefined>[] = [];
   for (const argument of field.args) {
     let value = ARGUMENTS[argument.name];
+    // People take their own filter (creation dates, Crisp criteria).
+    if (getNamedType(argument.type).name === "PeopleFilter") {
+      value = fc.option(
+        fc.constantFrom(
+          `{ createdFrom: "2026-09-01T00:00:00.000Z" }`,
+          `{ criteria: [{ criterion: "segments", operator: "has", query: ["vip"] }], operator: OR }`,
+        ),
+        { nil: undefined, freq: 3 },
+      );
+    }
     // `search` is a string on people and an input object on conversations.
     if (argument.name === "search") {
       value = fc.option(

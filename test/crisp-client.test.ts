@@ -777,9 +777,9 @@ describe("id validation", () => {
         listConversations(c.client, WEBSITE_ID, { page: 1, perPage: 20, filterAssigned: "1" }),
     },
     {
-      name: "a negative fingerprint",
+      name: "a fingerprint of 0 (Crisp's are signed, never 0)",
       field: "fingerprint",
-      call: (c) => getMessage(c.client, WEBSITE_ID, SESSION_ID, -1),
+      call: (c) => getMessage(c.client, WEBSITE_ID, SESSION_ID, 0),
     },
     {
       name: "a fractional fingerprint",

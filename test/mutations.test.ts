@@ -200,8 +200,8 @@ describe("sendMessage", () => {
       "input.sessionId",
     ],
     [
-      "a fingerprint that is not positive",
-      { type: "TEXT", content: "hi", fingerprint: -5 },
+      "a fingerprint of 0 (Crisp's are signed, never 0)",
+      { type: "TEXT", content: "hi", fingerprint: 0 },
       "input.fingerprint",
     ],
     [
@@ -783,7 +783,7 @@ describe("every mutation", () => {
       "removeMessage",
       `mutation { removeMessage(websiteId: "${W}", sessionId: "${S}", fingerprint: ${F}) }`,
       /^DELETE .*\/message\/\d+$/,
-      `mutation { removeMessage(websiteId: "${W}", sessionId: "${S}", fingerprint: -1) }`,
+      `mutation { removeMessage(websiteId: "${W}", sessionId: "${S}", fingerprint: 0) }`,
       "fingerprint",
     ],
     [

@@ -146,6 +146,26 @@ describe("the /messages batch", () => {
   });
 });
 
+describe("timestamp_after", () => {
+  test('bounds a batch by default, and changes nothing when "ignored"', async () => {
+    const sim = await fresh({ assumptions: { messagesBatch: 25 } });
+    const found = sim.store
+      .conversations(sim.defaultWebsiteId)
+      .find(
+        (item) => (sim.store.messages(sim.defaultWebsiteId, item.session_id)?.length ?? 0) > 80,
+      );
+    const sessionId = found?.session_id ?? "";
+    const all = sim.store.messages(sim.defaultWebsiteId, sessionId) ?? [];
+    const after = all.at(-10)?.timestamp ?? 0;
+    const path = `${site(sim)}/conversation/${sessionId}/messages`;
+    const bounded = await crisp<WireMessage[]>(sim, path, { query: { timestamp_after: after } });
+    expect([bounded.status, bounded.body?.data]).toEqual([200, all.slice(-9)]);
+    sim.configure({ assumptions: { timestampAfter: "ignored" } });
+    const ignored = await crisp<WireMessage[]>(sim, path, { query: { timestamp_after: after } });
+    expect([ignored.status, ignored.body?.data]).toEqual([206, all.slice(-25)]);
+  });
+});
+
 describe("per_page outside 20..50", () => {
   const conversations = (sim: Simulator) => `${site(sim)}/conversations/1`;
 
@@ -310,6 +330,24 @@ describe("queries", () => {
     });
     expect(reply.status).toBe(400);
     expect(reply.body?.data).toEqual({ message: "assigned must be { user_id }" });
+  });
+});
+
+describe("null in a profile PATCH", () => {
+  test('removes the key by default, and is 400 invalid_data when "refuse"', async () => {
+    const sim = await fresh();
+    const profile = sim.store.people(sim.defaultWebsiteId)[0];
+    const path = `${site(sim)}/people/profile/${profile?.people_id}`;
+    const body = { person: { timezone: null }, company: { metrics: { employees: null } } };
+    const cleared = await crispWrite(sim, "PATCH", path, { body });
+    expect(cleared.status).toBe(200);
+    const read = sim.store.profile(sim.defaultWebsiteId, profile?.people_id ?? "");
+    expect(read?.person?.timezone).toBeUndefined();
+    expect(read?.company?.metrics?.employees).toBeUndefined();
+    expect(read?.company?.metrics?.arr).toBeDefined();
+    sim.configure({ assumptions: { patchNull: "refuse" } });
+    const refused = await crispWrite(sim, "PATCH", path, { body });
+    expect([refused.status, refused.body?.reason]).toEqual([400, "invalid_data"]);
   });
 });
 

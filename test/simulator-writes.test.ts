@@ -607,7 +607,7 @@ describe("messages", () => {
     const cases: [unknown, string][] = [
       [{ ...text("hi"), from: "bot" }, "from"],
       [{ type: "text", from: "user", content: "hi" }, "origin"],
-      [{ ...text("hi"), fingerprint: -1 }, "fingerprint"],
+      [{ ...text("hi"), fingerprint: 0 }, "fingerprint"],
       [{ ...text("hi"), fingerprint: 1.5 }, "fingerprint"],
       [{ ...text("hi"), fingerprint: "123" }, "fingerprint"],
       [{ ...text("hi"), mentions: "everyone" }, "mentions"],

@@ -2,7 +2,7 @@ import { badUserInput } from "../errors.js";
 
 /**
  * Crisp's id shapes (crisp-api.md §4: website, people and operator ids are UUIDs, session ids
- * are `session_<uuid>`, message fingerprints are integers). Every id is checked against its
+ * are `session_<uuid>`, message fingerprints are signed integers). Every id is checked against its
  * shape before it enters a URL path, so a client can never steer a request to another route
  * (`../`, `?`, `#`, encoded slashes) and a typo costs no Crisp request.
  */
@@ -31,9 +31,25 @@ export function isDomain(value: string): boolean {
   return DOMAIN.test(value);
 }
 
-/** Fingerprints are positive integers that fit a double exactly (Crisp's are ~15 digits). */
+/**
+ * Fingerprints are integers that fit a double exactly (Crisp's are ~15 digits). They are
+ * signed: go-crisp-api types them `int`, and a real Crisp answer of 2017 held
+ * `"fingerprint": -333` (node-crisp-api issue 1). Zero is not one: it is Go's empty value,
+ * which go-crisp-api leaves out of what it sends (`omitempty`). The one check for every
+ * fingerprint: arguments, ids, paths and web hooks.
+ */
 export function isFingerprint(value: number): boolean {
-  return Number.isSafeInteger(value) && value > 0;
+  return Number.isSafeInteger(value) && value !== 0;
+}
+
+/** A Crisp plugin id: a UUID, or the hex id plugin hooks name (`plugin/rtm <id> production`). */
+export function isPluginId(value: string): boolean {
+  return isUuid(value) || /^[0-9a-f]{16,32}$/i.test(value);
+}
+
+/** A fingerprint as text (a path segment, a global id part): optional minus, no leading zero. */
+export function isFingerprintText(value: string): boolean {
+  return /^-?[1-9][0-9]{0,15}$/.test(value) && isFingerprint(Number(value));
 }
 
 /** The shape check for each kind of id, for messages that say what was expected. */
@@ -42,11 +58,16 @@ export const ID_SHAPES: Record<CrispIdKind, { test: (value: string) => boolean; 
   sessionId: { test: isSessionId, shape: "session_<UUID>" },
   peopleId: { test: isUuid, shape: "a UUID" },
   userId: { test: isUuid, shape: "a UUID" },
-  fingerprint: {
-    test: (value) => /^[1-9][0-9]{0,15}$/.test(value) && isFingerprint(Number(value)),
-    shape: "a positive integer",
-  },
+  fingerprint: { test: isFingerprintText, shape: "a non-zero integer" },
 };
+
+/** Throws BAD_USER_INPUT naming `field` unless `value` is a fingerprint. */
+export function requireFingerprint(value: number, field = "fingerprint"): number {
+  if (!isFingerprint(value)) {
+    throw badUserInput(field, `expected a non-zero integer, got ${value}.`);
+  }
+  return value;
+}
 
 /**
  * Throws BAD_USER_INPUT naming `field` unless `value` has the shape of `kind`. The schema

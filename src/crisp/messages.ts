@@ -1,7 +1,6 @@
-import { badUserInput } from "../errors.js";
 import { requireAnsweredId } from "./answers.js";
 import { type CrispApi, crispPath } from "./client.js";
-import { isFingerprint, requireId } from "./ids.js";
+import { requireFingerprint, requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
 import { CRISP_MORE_MESSAGES_STATUS } from "./statuses.js";
 import type { CrispMessage } from "./types.js";
@@ -16,20 +15,24 @@ export interface MessageBatch {
   hasOlder: boolean;
 }
 
-/** `GET /website/{id}/conversation/{session_id}/messages[?timestamp_before=ms]`. */
+/**
+ * `GET /website/{id}/conversation/{session_id}/messages[?timestamp_before=ms][&timestamp_after=ms]`
+ * (node-crisp-api ≥ 10.10.4 sends `timestamp_after` too, crisp-api.md §4.6).
+ */
 export async function listMessages(
   client: CrispApi,
   websiteId: string,
   sessionId: string,
   timestampBefore: number | undefined,
   signal?: AbortSignal,
+  timestampAfter?: number,
 ): Promise<MessageBatch> {
   requireId("websiteId", websiteId);
   requireId("sessionId", sessionId);
   const { status, data } = await client.request<CrispMessage[]>({
     method: "GET",
     path: crispPath`/website/${websiteId}/conversation/${sessionId}/messages`,
-    query: { timestamp_before: timestampBefore },
+    query: { timestamp_before: timestampBefore, timestamp_after: timestampAfter },
     signal,
   });
   const messages = Array.isArray(data)
@@ -48,9 +51,7 @@ export async function getMessage(
 ): Promise<CrispMessage | null> {
   requireId("websiteId", websiteId);
   requireId("sessionId", sessionId);
-  if (!isFingerprint(fingerprint)) {
-    throw badUserInput("fingerprint", "expected a positive integer.");
-  }
+  requireFingerprint(fingerprint);
   return nullIfNotFound(
     client
       .request<CrispMessage>({
@@ -72,13 +73,23 @@ export interface OutgoingMessage {
   /** The sender Crisp shows. */
   nickname?: string;
   avatar?: string;
+  /** Who the operator-side sender is: the website's team, or a participant (Crisp's `user.type`). */
+  userType?: "website" | "participant";
+  /** Whether the content is a translation. */
+  translated?: boolean;
+  /** Sent without being shown to the visitor as new. */
+  stealth?: boolean;
+  /** Sent by an automation (a bot, a workflow). */
+  automated?: boolean;
+  /** The message's own time, ms since the epoch (imports); Crisp's now when absent. */
+  timestamp?: number;
   /** Operator user ids to mention. */
   mentions?: string[];
   /** The client's: Crisp stores one message per fingerprint, so a retry creates none. */
   fingerprint?: number;
 }
 
-/** The body of `POST …/conversation/{session_id}/message` (crisp-api.md §4.6). */
+/** The body of `POST …/conversation/{session_id}/message` (crisp-api.md §4.6, GO `ConversationTextMessageNew`). */
 export interface SendMessageBody {
   type: CrispMessage["type"];
   from: CrispMessage["from"];
@@ -87,11 +98,18 @@ export interface SendMessageBody {
   user?: { type?: string; nickname?: string; avatar?: string };
   mentions?: string[];
   fingerprint?: number;
+  timestamp?: number;
+  stealth?: boolean;
+  translated?: boolean;
+  automated?: boolean;
 }
 
 /** Crisp's shape of a message to send: the sender goes under `user`, when there is one. */
 export function sendMessageBody(message: OutgoingMessage): SendMessageBody {
   const user: NonNullable<SendMessageBody["user"]> = {};
+  if (message.userType !== undefined) {
+    user.type = message.userType;
+  }
   if (message.nickname !== undefined) {
     user.nickname = message.nickname;
   }
@@ -106,6 +124,10 @@ export function sendMessageBody(message: OutgoingMessage): SendMessageBody {
     ...(Object.keys(user).length > 0 ? { user } : {}),
     ...(message.mentions === undefined ? {} : { mentions: message.mentions }),
     ...(message.fingerprint === undefined ? {} : { fingerprint: message.fingerprint }),
+    ...(message.timestamp === undefined ? {} : { timestamp: message.timestamp }),
+    ...(message.stealth === undefined ? {} : { stealth: message.stealth }),
+    ...(message.translated === undefined ? {} : { translated: message.translated }),
+    ...(message.automated === undefined ? {} : { automated: message.automated }),
   };
 }
 
@@ -168,10 +190,4 @@ export async function removeMessage(
     path: crispPath`/website/${websiteId}/conversation/${sessionId}/message/${fingerprint}`,
     signal,
   });
-}
-
-function requireFingerprint(fingerprint: number): void {
-  if (!isFingerprint(fingerprint)) {
-    throw badUserInput("fingerprint", "expected a positive integer.");
-  }
 }

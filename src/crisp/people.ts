@@ -14,6 +14,13 @@ export interface PeopleListParams {
   sortField?: string;
   sortOrder?: "ascending" | "descending";
   searchText?: string;
+  /** Crisp's search_filter: a JSON array of `{ model, criterion, operator, query }`, as text. */
+  searchFilter?: string;
+  /** How the filter's criteria combine (search_operator). */
+  searchOperator?: "and" | "or";
+  /** ISO 8601 bounds on the profile's creation (filter_date_start / filter_date_end). */
+  filterDateStart?: string;
+  filterDateEnd?: string;
 }
 
 /** `GET /website/{website_id}/people/profiles/{page}`. */
@@ -32,6 +39,10 @@ export async function listPeopleProfiles(
       sort_field: params.sortField,
       sort_order: params.sortOrder,
       search_text: params.searchText,
+      search_filter: params.searchFilter,
+      search_operator: params.searchOperator,
+      filter_date_start: params.filterDateStart,
+      filter_date_end: params.filterDateEnd,
     },
     signal,
   });
@@ -63,6 +74,33 @@ export async function getPeopleProfile(
   );
 }
 
+/**
+ * `GET /website/{website_id}/people/data/{people_id}`: the profile's custom data (crisp-api.md
+ * §4.7, GO `PeopleData { data }`); `{}` when it has none, null when the profile is missing.
+ */
+export async function getPeopleData(
+  client: CrispApi,
+  websiteId: string,
+  peopleId: string,
+  signal?: AbortSignal,
+): Promise<Record<string, unknown> | null> {
+  requireId("websiteId", websiteId);
+  requireId("peopleId", peopleId);
+  return nullIfNotFound(
+    client
+      .request<{ data?: unknown }>({
+        method: "GET",
+        path: crispPath`/website/${websiteId}/people/data/${peopleId}`,
+        signal,
+      })
+      .then(({ data }) =>
+        typeof data.data === "object" && data.data !== null && !Array.isArray(data.data)
+          ? (data.data as Record<string, unknown>)
+          : {},
+      ),
+  );
+}
+
 /** `GET /website/{id}/people/conversations/{people_id}/list/{page}`: session ids, newest first. */
 export async function listPersonConversations(
   client: CrispApi,
@@ -81,39 +119,118 @@ export async function listPersonConversations(
   return Array.isArray(data) ? data : [];
 }
 
-/** A people profile as Crisp takes it on create and update (`PeopleProfileUpdateCard`). */
-export type PeopleProfileCard = Partial<
-  Omit<CrispPeopleProfile, "people_id" | "created_at" | "updated_at" | "score" | "active">
->;
+/**
+ * A change to one field: its new value, or null to clear it. Only updates clear; on create the
+ * schema leaves null fields out.
+ */
+export type Change<T> = T | null;
 
-type CrispPerson = NonNullable<CrispPeopleProfile["person"]>;
-type CrispCompany = NonNullable<CrispPeopleProfile["company"]>;
+/** A place, under the gateway's names (Crisp nests the coordinates). */
+export interface GeolocationChanges {
+  country?: Change<string>;
+  region?: Change<string>;
+  city?: Change<string>;
+  /** Both or neither: Crisp keeps them together as `coordinates`. */
+  coordinates?: Change<{ latitude: number; longitude: number }>;
+}
+
+/** The company of a profile, under the gateway's names (`profileCard` gives Crisp's). */
+export interface CompanyChanges {
+  name?: Change<string>;
+  legalName?: Change<string>;
+  domain?: Change<string>;
+  url?: Change<string>;
+  description?: Change<string>;
+  /** Minutes from UTC. */
+  timezone?: Change<number>;
+  phones?: Change<string[]>;
+  emails?: Change<string[]>;
+  geolocation?: Change<GeolocationChanges>;
+  employees?: Change<number>;
+  marketCap?: Change<number>;
+  raised?: Change<number>;
+  arr?: Change<number>;
+  tags?: Change<string[]>;
+}
 
 /**
  * A change to a people profile, as the schema checked it: only what was given, under the
- * gateway's names (`profileCard` gives it Crisp's). The person's details are Crisp's own,
- * flattened; the two that Crisp names otherwise are renamed.
+ * gateway's names, every field of Crisp's profile card (crisp-api.md §4.7). `profileCard`
+ * gives it Crisp's shape.
  */
-export type ProfileChanges = Pick<
-  CrispPerson,
-  | "nickname"
-  | "gender"
-  | "phone"
-  | "address"
-  | "description"
-  | "avatar"
-  | "timezone"
-  | "locales"
-  | "employment"
-> &
-  Pick<CrispPeopleProfile, "email" | "segments" | "notepad"> & {
-    /** The person's own website: Crisp's `person.website`. */
-    websiteUrl?: string;
-    company?: Pick<CrispCompany, "name" | "domain" | "url" | "description"> & {
-      /** Crisp's `legal_name`. */
-      legalName?: string;
-    };
+export interface ProfileChanges {
+  /** Crisp requires one: it can change, never be cleared. */
+  email?: string;
+  nickname?: Change<string>;
+  avatar?: Change<string>;
+  gender?: Change<string>;
+  phone?: Change<string>;
+  address?: Change<string>;
+  description?: Change<string>;
+  /** The person's own website: Crisp's `person.website`. */
+  websiteUrl?: Change<string>;
+  /** Minutes from UTC. */
+  timezone?: Change<number>;
+  locales?: Change<string[]>;
+  profiles?: Change<{ type: string; handle: string; url?: string }[]>;
+  employment?: Change<{
+    name?: Change<string>;
+    domain?: Change<string>;
+    title?: Change<string>;
+    role?: Change<string>;
+    seniority?: Change<string>;
+  }>;
+  geolocation?: Change<GeolocationChanges>;
+  company?: Change<CompanyChanges>;
+  segments?: Change<string[]>;
+  notepad?: Change<string>;
+}
+
+/** Crisp's coordinates, or JSON null to clear them (numbers have no empty value). */
+type WireCoordinates = { latitude: number; longitude: number } | null;
+interface WireGeolocationCard {
+  country?: string;
+  region?: string;
+  city?: string;
+  coordinates?: WireCoordinates;
+}
+
+/**
+ * Crisp's `PeopleProfileUpdateCard` (crisp-api.md §4.7, NODE `PeopleProfileUpdateCard`), with
+ * JSON null where a number is cleared.
+ */
+export interface PeopleProfileCard {
+  email?: string;
+  person?: {
+    nickname?: string;
+    avatar?: string;
+    gender?: string;
+    phone?: string;
+    address?: string;
+    description?: string;
+    website?: string;
+    timezone?: number | null;
+    locales?: string[];
+    profiles?: { type: string; handle: string; url?: string }[];
+    employment?: Partial<Record<"name" | "domain" | "title" | "role" | "seniority", string>>;
+    geolocation?: WireGeolocationCard;
   };
+  company?: {
+    name?: string;
+    legal_name?: string;
+    domain?: string;
+    url?: string;
+    description?: string;
+    timezone?: number | null;
+    phones?: string[];
+    emails?: string[];
+    geolocation?: WireGeolocationCard;
+    metrics?: Partial<Record<"employees" | "market_cap" | "raised" | "arr", number | null>>;
+    tags?: string[];
+  };
+  segments?: string[];
+  notepad?: string;
+}
 
 /** The object without its undefined entries, in the order given. */
 function given<T extends Record<string, unknown>>(object: T): Partial<T> {
@@ -123,39 +240,113 @@ function given<T extends Record<string, unknown>>(object: T): Partial<T> {
 }
 
 /**
+ * How a cleared field is sent. Crisp merges a PATCH, and clears a text with "" and a list with
+ * [] (what clients did before null was accepted); a number has no empty value, so a cleared
+ * number is sent as JSON null [I: crisp-api.md §4.7 types no field nullable]. An object is
+ * cleared field by field, since a merge would keep what `{}` leaves out.
+ */
+const text = (value: Change<string> | undefined): string | undefined =>
+  value === null ? "" : value;
+const list = <T>(value: Change<T[]> | undefined): T[] | undefined => (value === null ? [] : value);
+
+function objectOrNothing<T extends Record<string, unknown>>(object: T): Partial<T> | undefined {
+  const kept = given(object);
+  return Object.keys(kept).length > 0 ? kept : undefined;
+}
+
+function geolocationCard(
+  change: Change<GeolocationChanges> | undefined,
+): WireGeolocationCard | undefined {
+  if (change === undefined) {
+    return undefined;
+  }
+  const geolocation = change ?? { country: null, region: null, city: null, coordinates: null };
+  return given({
+    country: text(geolocation.country),
+    region: text(geolocation.region),
+    city: text(geolocation.city),
+    coordinates: geolocation.coordinates,
+  });
+}
+
+function companyCard(change: Change<CompanyChanges> | undefined): PeopleProfileCard["company"] {
+  if (change === undefined) {
+    return undefined;
+  }
+  const company: CompanyChanges = change ?? {
+    name: null,
+    legalName: null,
+    domain: null,
+    url: null,
+    description: null,
+    timezone: null,
+    phones: null,
+    emails: null,
+    geolocation: null,
+    employees: null,
+    marketCap: null,
+    raised: null,
+    arr: null,
+    tags: null,
+  };
+  return given({
+    name: text(company.name),
+    legal_name: text(company.legalName),
+    domain: text(company.domain),
+    url: text(company.url),
+    description: text(company.description),
+    timezone: company.timezone,
+    phones: list(company.phones),
+    emails: list(company.emails),
+    geolocation: geolocationCard(company.geolocation),
+    metrics: objectOrNothing({
+      employees: company.employees,
+      market_cap: company.marketCap,
+      raised: company.raised,
+      arr: company.arr,
+    }),
+    tags: list(company.tags),
+  });
+}
+
+/**
  * Crisp's `PeopleProfileUpdateCard` for some changes: the person's details under `person`, the
  * company's under `company` with Crisp's names, and nothing that was not given, so a PATCH
- * changes only that.
+ * changes only that; a cleared field is sent as its empty value (see `text`, `list` above).
  */
 export function profileCard(changes: ProfileChanges): PeopleProfileCard {
-  const person = given({
-    nickname: changes.nickname,
-    gender: changes.gender,
-    phone: changes.phone,
-    address: changes.address,
-    description: changes.description,
-    avatar: changes.avatar,
-    website: changes.websiteUrl,
+  const employment = changes.employment;
+  const person = objectOrNothing({
+    nickname: text(changes.nickname),
+    gender: text(changes.gender),
+    phone: text(changes.phone),
+    address: text(changes.address),
+    description: text(changes.description),
+    avatar: text(changes.avatar),
+    website: text(changes.websiteUrl),
     timezone: changes.timezone,
-    locales: changes.locales,
-    employment: changes.employment,
+    locales: list(changes.locales),
+    profiles: list(changes.profiles),
+    employment:
+      employment === undefined
+        ? undefined
+        : employment === null
+          ? { name: "", domain: "", title: "", role: "", seniority: "" }
+          : given({
+              name: text(employment.name),
+              domain: text(employment.domain),
+              title: text(employment.title),
+              role: text(employment.role),
+              seniority: text(employment.seniority),
+            }),
+    geolocation: geolocationCard(changes.geolocation),
   });
-  const company =
-    changes.company === undefined
-      ? undefined
-      : given({
-          name: changes.company.name,
-          domain: changes.company.domain,
-          description: changes.company.description,
-          legal_name: changes.company.legalName,
-          url: changes.company.url,
-        });
   return given({
     email: changes.email,
-    person: Object.keys(person).length > 0 ? person : undefined,
-    company,
-    segments: changes.segments,
-    notepad: changes.notepad,
+    person,
+    company: companyCard(changes.company),
+    segments: list(changes.segments),
+    notepad: text(changes.notepad),
   });
 }
 

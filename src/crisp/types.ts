@@ -36,6 +36,17 @@ export interface CrispConnectedWebsite {
   price?: number;
 }
 
+/** `GET /plugins/subscription/{website_id}/{plugin_id}/settings` (crisp-api.md §4.9). */
+export interface CrispPluginSubscriptionSettings {
+  plugin_id?: string;
+  website_id?: string;
+  token?: string;
+  schema?: unknown;
+  settings?: Record<string, unknown>;
+  settings_form_url?: string;
+  callback_url?: string;
+}
+
 export type CrispConversationState = "pending" | "unresolved" | "resolved";
 
 export interface CrispGeolocation {

@@ -1,4 +1,5 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import type { GraphQLSchema } from "graphql";
 import { createYoga, type YogaInitialContext, type YogaServerInstance } from "graphql-yoga";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
@@ -69,7 +70,8 @@ export interface GatewayYogaOptions {
  * 4. `useCSRFPrevention`: refuses "simple" cross-site requests (a form POST, a GET without a
  *    preflight header) before any work is done for them.
  * 5. `useRequestLimits`, `useProductionSchemaPrivacy`: refuse hostile or prying documents at
- *    parse and validation, before they cost anything.
+ *    parse and validation, before they cost anything. `useDeferStream` between them adds the
+ *    `@defer`/`@stream` directives the validation of the documents after it needs.
  * 6. `useClientRateLimit`: counts only valid operations, before any of them reaches Crisp.
  * 7. `useReadOnlyViewers`: a read-only client's mutation is FORBIDDEN before its input is
  *    even checked.
@@ -123,6 +125,7 @@ export function createGatewayYoga({
       usePersistedOperations({ trusted: trustedDocuments }),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       ...useRequestLimits(limits),
+      useDeferStream(),
       useProductionSchemaPrivacy({ introspection, suggestions: introspection }),
       ...(operationsPerMinute === 0
         ? []

@@ -23,6 +23,10 @@ export const CACHE_KINDS = [
   "operators",
   "visitorPage",
   "visitorCount",
+  "personData",
+  "pluginAccount",
+  "pluginSettings",
+  "raw",
 ] as const;
 export type CacheKind = (typeof CACHE_KINDS)[number];
 
@@ -45,6 +49,10 @@ export const DEFAULT_CACHE_TTLS_MS: Readonly<Record<CacheKind, number>> = {
   personConversationPage: 60_000,
   visitorPage: 10_000, // live visitors come and go
   visitorCount: 10_000,
+  personData: 120_000,
+  pluginAccount: 3_600_000, // 1 hour: a plugin's id never changes
+  pluginSettings: 60_000,
+  raw: 15_000, // crispRequest GETs: any route, so as short as the list pages
 };
 
 export interface SharedCacheOptions {

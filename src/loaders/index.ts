@@ -1,7 +1,6 @@
-import DataLoader from "dataloader";
-import { canSee, OPEN_VIEWER, type Viewer } from "../auth.js";
+import { canSee, OPEN_VIEWER, requireRaw, type Viewer } from "../auth.js";
 import type { OperationBudget } from "../budget.js";
-import type { CrispApi, CrispClient } from "../crisp/client.js";
+import type { CrispApi, CrispClient, Query } from "../crisp/client.js";
 import {
   type ConversationListParams,
   getConversation,
@@ -10,12 +9,14 @@ import {
 import { getMessage, listMessages, type MessageBatch } from "../crisp/messages.js";
 import { listOperators } from "../crisp/operators.js";
 import {
+  getPeopleData,
   getPeopleProfile,
   listPeopleProfiles,
   listPersonConversations,
   type PeopleListParams,
 } from "../crisp/people.js";
-import { listConnectedWebsites } from "../crisp/plugin.js";
+import { getPluginId, getPluginSettings, listConnectedWebsites } from "../crisp/plugin.js";
+import { parseRawPath, type RawAnswer, type RawTarget, rawRequest } from "../crisp/raw.js";
 import type {
   CrispConnectedWebsite,
   CrispConversation,
@@ -36,116 +37,7 @@ import {
   dropPersonAfterWrite,
   dropWebsiteAfterWrite,
 } from "./coherence.js";
-
-/**
- * Loader keys are tuples; DataLoader caches by a string, so each key is also given a stable
- * string form (JSON keeps ids that contain separators from colliding).
- */
-type Key = readonly (string | number | undefined)[];
-
-/** Where a loader's loads and misses are counted: the gateway's usage, and the operation's. */
-interface LoadCounts {
-  usage: UsageCounters;
-  budget: OperationBudget | undefined;
-}
-
-/**
- * A per-request loader over a Crisp read that has no batch endpoint: every distinct key is one
- * Crisp read (one request, or every page of a walk), made once per request however many
- * fields ask for it. Counts loads and misses, for the gateway and for the operation; the Crisp
- * requests themselves are charged to the operation's budget by the client.
- */
-class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
-  readonly #counts: LoadCounts;
-
-  constructor(
-    counts: LoadCounts,
-    shared: {
-      cache: SharedCache;
-      kind: CacheKind;
-      scope?: (key: K) => CacheKey;
-      onStale?: () => void;
-      /** The request's: its leaving cancels the Crisp requests only it waits for. */
-      signal?: AbortSignal;
-    },
-    fetchOne: (key: K, signal: AbortSignal) => Promise<V>,
-  ) {
-    const cacheKey = shared.scope ?? ((key: K) => [shared.kind, ...key] as unknown as CacheKey);
-    const fetchCounted = (key: K, signal: AbortSignal) => {
-      if (counts.budget?.ended === true) {
-        return Promise.reject(ABANDONED_READ);
-      }
-      counts.usage.cacheMisses += 1;
-      const { budget } = counts;
-      if (budget === undefined) {
-        return fetchOne(key, signal);
-      }
-      budget.misses += 1;
-      // A read may take several exchanges (a walk's pages): the operation waits for all.
-      budget.begin();
-      return fetchOne(key, signal).finally(() => budget.finish());
-    };
-    super(
-      async (keys) => {
-        const settled = await Promise.allSettled(
-          keys.map((key) =>
-            shared.cache.get(
-              cacheKey(key),
-              (signal) => fetchCounted(key, signal),
-              shared.onStale,
-              shared.signal,
-            ),
-          ),
-        );
-        // DataLoader's contract: one result per key, in key order, an Error in a failed slot.
-        return settled.map((result) =>
-          result.status === "fulfilled" ? result.value : toError(result.reason),
-        );
-      },
-      { cacheKeyFn: (key) => JSON.stringify(key) },
-    );
-    this.#counts = counts;
-  }
-
-  readonly #keys = new Map<string, K>();
-
-  override load(key: K): Promise<V> {
-    this.#counts.usage.loads += 1;
-    if (this.#counts.budget !== undefined) {
-      this.#counts.budget.loads += 1;
-    }
-    this.#keys.set(JSON.stringify(key), key);
-    return super.load(key);
-  }
-
-  override prime(key: K, value: V | PromiseLike<V> | Error): this {
-    this.#keys.set(JSON.stringify(key), key);
-    return super.prime(key, value);
-  }
-
-  /** Drops every cached key the predicate selects, so the next load asks Crisp again. */
-  clearWhere(select: (key: K) => boolean): void {
-    for (const [cacheKey, key] of this.#keys) {
-      if (select(key)) {
-        this.clear(key);
-        this.#keys.delete(cacheKey);
-      }
-    }
-  }
-}
-
-/**
- * What a read gets when its operation has already answered: graphql-js lets abandoned resolvers
- * run on, and their Crisp requests would cost quota for a result nobody reads.
- */
-const ABANDONED_READ = new GatewayError(
-  ErrorCode.UPSTREAM_UNAVAILABLE,
-  "The operation had already answered; this read was not sent.",
-);
-
-function toError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
-}
+import { CrispLoader, type Key, type LoadCounts } from "./loader.js";
 
 export interface LoaderDeps {
   crisp: CrispClient;
@@ -217,6 +109,19 @@ export function createLoaders({
     (_key, signal) => listConnectedWebsites(api, signal),
   );
 
+  // The plugin's own id never changes: one entry for the token.
+  const pluginId = new CrispLoader<[], string>(
+    counts,
+    from("pluginAccount", () => ["pluginAccount", "*"] as const),
+    (_key, signal) => getPluginId(api, signal),
+  );
+  const pluginSettings = new CrispLoader<[string], Record<string, unknown>>(
+    counts,
+    from("pluginSettings"),
+    async ([websiteId], signal) =>
+      getPluginSettings(api, websiteId, await pluginId.load([]), signal),
+  );
+
   const conversation = new CrispLoader<[string, string], CrispConversation | null>(
     counts,
     from("conversation"),
@@ -245,17 +150,16 @@ export function createLoaders({
     ([websiteId, sessionId, fingerprint], signal) =>
       getMessage(api, websiteId, sessionId, fingerprint, signal),
   );
-  const messageBatch = new CrispLoader<[string, string, number | undefined], MessageBatch>(
-    counts,
-    from("messageBatch"),
-    async ([websiteId, sessionId, timestampBefore], signal) => {
-      const batch = await listMessages(api, websiteId, sessionId, timestampBefore, signal);
-      for (const item of batch.messages) {
-        message.prime([websiteId, sessionId, item.fingerprint], item);
-      }
-      return batch;
-    },
-  );
+  const messageBatch = new CrispLoader<
+    [string, string, number | undefined, number | undefined],
+    MessageBatch
+  >(counts, from("messageBatch"), async ([websiteId, sessionId, before, after], signal) => {
+    const batch = await listMessages(api, websiteId, sessionId, before, signal, after);
+    for (const item of batch.messages) {
+      message.prime([websiteId, sessionId, item.fingerprint], item);
+    }
+    return batch;
+  });
 
   const person = new CrispLoader<[string, string], CrispPeopleProfile | null>(
     counts,
@@ -290,6 +194,11 @@ export function createLoaders({
       return page;
     },
   );
+  const personData = new CrispLoader<[string, string], Record<string, unknown> | null>(
+    counts,
+    from("personData"),
+    ([websiteId, peopleId], signal) => getPeopleData(api, websiteId, peopleId, signal),
+  );
   const personConversationPage = new CrispLoader<[string, string, number], string[]>(
     counts,
     from("personConversationPage"),
@@ -313,6 +222,34 @@ export function createLoaders({
     ([websiteId], signal) => countVisitors(api, websiteId, signal),
   );
 
+  // Raw GETs (crispRequest), cached like any read, under the website their path names.
+  const raw = new CrispLoader<[string, string, string], RawAnswer>(
+    counts,
+    from("raw", ([websiteId, path, query]) => ["raw", websiteId, path, query] as const),
+    ([, path, query], signal) =>
+      rawRequest(api, "GET", path, JSON.parse(query) as Query, undefined, signal),
+  );
+  /**
+   * A raw path, checked, for a viewer allowed raw calls and within its websites: a website it
+   * may not see behaves like a missing one; a path that names no website (plugin, user or
+   * account routes) needs access to every website.
+   */
+  const rawTarget = (path: string): RawTarget => {
+    requireRaw(viewer);
+    const target = parseRawPath(path);
+    if (target.websiteId === null) {
+      if (viewer.websites !== "*") {
+        throw new GatewayError(
+          ErrorCode.FORBIDDEN,
+          `The credentials "${viewer.name}" are limited to some websites: a raw call outside /website/{website_id} needs access to all ("*").`,
+        );
+      }
+    } else if (!visible(target.websiteId)) {
+      throw new GatewayError(ErrorCode.NOT_FOUND, "Crisp has no such website for this token.");
+    }
+    return target;
+  };
+
   const all = [
     website,
     domainExists,
@@ -322,11 +259,16 @@ export function createLoaders({
     messageBatch,
     person,
     peoplePage,
+    personData,
     personConversationPage,
     operators,
     visitorPage,
     visitorCount,
     connectedWebsites,
+    personData,
+    raw,
+    pluginId,
+    pluginSettings,
   ];
 
   return {
@@ -355,10 +297,32 @@ export function createLoaders({
     /** After a write to a person: drop it (by id and by email) and the website's people pages. */
     forgetPerson(websiteId: string, peopleId: string) {
       dropPersonAfterWrite(cache, websiteId, peopleId);
+      // Its custom data too (a raw write may have changed it).
+      cache.drop(websiteId, ([kind, , subject]) => kind === "personData" && subject === peopleId);
+      personData.clearWhere(([w, p]) => w === websiteId && p === peopleId);
       // By id, and by any email: the profile may be cached under its old email too.
       person.clearWhere(([w, key]) => w === websiteId && (key === peopleId || key.includes("@")));
       peoplePage.clearWhere(([w]) => w === websiteId);
       personConversationPage.clearWhere(([w, p]) => w === websiteId && p === peopleId);
+    },
+    /**
+     * After a raw write: it may have changed anything of the website its path names (anything
+     * outside websites, for a path that names none), so all of that is dropped, in the shared
+     * cache and in this request's loaders.
+     */
+    forgetAfterRawWrite(websiteId: string | null) {
+      cache.drop(websiteId ?? "*", () => true);
+      for (const loader of all) {
+        loader.clearWhere(() => true);
+      }
+    },
+    /** After the plugin's settings of a website were written. */
+    forgetPluginSettings(websiteId: string) {
+      // The installations list carries every website's settings too.
+      cache.drop(websiteId, ([kind]) => kind === "pluginSettings");
+      cache.drop("*", ([kind]) => kind === "connectedWebsites");
+      pluginSettings.clearWhere(([w]) => w === websiteId);
+      connectedWebsites.clearWhere(() => true);
     },
     /** After a website is created or deleted. */
     forgetWebsite(websiteId: string) {
@@ -380,11 +344,22 @@ export function createLoaders({
       listOf(websiteId, () => conversationPage.load([websiteId, JSON.stringify(params)])),
     message: (websiteId: string, sessionId: string, fingerprint: number) =>
       visible(websiteId) ? message.load([websiteId, sessionId, fingerprint]) : nothing,
-    messageBatch: (websiteId: string, sessionId: string, timestampBefore?: number) =>
-      listOf(websiteId, () => messageBatch.load([websiteId, sessionId, timestampBefore])),
+    /** A `/messages` batch before `timestampBefore` (newest when absent), after `timestampAfter`. */
+    messageBatch: (
+      websiteId: string,
+      sessionId: string,
+      timestampBefore?: number,
+      timestampAfter?: number,
+    ) =>
+      listOf(websiteId, () =>
+        messageBatch.load([websiteId, sessionId, timestampBefore, timestampAfter]),
+      ),
     /** By people id or by email. */
     person: (websiteId: string, peopleIdOrEmail: string) =>
       visible(websiteId) ? person.load([websiteId, peopleIdOrEmail]) : nothing,
+    /** A profile's custom data: `{}` when it has none, null when the profile is missing. */
+    personData: (websiteId: string, peopleId: string) =>
+      visible(websiteId) ? personData.load([websiteId, peopleId]) : nothing,
     peoplePage: (websiteId: string, params: PeopleListParams) =>
       listOf(websiteId, () => peoplePage.load([websiteId, JSON.stringify(params)])),
     personConversationPage: (websiteId: string, peopleId: string, page: number) =>
@@ -398,8 +373,23 @@ export function createLoaders({
     visitorPage: (websiteId: string, page: number) =>
       listOf(websiteId, () => visitorPage.load([websiteId, page])),
     visitorCount: (websiteId: string) => listOf(websiteId, () => visitorCount.load([websiteId])),
+    /** The plugin's id (GET /plugin/connect/account), once per token. */
+    pluginId: () => pluginId.load([]),
+    /** The plugin's settings of a website the viewer may see. */
+    pluginSettings: (websiteId: string) =>
+      listOf(websiteId, () => pluginSettings.load([websiteId])),
     /** Whether the viewer may see this website (writes and subscriptions check it too). */
     visible,
+    rawTarget,
+    /** A raw GET (`Query.crispRequest`), cached like any read. */
+    raw: (path: string, query: Query) => {
+      const target = rawTarget(path);
+      // Parameters in one order, so the same call is one cache entry.
+      const sorted = Object.fromEntries(
+        Object.entries(query).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
+      return raw.load([target.websiteId ?? "*", target.path, JSON.stringify(sorted)]);
+    },
   };
 }
 

@@ -4,7 +4,8 @@ import { CRISP_MAX_PER_PAGE, CRISP_MIN_PER_PAGE } from "../crisp/types.js";
  * Relay windows (`first` items after a cursor) over Crisp's numbered pages, two ways:
  *
  * - Routes that take `per_page` (conversations, people): the gateway chooses the page size, so
- *   a window maps onto pages by arithmetic (`planPages`, `fetchSlice`), and cursors are offsets.
+ *   a window maps onto pages by arithmetic (`planPages`); its cursors find their place again
+ *   when the list moves (keyset windows, `seek.ts`).
  * - Routes that take none (visitors, a person's conversations): Crisp's page size is not
  *   documented, so nothing may be computed from it. The window walks pages from where its
  *   cursor says the last one stopped (a Crisp page and an index within it), and a page shorter

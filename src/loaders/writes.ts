@@ -1,5 +1,5 @@
 import { OPEN_VIEWER, requireWrite, type Viewer } from "../auth.js";
-import type { CrispApi } from "../crisp/client.js";
+import type { CrispApi, Query } from "../crisp/client.js";
 import {
   assignConversation,
   createConversation,
@@ -19,6 +19,8 @@ import {
   removePeopleProfile,
   updatePeopleProfile,
 } from "../crisp/people.js";
+import { savePluginSettings } from "../crisp/plugin.js";
+import { type RawAnswer, type RawWriteMethod, rawRequest } from "../crisp/raw.js";
 import type { CrispConversation, CrispMessage } from "../crisp/types.js";
 import { createWebsite, deleteWebsite } from "../crisp/website.js";
 import { ErrorCode, GatewayError } from "../errors.js";
@@ -127,6 +129,36 @@ export function createWrites(crisp: CrispApi, loaders: Loaders, viewer: Viewer =
       const websiteId = await createWebsite(crisp, name, domain);
       loaders.forgetWebsite(websiteId);
       return websiteId;
+    },
+    /** The plugin's settings of a website: merged (PATCH) or replaced (PUT). */
+    async savePluginSettings(
+      websiteId: string,
+      settings: Record<string, unknown>,
+      replace: boolean,
+    ): Promise<void> {
+      allow(websiteId);
+      const pluginId = await loaders.pluginId();
+      try {
+        await savePluginSettings(crisp, websiteId, pluginId, settings, replace);
+      } finally {
+        loaders.forgetPluginSettings(websiteId);
+      }
+    },
+    /** A raw write (`Mutation.crispRequest`): sent once, then what it may have changed is dropped. */
+    async raw(
+      method: RawWriteMethod,
+      path: string,
+      query: Query,
+      body: unknown,
+    ): Promise<RawAnswer> {
+      requireWrite(viewer);
+      const target = loaders.rawTarget(path);
+      try {
+        return await rawRequest(crisp, method, target.path, query, body);
+      } finally {
+        // Even a write that timed out may have happened.
+        loaders.forgetAfterRawWrite(target.websiteId);
+      }
     },
     async deleteWebsite(websiteId: string, verify: Parameters<typeof deleteWebsite>[2]) {
       allow(websiteId);

@@ -75,10 +75,33 @@ export function useAccessLog({ logger }: { logger: Logger }): Plugin<AccessLogCo
       const started = performance.now();
       return {
         onExecuteDone({ result }) {
-          if (isAsyncIterable(result)) {
-            return;
+          if (!isAsyncIterable(result)) {
+            write(entryOf(args.contextValue, args.document, args.operationName, started, result));
+            return undefined;
           }
-          write(entryOf(args.contextValue, args.document, args.operationName, started, result));
+          // An incremental answer (@defer, @stream): one line when it ends, with every part's
+          // errors, and the Crisp requests the whole operation sent.
+          const errors: NonNullable<ExecutionResult["errors"]>[number][] = [];
+          return {
+            onNext({ result: part }) {
+              errors.push(...(part.errors ?? []));
+              const increments = (part as { incremental?: ExecutionResult[] }).incremental ?? [];
+              for (const increment of increments) {
+                errors.push(...(increment.errors ?? []));
+              }
+            },
+            onEnd() {
+              write(
+                entryOf(
+                  args.contextValue,
+                  args.document,
+                  args.operationName,
+                  started,
+                  errors.length > 0 ? { errors } : {},
+                ),
+              );
+            },
+          };
         },
       };
     },

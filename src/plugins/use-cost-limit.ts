@@ -2,6 +2,7 @@ import type { ExecutionResult } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { type CostReport, type OperationBudget, overBudget } from "../budget.js";
 import type { GatewayContext } from "../context.js";
+import { isGatewayError } from "../errors.js";
 import { estimateCost } from "../schema/cost.js";
 
 /** What the plugin reads of the context: the operation's budget, and what costs depend on. */
@@ -16,7 +17,8 @@ const withCost = (result: ExecutionResult, cost: CostReport): ExecutionResult =>
  * Estimates every operation's worst-case Crisp requests from its document and variables, from
  * the costs its fields declare (src/schema/cost.ts), before it runs: a query, a mutation, or a
  * subscription (per event). Above `maxCost` it is refused with REQUEST_LIMIT_EXCEEDED and
- * Crisp is never called.
+ * Crisp is never called; arguments a field's own check refuses (`checkArgs`) are refused the
+ * same way, with that field's error (BAD_USER_INPUT).
  *
  * Every result then says what it cost, in `extensions.cost`: `{ estimated, crispRequests,
  * cacheHits }` (each subscription event its own). The runtime cap is not the estimate: it is
@@ -29,13 +31,22 @@ export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostConte
     args: Parameters<NonNullable<Plugin<CostContext>["onExecute"]>>[0]["args"],
   ): ExecutionResult | undefined => {
     const context = args.contextValue;
-    const estimated = estimateCost(
-      args.schema,
-      args.document,
-      args.operationName,
-      args.variableValues,
-      isGatewayContext(context) ? context : undefined,
-    );
+    let estimated: number;
+    try {
+      estimated = estimateCost(
+        args.schema,
+        args.document,
+        args.operationName,
+        args.variableValues,
+        isGatewayContext(context) ? context : undefined,
+      );
+    } catch (error) {
+      // A field's argument check refused (src/schema/cost.ts): the answer, before any request.
+      if (isGatewayError(error)) {
+        return withCost({ errors: [error] }, { estimated: 0, crispRequests: 0, cacheHits: 0 });
+      }
+      throw error;
+    }
     if (context.budget !== undefined) {
       context.budget.estimated = estimated;
     }
@@ -61,6 +72,10 @@ export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostConte
         // starts), so it says everything the operation cost and leaves nothing running.
         setExecuteFn(async (execution) => {
           const result = await executeFn(execution);
+          if (isAsyncIterable(result)) {
+            // An incremental answer (@defer, @stream): the operation lasts until its last part.
+            return endWithLastPart(result, budget);
+          }
           budget.end();
           await budget.idle();
           return result;
@@ -68,12 +83,23 @@ export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostConte
       }
       return {
         onExecuteDone({ result, setResult }) {
-          if (budget === undefined || Symbol.asyncIterator in result) {
-            return;
+          if (budget === undefined) {
+            return undefined;
+          }
+          if (isAsyncIterable(result)) {
+            // The last part says what the whole operation cost.
+            return {
+              onNext({ result: part, setResult: setPart }) {
+                if (isFinalPart(part)) {
+                  setPart(withCost(part, budget.report()));
+                }
+              },
+            };
           }
           setResult(withCost(result, budget.report()));
           // Resolvers still running were abandoned: they start no new Crisp read.
           budget.end();
+          return undefined;
         },
       };
     },
@@ -105,4 +131,34 @@ export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostConte
 /** A full gateway context (the estimate may read its viewer and configuration). */
 function isGatewayContext(context: CostContext): context is GatewayContext {
   return context.gateway !== undefined && context.loaders !== undefined;
+}
+
+function isAsyncIterable<T>(value: T | AsyncIterable<T>): value is AsyncIterable<T> {
+  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}
+
+/** The last part of an incremental answer says `hasNext: false`. */
+function isFinalPart(part: ExecutionResult): boolean {
+  return (part as { hasNext?: unknown }).hasNext === false;
+}
+
+/**
+ * Passes an incremental answer's parts through, ending the operation's budget (and waiting for
+ * its Crisp requests in flight) before the last one, or when the client stops listening.
+ */
+async function* endWithLastPart<T extends ExecutionResult>(
+  parts: AsyncIterable<T>,
+  budget: OperationBudget,
+): AsyncGenerator<T> {
+  try {
+    for await (const part of parts) {
+      if (isFinalPart(part)) {
+        budget.end();
+        await budget.idle();
+      }
+      yield part;
+    }
+  } finally {
+    budget.end();
+  }
 }

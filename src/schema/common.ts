@@ -9,10 +9,10 @@ export const GeolocationRef = builder.objectRef<CrispGeolocation>("Geolocation")
     country: t.string({
       nullable: true,
       description: "ISO 3166-1 alpha-2 country code.",
-      resolve: (g) => g.country ?? null,
+      resolve: (g) => g.country || null,
     }),
-    region: t.string({ nullable: true, resolve: (g) => g.region ?? null }),
-    city: t.string({ nullable: true, resolve: (g) => g.city ?? null }),
+    region: t.string({ nullable: true, resolve: (g) => g.region || null }),
+    city: t.string({ nullable: true, resolve: (g) => g.city || null }),
     latitude: t.float({ nullable: true, resolve: (g) => g.coordinates?.latitude ?? null }),
     longitude: t.float({ nullable: true, resolve: (g) => g.coordinates?.longitude ?? null }),
   }),

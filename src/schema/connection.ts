@@ -1,6 +1,13 @@
 import { Buffer } from "node:buffer";
 import { badUserInput } from "../errors.js";
 import { fetchSlice, type PagePosition, planPages, walkPages } from "../loaders/paging.js";
+import {
+  firstSeekWindow,
+  MAX_TIES,
+  type SeekOrder,
+  type SeekPosition,
+  seekWindow,
+} from "../loaders/seek.js";
 
 /** Default and largest page size of every connection (the contract's rule). */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -17,8 +24,9 @@ export interface ConnectionResult<T> {
 }
 
 /**
- * A connection's page size as the cost estimate reads it, before validation: what `pageSize`
- * would accept, clamped to it (an invalid size is refused before any Crisp request anyway).
+ * A connection's page size as the cost estimate counts it. The field's argument check
+ * (`checkForwardWindow`, run by the estimate first) refuses a size `pageSize` would refuse, so
+ * the clamp only keeps the count finite for callers that estimate without checking.
  */
 export function requestedPageSize(
   name: "first" | "last",
@@ -111,13 +119,105 @@ export function decodePageCursor(
   return { page, index: Number(match[2]), longest: Number(match[3]) };
 }
 
+/** A Crisp id as a cursor may carry it: what session and people ids (and emails) are made of. */
+const CURSOR_ID = /^[A-Za-z0-9_@.+-]{1,100}$/;
+
+/** Keyset cursors: where the last item was, its id and its sort key (src/loaders/seek.ts). */
+export function encodeSeekCursor({ offset, id, key, ties }: SeekPosition): string {
+  return Buffer.from(`seek:${JSON.stringify([offset, id, key ?? null, ties ?? []])}`).toString(
+    "base64url",
+  );
+}
+
+/**
+ * A keyset cursor, or an offset cursor of an earlier release (it pages on by offset, as it
+ * did). Anything else is BAD_USER_INPUT.
+ */
+export function decodeSeekCursor(
+  cursor: string | null | undefined,
+  field: string,
+): SeekPosition | null {
+  if (cursor === null || cursor === undefined) {
+    return null;
+  }
+  const refused = () => badUserInput(field, "not a cursor of this connection.");
+  if (cursor.length > 4_000) {
+    throw refused();
+  }
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  const offset = /^offset:(\d{1,7})$/.exec(text);
+  if (offset?.[1] !== undefined) {
+    return { offset: Number(offset[1]), id: "" };
+  }
+  if (!text.startsWith("seek:")) {
+    throw refused();
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.slice(5));
+  } catch {
+    throw refused();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 4) {
+    throw refused();
+  }
+  const [at, id, key, ties] = parsed as unknown[];
+  const isId = (value: unknown): value is string =>
+    typeof value === "string" && CURSOR_ID.test(value);
+  if (
+    typeof at !== "number" ||
+    !Number.isInteger(at) ||
+    at < 0 ||
+    at > 9_999_999 ||
+    !isId(id) ||
+    !(key === null || (typeof key === "number" && Number.isFinite(key))) ||
+    !Array.isArray(ties) ||
+    ties.length > MAX_TIES ||
+    !ties.every(isId)
+  ) {
+    throw refused();
+  }
+  return {
+    offset: at,
+    id,
+    ...(key === null ? {} : { key }),
+    ...(ties.length > 0 ? { ties } : {}),
+  };
+}
+
 /**
  * How a connection reads Crisp's pages: a route that takes `per_page` (the gateway chooses the
- * size), or one that takes none (Crisp's size, never assumed: see src/loaders/paging.ts).
+ * size; with an `order`, cursors find their place again when the list moves: keyset cursors),
+ * or one that takes none (Crisp's size, never assumed: see src/loaders/paging.ts).
  */
 export type CrispPages<T> =
-  | { perPage: "chosen"; fetch: (page: number, perPage: number) => Promise<T[]> }
+  | {
+      perPage: "chosen";
+      fetch: (page: number, perPage: number) => Promise<T[]>;
+      order?: SeekOrder<T>;
+    }
   | { perPage: "crisp"; fetch: (page: number) => Promise<T[]> };
+
+/** Which cursors a connection takes, for its argument check. */
+export type CursorKind = "offset" | "seek" | "page";
+
+/**
+ * The argument check of a forward connection (`first`, `after`), as its resolver runs it: what
+ * it refuses costs no Crisp request (`checkArgs`, src/schema/cost.ts).
+ */
+export function checkForwardWindow(
+  args: { first?: number | null; after?: string | null },
+  cursors: CursorKind,
+): void {
+  pageSize(args.first, "first");
+  if (cursors === "offset") {
+    decodeOffsetCursor(args.after, "after");
+  } else if (cursors === "seek") {
+    decodeSeekCursor(args.after, "after");
+  } else {
+    decodePageCursor(args.after, "after");
+  }
+}
 
 /**
  * The one paged connection: `first` items after the `after` cursor, read from Crisp's pages
@@ -133,7 +233,23 @@ export async function pagedConnection<T, N>(
   let items: { item: T; cursor: string }[];
   let hasNextPage: boolean;
   let hasPreviousPage: boolean;
-  if (pages.perPage === "chosen") {
+  let resume: string | null = null;
+  if (pages.perPage === "chosen" && pages.order !== undefined) {
+    const after = decodeSeekCursor(args.after, "after");
+    hasPreviousPage = after !== null;
+    const window =
+      after === null
+        ? await firstSeekWindow(first, pages.order, pages.fetch)
+        : await seekWindow(after, first, pages.order, pages.fetch);
+    items = window.items.map(({ value, position }) => ({
+      item: value,
+      cursor: encodeSeekCursor(position),
+    }));
+    hasNextPage = window.hasNextPage;
+    if (window.resume !== undefined) {
+      resume = encodeSeekCursor(window.resume);
+    }
+  } else if (pages.perPage === "chosen") {
     const offset = decodeOffsetCursor(args.after, "after") + 1;
     hasPreviousPage = offset > 0;
     const slice =
@@ -165,8 +281,9 @@ export async function pagedConnection<T, N>(
     pageInfo: {
       hasNextPage,
       hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      startCursor: edges[0]?.cursor ?? resume,
+      // A window that found no place (the list moved too far for it) says where to go on.
+      endCursor: edges[edges.length - 1]?.cursor ?? resume,
     },
   };
 }

@@ -2,6 +2,7 @@ import SchemaBuilder, {
   BasePlugin,
   type FieldNullability,
   type InputFieldMap,
+  type InputShapeFromFields,
   type PothosOutputFieldConfig,
   type SchemaTypes,
   type TypeParam,
@@ -13,7 +14,9 @@ import {
   type GraphQLField,
   type GraphQLNamedType,
   type GraphQLSchema,
+  getArgumentValues,
   getNamedType,
+  getVariableValues,
   isAbstractType,
   isObjectType,
   Kind,
@@ -22,6 +25,7 @@ import {
   valueFromASTUntyped,
 } from "graphql";
 import type { GatewayContext } from "../context.js";
+import { badUserInput } from "../errors.js";
 
 /**
  * The cost model. Every field that reads Crisp declares, beside its resolver and from the
@@ -64,6 +68,13 @@ export interface CrispCost {
    * /website/{website_id}"): however many of them a selection asks for, the read is made once.
    */
   shares?: string;
+  /**
+   * The field walks every page of a list (an export): `requests` and `items` are per page. It
+   * is only estimated under `@stream`, one page's worth; each page it streams after the first
+   * may spend that much more (`OperationBudget.extend`). Without `@stream` it is refused, since
+   * nothing bounds the whole. @default false
+   */
+  stream?: boolean;
 }
 
 declare global {
@@ -85,9 +96,22 @@ declare global {
        * that reads or writes Crisp declares it; a field with none costs nothing.
        */
       crispCost?: CrispCost;
+      /**
+       * The field's own check of its arguments (the one its resolver runs too), run by the
+       * cost estimate before anything executes: what the resolver would refuse is refused with
+       * no Crisp request at all, and is never estimated as a clamped, acceptable value. It
+       * throws a GatewayError (BAD_USER_INPUT, or FORBIDDEN for what the viewer may not do).
+       */
+      checkArgs?: ArgumentCheck<InputShapeFromFields<Args>>;
     }
   }
 }
+
+/**
+ * A field's check of its arguments, as graphql-js coerces them for its resolver (enums as
+ * their internal values, DateTime as a Date), with the operation's context when there is one.
+ */
+export type ArgumentCheck<A> = (args: A, ctx: GatewayContext | undefined) => void;
 
 const count = (
   value: CostCount | undefined,
@@ -113,6 +137,11 @@ const requestsWord = (n: number) => (n === 1 ? "1 Crisp request" : `${n} Crisp r
 
 /** The sentence a field's description ends with, generated from its declared cost. */
 export function costSentence(cost: CrispCost, perEvent: boolean): string {
+  if (cost.stream === true) {
+    const requests = count(cost.requests, {}, undefined, 0);
+    const items = count(cost.items, {}, undefined, 1);
+    return `Cost: at most ${requestsWord(requests)} per streamed page of ${items} items, charged page by page as they come; only with @stream. What is selected inside runs once per item.`;
+  }
   const usual = count(cost.requests, {}, undefined, 0);
   const large = count(cost.requests, LARGE_ARGUMENTS, undefined, 0);
   const per = perEvent ? " per event" : "";
@@ -144,14 +173,19 @@ export class CrispCostPlugin<Types extends SchemaTypes> extends BasePlugin<Types
     fieldConfig: PothosOutputFieldConfig<Types>,
   ): PothosOutputFieldConfig<Types> {
     const cost = fieldConfig.pothosOptions.crispCost;
+    const check = fieldConfig.pothosOptions.checkArgs;
+    const extensions = {
+      ...fieldConfig.extensions,
+      ...(check === undefined ? {} : { checkArgs: check }),
+    };
     if (cost === undefined) {
-      return fieldConfig;
+      return check === undefined ? fieldConfig : { ...fieldConfig, extensions };
     }
     const sentence = costSentence(cost, fieldConfig.kind === "Subscription");
     return {
       ...fieldConfig,
       description: fieldConfig.description ? `${fieldConfig.description} ${sentence}` : sentence,
-      extensions: { ...fieldConfig.extensions, crispCost: cost },
+      extensions: { ...extensions, crispCost: cost },
     };
   }
 }
@@ -170,6 +204,16 @@ export function declaredCost(
     : undefined;
 }
 
+/** The argument check a schema field declares, if any. */
+function declaredCheck(
+  field: GraphQLField<unknown, unknown>,
+): ArgumentCheck<Record<string, unknown>> | undefined {
+  const check: unknown = field.extensions?.checkArgs;
+  return typeof check === "function"
+    ? (check as ArgumentCheck<Record<string, unknown>>)
+    : undefined;
+}
+
 /** A field's own requests as declared, for these arguments (0 when it declares none). */
 export function ownRequests(
   field: GraphQLField<unknown, unknown> | undefined,
@@ -185,6 +229,10 @@ export function ownRequests(
  * share a read counted once per object. Fragments are followed (a cycle, which validation
  * refuses anyway, costs nothing more); for an abstract type the costliest member counts. A
  * subscription is estimated per event.
+ *
+ * On its way it runs every field's argument check (`checkArgs`) with the arguments the
+ * resolver would get: a GatewayError it throws is the operation's answer, before any Crisp
+ * request.
  */
 export function estimateCost(
   schema: GraphQLSchema,
@@ -224,6 +272,24 @@ export function estimateCost(
   if (!root) {
     return 0;
   }
+  // The variables as execution will coerce them, for the argument checks. Variables that do
+  // not coerce fail execution with graphql-js' own error: no check runs on them here.
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], {
+    ...variables,
+  });
+  const checkArguments = (field: GraphQLField<unknown, unknown>, node: FieldNode) => {
+    const check = declaredCheck(field);
+    if (check === undefined || coerced.coerced === undefined) {
+      return;
+    }
+    let args: Record<string, unknown>;
+    try {
+      args = getArgumentValues(field, node, coerced.coerced);
+    } catch {
+      return;
+    }
+    check(args, ctx);
+  };
 
   const applies = (condition: string | undefined, type: GraphQLNamedType): boolean => {
     if (condition === undefined || condition === type.name) {
@@ -237,6 +303,16 @@ export function estimateCost(
       schema.isSubType(conditionType, type)
     );
   };
+
+  /** Whether a field is selected with `@stream` (and not `@stream(if: false)`). */
+  const streamed = (node: FieldNode): boolean =>
+    (node.directives ?? []).some((directive) => {
+      if (directive.name.value !== "stream") {
+        return false;
+      }
+      const condition = directive.arguments?.find((argument) => argument.name.value === "if");
+      return condition === undefined || valueFromASTUntyped(condition.value, values) !== false;
+    });
 
   /** The fields a selection set runs on an object of `type`, fragments followed. */
   const collect = (
@@ -288,6 +364,7 @@ export function estimateCost(
       if (field === undefined) {
         continue;
       }
+      checkArguments(field, node);
       const cost = declaredCost(field);
       const args = Object.fromEntries(
         (node.arguments ?? []).map((argument) => [
@@ -296,6 +373,24 @@ export function estimateCost(
         ]),
       );
       const own = count(cost?.requests, args, ctx, 0);
+      if (cost?.stream === true) {
+        // One page of the walk, the unit a stream is metered in (see CrispCost.stream).
+        if (!streamed(node)) {
+          throw badUserInput(
+            node.name.value,
+            "walks every page of the list: select it with @stream (each page is charged as it comes), or page with the connection's first/after.",
+          );
+        }
+        const items = count(cost.items, args, ctx, 1);
+        const page =
+          own +
+          (node.selectionSet === undefined
+            ? 0
+            : items * costOn(getNamedType(field.type), node.selectionSet, seen));
+        ctx?.budget.notePageCost(node, page);
+        total += page;
+        continue;
+      }
       if (cost?.shares === undefined) {
         total += own;
       } else {

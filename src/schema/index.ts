@@ -9,12 +9,15 @@ import "./conversation/mutations.js";
 import "./message/content.js";
 import "./message/type.js";
 import "./message/mutations.js";
+import "./message/stream.js";
 import "./person/type.js";
 import "./person/queries.js";
 import "./person/mutations.js";
 import "./operator.js";
 import "./visitor.js";
 import "./gateway.js";
+import "./raw.js";
+import "./plugin.js";
 import "./subscription.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

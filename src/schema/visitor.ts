@@ -3,7 +3,7 @@ import type { CrispVisitor, CrispVisitorCount } from "../crisp/types.js";
 import { walkPageLimit } from "../loaders/paging.js";
 import { builder } from "./builder.js";
 import { GeolocationRef } from "./common.js";
-import { pagedConnection, requestedPageSize } from "./connection.js";
+import { checkForwardWindow, pagedConnection, requestedPageSize } from "./connection.js";
 import { ConversationRef } from "./conversation/type.js";
 import { WebsiteRef } from "./website.js";
 
@@ -90,6 +90,7 @@ builder.objectFields(WebsiteRef, (t) => ({
       requests: (args) => walkPageLimit(requestedPageSize("first")(args)),
       items: requestedPageSize("first"),
     },
+    checkArgs: (args) => checkForwardWindow(args, "page"),
     args: {
       first: t.arg.int({ description: "Page size, default 20, at most 50." }),
       after: t.arg.string({ description: "Cursor of the last visitor already seen." }),

@@ -4,7 +4,12 @@ import { MAX_CONNECTED_WEBSITE_PAGES } from "../crisp/plugin.js";
 import type { CrispWebsite } from "../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../errors.js";
 import { builder } from "./builder.js";
-import { forwardWindow, offsetConnection, requestedPageSize } from "./connection.js";
+import {
+  checkForwardWindow,
+  forwardWindow,
+  offsetConnection,
+  requestedPageSize,
+} from "./connection.js";
 import type { CrispCost } from "./cost.js";
 import { decodeGlobalId } from "./global-id.js";
 import { nonEmpty } from "./input.js";
@@ -117,6 +122,7 @@ builder.queryFields((t) => ({
       requests: (_args, ctx) => (walksInstallations(ctx) ? MAX_CONNECTED_WEBSITE_PAGES : 0),
       items: requestedPageSize("first"),
     },
+    checkArgs: (args) => checkForwardWindow(args, "offset"),
     args: {
       first: t.arg.int({ description: "Page size, default 20, at most 50." }),
       after: t.arg.string({ description: "Cursor of the last website already seen." }),
@@ -143,6 +149,11 @@ builder.queryFields((t) => ({
           : 0),
     },
     args: { id: t.arg.id({ description: "Crisp website id or Website global id." }) },
+    checkArgs: (args) => {
+      if (args.id !== null && args.id !== undefined) {
+        parseWebsiteArgument(args.id);
+      }
+    },
     resolve: async (_root, args, ctx) => {
       const configured = ctx.gateway.defaultWebsiteId;
       const websiteId =

@@ -138,6 +138,22 @@ export interface CrispAssumptions {
    * @default "all"
    */
   websiteHookEvents: "all" | readonly RtmEventName[];
+  /**
+   * What `timestamp_after` does to a `/messages` batch: NODE ≥ 10.10.4 sends it (§4.6 [L]), no
+   * source says what it means [I]. `"bounds-batch"`: the batch is still the newest messages
+   * before `timestamp_before`, only those strictly after `timestamp_after`, and 206 while older
+   * ones remain inside those bounds; `"ignored"`: the parameter changes nothing.
+   * @default "bounds-batch"
+   */
+  timestampAfter: "bounds-batch" | "ignored";
+  /**
+   * What a `null` value does in a `PATCH …/people/profile/{people_id}` body, where the
+   * reference gives no nullable field (§4.7 [L]: NODE `PeopleProfileUpdateCard`) [I].
+   * `"clears"`: the key is removed from the profile (the way to clear a number, which has no
+   * empty value); `"refuse"`: 400 `invalid_data` like any value of the wrong type.
+   * @default "clears"
+   */
+  patchNull: "clears" | "refuse";
 }
 
 export const DEFAULT_ASSUMPTIONS: Readonly<CrispAssumptions> = Object.freeze({
@@ -170,6 +186,8 @@ export const DEFAULT_ASSUMPTIONS: Readonly<CrispAssumptions> = Object.freeze({
   hookTimeoutMs: 5_000, // 5 seconds
   retryWebsiteHooks: true,
   websiteHookEvents: "all",
+  timestampAfter: "bounds-batch",
+  patchNull: "clears",
 });
 
 /** What `assumptions` options take: any subset, nested objects too. */
@@ -262,4 +280,6 @@ function checkAssumptions(value: CrispAssumptions): void {
   if (value.websiteHookEvents !== "all" && !Array.isArray(value.websiteHookEvents)) {
     refuse("websiteHookEvents", '"all" or a list of event names', value.websiteHookEvents);
   }
+  oneOf("timestampAfter", value.timestampAfter, ["bounds-batch", "ignored"]);
+  oneOf("patchNull", value.patchNull, ["clears", "refuse"]);
 }

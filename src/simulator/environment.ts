@@ -19,6 +19,8 @@ export interface SimulatorEnvironment {
   tokens: SimulatorToken[];
   accountPassword: string;
   messageLimit: number;
+  /** The plugin's id: what `/plugin/connect/account` answers and plugin hooks name. */
+  pluginId: string;
   /**
    * What the simulator assumes where Crisp documents nothing. Replaced as a whole by
    * `configure({ assumptions })`, so read it when answering, never keep a copy.

@@ -11,6 +11,7 @@ import { SimulatorEventHub } from "./events.js";
 import { checkHooks } from "./hook-signing.js";
 import { HookSender } from "./hooks.js";
 import { LiveActivity } from "./live-activity.js";
+import { setPluginInstalled } from "./mutations.js";
 import { Prng } from "./prng.js";
 import { Router } from "./router.js";
 import { createRoutes } from "./routes/index.js";
@@ -99,6 +100,15 @@ export interface Simulator {
    * (`plugin/rtm <pluginId> production`); derived from the seed.
    */
   pluginId: string;
+  /**
+   * Installs the plugin on a website (`true`) or removes it (`false`), as a website owner does
+   * in Crisp's Marketplace: every plugin token then reaches the website or stops reaching it
+   * (404 `not_subscribed`), `/plugin/connect/websites/all` lists it or not, and
+   * `plugin:subscription:updated` `{ plugin_id, bound, target }` is emitted (and delivered as a
+   * hook). Removing it forgets its settings. Nothing happens when it is already so; an unknown
+   * website throws.
+   */
+  setPluginInstalled(websiteId: string, installed: boolean): void;
   /** Every web hook delivery attempt (see `SimulatorKnobs.hooks`), oldest first. */
   hookDeliveries: SimulatorHookDelivery[];
   clearHookDeliveries(): void;
@@ -140,6 +150,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   }
   const store = new SimulatorStore(data);
   const events = new SimulatorEventHub();
+  const pluginId = new Prng(seed ^ 0x0b0c_4a11).hex(16);
   const env: SimulatorEnvironment = {
     events,
     clock: createWriteClock(now),
@@ -148,10 +159,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tokens,
     accountPassword,
     messageLimit,
+    pluginId,
     assumptions: mergeAssumptions(DEFAULT_ASSUMPTIONS, assumptionsInput),
   };
   const current = (): CrispAssumptions => env.assumptions;
-  const pluginId = new Prng(seed ^ 0x0b0c_4a11).hex(16);
   const hookSender = new HookSender({ pluginId, assumptions: current });
   hookSender.configure(hooks);
   const stopHooks = events.on((event) => hookSender.enqueue(event));
@@ -216,6 +227,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     resetQuota: () => server.resetQuota(),
     onEvent: (listener) => events.on(listener),
     pluginId,
+    setPluginInstalled: (websiteId, installed) =>
+      setPluginInstalled(env, store, websiteId, installed),
     hookDeliveries: hookSender.deliveries,
     clearHookDeliveries: () => hookSender.clearDeliveries(),
     hooksIdle: () => hookSender.idle(),

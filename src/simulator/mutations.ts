@@ -5,7 +5,9 @@
  *
  * Our inferred choices [I]:
  * - State, routing, meta and new messages bump the conversation's `updated_at`; editing or
- *   removing a message does not.
+ *   removing a message does not, nor does a message sent with a `timestamp` older than the
+ *   conversation's newest (an import: it is stored in time order).
+ * - A `stealth` message is stored like any other but not counted unread for the visitor.
  * - No RTM event is documented for creating a website or a conversation, so none is emitted.
  */
 
@@ -176,6 +178,41 @@ export function setConversationState(
   emitSessionEvent(env, RtmEvent.SESSION_SET_STATE, target, { state }, conversation.updated_at);
 }
 
+/**
+ * The plugin installed on, or removed from, a website (`Simulator.setPluginInstalled`): the
+ * plugin tokens reach it or not, and `plugin:subscription:updated` says so. Our inferred
+ * choices [I]: `target` is "website" (NODE and GO type it a string and say no more); removing
+ * the plugin forgets its settings of that website.
+ */
+export function setPluginInstalled(
+  env: Pick<SimulatorEnvironment, "events" | "clock" | "tokens" | "pluginId">,
+  store: SimulatorStore,
+  websiteId: string,
+  installed: boolean,
+): void {
+  const record = store.record(websiteId);
+  if (record === undefined) {
+    throw new Error(`setPluginInstalled needs a simulated website; received ${websiteId}`);
+  }
+  const plugins = env.tokens.filter((token) => token.tier === "plugin");
+  if (plugins.every((token) => token.websiteIds.includes(websiteId) === installed)) {
+    return;
+  }
+  for (const token of plugins) {
+    token.websiteIds = installed
+      ? [...new Set([...token.websiteIds, websiteId])]
+      : token.websiteIds.filter((id) => id !== websiteId);
+  }
+  if (!installed) {
+    record.connect.settings = {};
+  }
+  emitWriteEvent(env, RtmEvent.PLUGIN_SUBSCRIPTION_UPDATED, websiteId, {
+    plugin_id: env.pluginId,
+    bound: installed,
+    target: "website",
+  });
+}
+
 /** What `appendMessage` needs of a new message (a checked `POST …/message` body). */
 export type NewMessage = Omit<MessageInput, "user">;
 
@@ -196,7 +233,8 @@ export function appendMessage(
     throw new CrispHttpError(Status.CONFLICT, Reason.TOO_MANY_MESSAGES);
   }
   const last = messages[messages.length - 1];
-  const timestamp = Math.max(env.clock(), (last?.timestamp ?? 0) + 1);
+  // A message given its own time (an import) keeps it; any other is the newest.
+  const timestamp = input.timestamp ?? Math.max(env.clock(), (last?.timestamp ?? 0) + 1);
   let fingerprint = input.fingerprint ?? timestamp * 100;
   while (messages.some((message) => message.fingerprint === fingerprint)) {
     fingerprint++;
@@ -219,8 +257,15 @@ export function appendMessage(
     timestamp,
     user,
   };
-  messages.push(message);
-  applyNewMessage(conversation, message);
+  // Messages stay in time order: an older imported one goes where its time puts it, and only
+  // the newest changes the conversation's summary.
+  const place = messages.findIndex((item) => item.timestamp > timestamp);
+  if (place === -1) {
+    messages.push(message);
+    applyNewMessage(conversation, message, input.stealth === true);
+  } else {
+    messages.splice(place, 0, message);
+  }
   emitSessionEvent(
     env,
     input.from === "user" ? RtmEvent.MESSAGE_SEND : RtmEvent.MESSAGE_RECEIVED,
@@ -249,7 +294,11 @@ export function operatorUser(
  * What a new message changes on its conversation: last message, update time and, for what a
  * person reads (not notes or events), the unread counters and the waiting time.
  */
-function applyNewMessage(conversation: WireConversation, message: WireMessage): void {
+function applyNewMessage(
+  conversation: WireConversation,
+  message: WireMessage,
+  stealth: boolean,
+): void {
   conversation.last_message = renderMessage(message);
   conversation.updated_at = message.timestamp;
   if (message.type === "note" && (message.mentions ?? []).length > 0) {
@@ -267,7 +316,10 @@ function applyNewMessage(conversation: WireConversation, message: WireMessage): 
       conversation.waiting_since = message.timestamp;
     }
   } else {
-    unread.visitor++;
+    // A stealth message is not announced to the visitor as unread [I].
+    if (!stealth) {
+      unread.visitor++;
+    }
     delete conversation.waiting_since;
   }
   conversation.unread = unread;

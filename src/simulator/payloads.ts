@@ -240,6 +240,17 @@ export interface WirePeopleProfile {
   };
 }
 
+/** A profile's custom data: keys to strings, numbers or booleans (§4.7 [L NODE `PeopleData`]). */
+export type WirePeopleData = Record<string, string | number | boolean>;
+
+/** `GET /plugins/subscription/{website_id}/{plugin_id}/settings` (§4.9 [L GO, NODE `PluginSubscriptionSettings`]). */
+export interface WirePluginSubscriptionSettings {
+  plugin_id: string;
+  website_id: string;
+  token: string;
+  settings: Record<string, unknown>;
+}
+
 /** One item of `GET /website/{id}/visitors/list/{page}` (§4.8 [L GO `WebsiteVisitor`]). */
 export interface WireVisitor {
   session_id: string;

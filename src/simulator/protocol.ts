@@ -86,6 +86,8 @@ export const Reason = {
   METHOD_NOT_ALLOWED: "method_not_allowed",
   /** The body of a 420/429 is not documented (§2.2 [I]). */
   RATE_LIMITED: "rate_limited",
+  /** A plugin id the settings route does not know (§4.9 [I]). */
+  PLUGIN_NOT_FOUND: "plugin_not_found",
   /** A profile whose email the website already has (§4.7 [I]). */
   PEOPLE_EXISTS: "people_exists",
   CONFLICT: "conflict",
@@ -153,6 +155,10 @@ export const RtmEvent = {
   PEOPLE_PROFILE_CREATED: "people:profile:created",
   PEOPLE_PROFILE_UPDATED: "people:profile:updated",
   PEOPLE_PROFILE_REMOVED: "people:profile:removed",
+  /** The plugin was installed on (`bound: true`) or removed from a website (§4.9 [L NODE]). */
+  PLUGIN_SUBSCRIPTION_UPDATED: "plugin:subscription:updated",
+  /** The plugin's settings of a website were saved (NODE `EventsPluginSettingsSaved` [L]). */
+  PLUGIN_SETTINGS_SAVED: "plugin:settings:saved",
 } as const;
 export type RtmEventName = (typeof RtmEvent)[keyof typeof RtmEvent];
 

@@ -8,6 +8,7 @@ import type {
   WireConversation,
   WireMessage,
   WireOperator,
+  WirePeopleData,
   WirePeopleProfile,
   WireVisitor,
   WireWebsite,
@@ -23,6 +24,8 @@ export interface WebsiteRecord {
   operators: WireOperator[];
   inboxes: string[];
   people: WirePeopleProfile[];
+  /** Custom data per people id (`…/people/data/{people_id}`, §4.7); none: `{}`. */
+  peopleData: Map<string, WirePeopleData>;
   conversations: WireConversation[];
   /** Messages per session id, oldest first. */
   messages: Map<string, WireMessage[]>;
@@ -236,17 +239,22 @@ export class SimulatorStore {
 
   /**
    * One `/messages` batch: the `size` newest messages strictly older than `before` (all when
-   * absent), oldest first, and whether older ones remain (crisp-api.md §4.6). An unknown
-   * conversation has none.
+   * absent) and strictly newer than `after` (when given), oldest first, and whether older ones
+   * remain within those bounds (crisp-api.md §4.6). An unknown conversation has none.
    */
   messagesBefore(
     websiteId: string,
     sessionId: string,
     before: number | undefined,
     size: number,
+    after?: number,
   ): { messages: WireMessage[]; more: boolean } {
     const all = this.messages(websiteId, sessionId) ?? [];
-    const older = before === undefined ? all : all.filter((item) => item.timestamp < before);
+    const older = all.filter(
+      (item) =>
+        (before === undefined || item.timestamp < before) &&
+        (after === undefined || item.timestamp > after),
+    );
     const messages = older.slice(-size);
     return { messages, more: older.length > messages.length };
   }

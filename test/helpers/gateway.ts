@@ -15,10 +15,14 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 export interface TestGateway {
   simulator: Simulator;
   gateway: Gateway;
-  /** Runs an operation through Yoga's fetch (no port), as a client would send it. */
+  /**
+   * Runs an operation through Yoga's fetch (no port), as a client would send it, with extra
+   * request headers when given (e.g. `authorization`).
+   */
   query<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
   ): Promise<GraphQLResponse<T>>;
   /** The Crisp requests the simulator served since the last call, as `METHOD /path?query`. */
   takeRequests(): string[];
@@ -53,12 +57,17 @@ export async function startTestGateway(
   return {
     simulator,
     gateway,
-    async query<T>(query: string, variables?: Record<string, unknown>) {
+    async query<T>(
+      query: string,
+      variables?: Record<string, unknown>,
+      headers: Record<string, string> = {},
+    ) {
       const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
         method: "POST",
         headers: {
           "content-type": "application/json",
           accept: "application/graphql-response+json",
+          ...headers,
         },
         body: JSON.stringify({ query, variables }),
       });

@@ -121,6 +121,12 @@ builder.node(ConversationRef, {
   },
   fields: (t) => ({
     sessionId: t.exposeID("session_id", { description: "Crisp's session id (session_<UUID>)." }),
+    peopleId: t.id({
+      nullable: true,
+      description:
+        "The people id Crisp links to this conversation (its `people_id`), without loading the profile: match contacts by it at no extra Crisp request. Null when no profile is bound.",
+      resolve: (c) => (c.people_id !== undefined && isUuid(c.people_id) ? c.people_id : null),
+    }),
     website: t.field({
       type: WebsiteRef,
       description:

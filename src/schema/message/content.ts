@@ -207,7 +207,13 @@ const EventContent = builder
     description: "A system event shown in the conversation.",
     fields: (t) => ({
       namespace: t.exposeString("namespace"),
-      text: t.string({ nullable: true, resolve: (c) => c.text ?? null }),
+      // Non-null like every other member's `text`, so one selection of `text` across the
+      // union validates (fields of the same response name must have the same type). The
+      // released schema had it nullable: making an output non-null breaks no client.
+      text: t.string({
+        description: "The event's text; empty when Crisp sent none.",
+        resolve: (c) => c.text ?? "",
+      }),
     }),
   });
 

@@ -1,11 +1,22 @@
 import type { GatewayContext } from "../../context.js";
-import { isFingerprint, requireId } from "../../crisp/ids.js";
+import { requireFingerprint, requireId } from "../../crisp/ids.js";
 import type { OutgoingMessage } from "../../crisp/messages.js";
 import type { CrispMessage } from "../../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../../errors.js";
 import { builder } from "../builder.js";
 import { messageContent, nonEmpty, origin, url } from "../input.js";
 import { MessageFrom, MessageRef, MessageType } from "./type.js";
+
+const MessageUserType = builder.enumType("MessageUserType", {
+  description: "Who sends an operator-side message (Crisp's `user.type`).",
+  values: {
+    WEBSITE: { value: "website", description: "The website's team (Crisp's default)." },
+    PARTICIPANT: {
+      value: "participant",
+      description: "A participant of the conversation outside the team (e.g. an email CC).",
+    },
+  } as const,
+});
 
 const SendMessageInput = builder.inputType("SendMessageInput", {
   description: "A message to send into a conversation (Crisp's POST …/message body).",
@@ -27,10 +38,29 @@ const SendMessageInput = builder.inputType("SendMessageInput", {
     fingerprint: t.field({
       type: "SafeInt",
       description:
-        "Client-chosen fingerprint: sending twice with the same one creates one message. Choose one per message and reuse it when retrying.",
+        "Client-chosen fingerprint (a non-zero integer; Crisp's are signed): sending twice with the same one creates one message. Choose one per message and reuse it when retrying.",
+    }),
+    userType: t.field({
+      type: MessageUserType,
+      description: "Crisp's `user.type`: the team (WEBSITE) or a participant.",
+    }),
+    translated: t.boolean({ description: "Crisp's `translated`: the content is a translation." }),
+    stealth: t.boolean({
+      description: "Crisp's `stealth`: sent without showing the visitor a new message.",
+    }),
+    automated: t.boolean({
+      description: "Crisp's `automated`: sent by an automation (a bot, a workflow).",
+    }),
+    timestamp: t.field({
+      type: "DateTime",
+      description:
+        "Crisp's `timestamp`: the message's own time (e.g. when importing history); now when absent. At most a day ahead.",
     }),
   }),
 });
+
+/** A message's own time may be in the past (imports), not far in the future. */
+const MAX_TIMESTAMP_AHEAD_MS = 86_400_000; // one day
 
 const UpdateMessageInput = builder.inputType("UpdateMessageInput", {
   description: "New content for a message; it must fit the message's type.",
@@ -41,13 +71,6 @@ const UpdateMessageInput = builder.inputType("UpdateMessageInput", {
     content: t.field({ type: "JSON", required: true }),
   }),
 });
-
-function fingerprintArg(value: number, field: string): number {
-  if (!isFingerprint(value)) {
-    throw badUserInput(field, "expected a positive integer.");
-  }
-  return value;
-}
 
 builder.mutationFields((t) => ({
   sendMessage: t.field({
@@ -79,7 +102,23 @@ builder.mutationFields((t) => ({
         );
       }
       if (input.fingerprint !== null && input.fingerprint !== undefined) {
-        message.fingerprint = fingerprintArg(input.fingerprint, "input.fingerprint");
+        message.fingerprint = requireFingerprint(input.fingerprint, "input.fingerprint");
+      }
+      if (input.userType !== null && input.userType !== undefined) {
+        message.userType = input.userType;
+      }
+      for (const flag of ["translated", "stealth", "automated"] as const) {
+        const value = input[flag];
+        if (value !== null && value !== undefined) {
+          message[flag] = value;
+        }
+      }
+      if (input.timestamp !== null && input.timestamp !== undefined) {
+        const ms = input.timestamp.getTime();
+        if (ms <= 0 || ms > Date.now() + MAX_TIMESTAMP_AHEAD_MS) {
+          throw badUserInput("input.timestamp", "expected a time after 1970, at most a day ahead.");
+        }
+        message.timestamp = ms;
       }
       const fingerprint = await ctx.writes.sendMessage(websiteId, sessionId, message);
       return messageAfterWrite(ctx, websiteId, sessionId, fingerprint);
@@ -94,7 +133,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const websiteId = requireId("websiteId", input.websiteId, "input.websiteId");
       const sessionId = requireId("sessionId", input.sessionId, "input.sessionId");
-      const fingerprint = fingerprintArg(input.fingerprint, "input.fingerprint");
+      const fingerprint = requireFingerprint(input.fingerprint, "input.fingerprint");
       if (
         typeof input.content !== "string" &&
         (typeof input.content !== "object" || input.content === null)
@@ -123,7 +162,7 @@ builder.mutationFields((t) => ({
       await ctx.writes.removeMessage(
         requireId("websiteId", args.websiteId),
         requireId("sessionId", args.sessionId),
-        fingerprintArg(args.fingerprint, "fingerprint"),
+        requireFingerprint(args.fingerprint, "fingerprint"),
       );
       return true;
     },

@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { isSessionId, isUuid } from "../../crisp/ids.js";
+import { isFingerprintText, isSessionId, isUuid, requireFingerprint } from "../../crisp/ids.js";
 import type { CrispMessage } from "../../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../../errors.js";
 import { builder } from "../builder.js";
@@ -49,7 +49,7 @@ builder.node(MessageRef, {
     resolve: (m) => joinIdParts(m.website_id, m.session_id, m.fingerprint),
     parse: (id) => {
       const [websiteId = "", sessionId = "", fingerprint = ""] = splitIdParts(id, 3);
-      if (!isUuid(websiteId) || !isSessionId(sessionId) || !/^[1-9]\d{0,15}$/.test(fingerprint)) {
+      if (!isUuid(websiteId) || !isSessionId(sessionId) || !isFingerprintText(fingerprint)) {
         throw badUserInput("id", "not a global id of this gateway.");
       }
       return id;
@@ -138,19 +138,53 @@ function decodeMessageCursor(cursor: string): number {
  */
 export const MAX_MESSAGE_BATCHES = 4;
 
-builder.objectField(ConversationRef, "messages", (t) =>
-  t.field({
+/** The arguments of `Conversation.messages`, checked: the window and its time bounds in ms. */
+function messageWindow(args: {
+  last?: number | null;
+  before?: string | null;
+  since?: Date | null;
+  until?: Date | null;
+}): { last: number; before: number | undefined; since: number | undefined } {
+  const last = pageSize(args.last, "last");
+  const cursor =
+    args.before === null || args.before === undefined
+      ? undefined
+      : decodeMessageCursor(args.before);
+  const since = args.since?.getTime();
+  const until = args.until?.getTime();
+  if (since !== undefined && until !== undefined && since >= until) {
+    throw badUserInput("until", "must be after since.");
+  }
+  const before =
+    cursor === undefined ? until : until === undefined ? cursor : Math.min(cursor, until);
+  return { last, before, since };
+}
+
+builder.objectFields(ConversationRef, (t) => ({
+  messages: t.field({
     type: MessageConnection,
     description:
-      "Newest last. `last` defaults to 20 (at most 50); `before` pages back in time. GET /website/{website_id}/conversation/{session_id}/messages returns up to 40 messages before a timestamp, so usually one Crisp request per conversation, more when `last` reaches past the newest batch (up to 4 batches when Crisp sends small ones). `hasPreviousPage` comes from Crisp's 206 (more) or 200 (no more).",
+      "Newest last. `last` defaults to 20 (at most 50); `before` pages back in time; `since` and `until` keep only messages strictly after / before these times (Crisp's timestamp_after / timestamp_before; the gateway applies them to what Crisp answers too). GET /website/{website_id}/conversation/{session_id}/messages returns up to 40 messages before a timestamp, so usually one Crisp request per conversation, more when `last` reaches past the newest batch (up to 4 batches when Crisp sends small ones). `hasPreviousPage` comes from Crisp's 206 (more) or 200 (no more), and is false once `since` is reached.",
     crispCost: { requests: MAX_MESSAGE_BATCHES, items: requestedPageSize("last") },
+    checkArgs: (args) => {
+      messageWindow(args);
+    },
     args: {
       last: t.arg.int({ description: "How many of the newest messages (before `before`)." }),
       before: t.arg.string({ description: "Cursor of the oldest message already seen." }),
+      since: t.arg({
+        type: "DateTime",
+        description: "Only messages after this time (Crisp's timestamp_after).",
+      }),
+      until: t.arg({
+        type: "DateTime",
+        description: "Only messages before this time (Crisp's timestamp_before).",
+      }),
     },
     resolve: async (conversation, args, ctx): Promise<ConnectionResult<CrispMessage>> => {
-      const last = pageSize(args.last, "last");
-      let before = args.before ? decodeMessageCursor(args.before) : undefined;
+      const window = messageWindow(args);
+      const { last, since } = window;
+      let before = window.before;
       const collected: CrispMessage[] = [];
       let hasOlder = true;
       for (
@@ -162,10 +196,21 @@ builder.objectField(ConversationRef, "messages", (t) =>
           conversation.website_id,
           conversation.session_id,
           before,
+          since,
         );
-        collected.unshift(...result.messages);
-        hasOlder = result.hasOlder && result.messages.length > 0;
-        before = result.messages[0]?.timestamp;
+        // Crisp may not bound a batch by timestamp_after: what is not after `since` is dropped,
+        // and reaching it ends the walk.
+        const kept = result.messages.filter(
+          (message) => since === undefined || message.timestamp > since,
+        );
+        collected.unshift(...kept);
+        const oldest = result.messages[0]?.timestamp;
+        hasOlder =
+          result.hasOlder &&
+          oldest !== undefined &&
+          kept.length === result.messages.length &&
+          (since === undefined || oldest > since);
+        before = oldest;
       }
       const nodes = last === 0 ? [] : collected.slice(-last);
       const edges = nodes.map((node) => ({ cursor: encodeMessageCursor(node.timestamp), node }));
@@ -173,11 +218,36 @@ builder.objectField(ConversationRef, "messages", (t) =>
         edges,
         pageInfo: {
           hasPreviousPage: collected.length > nodes.length || hasOlder,
-          hasNextPage: args.before !== null && args.before !== undefined,
+          hasNextPage:
+            (args.before !== null && args.before !== undefined) ||
+            (args.until !== null && args.until !== undefined),
           startCursor: edges[0]?.cursor ?? null,
           endCursor: edges[edges.length - 1]?.cursor ?? null,
         },
       };
     },
   }),
-);
+  message: t.field({
+    type: MessageRef,
+    nullable: true,
+    description:
+      "One message by its fingerprint (Crisp's signed integer id of a message in its conversation): GET …/conversation/{session_id}/message/{fingerprint}, free when a message list in this operation already returned it. Null when the conversation holds no such message.",
+    crispCost: { requests: 1 },
+    args: {
+      fingerprint: t.arg({
+        type: "SafeInt",
+        required: true,
+        description: "The message's fingerprint, e.g. 163240180126629 (may be negative).",
+      }),
+    },
+    checkArgs: (args) => {
+      requireFingerprint(args.fingerprint);
+    },
+    resolve: (conversation, args, ctx) =>
+      ctx.loaders.message(
+        conversation.website_id,
+        conversation.session_id,
+        requireFingerprint(args.fingerprint),
+      ),
+  }),
+}));

@@ -7,6 +7,9 @@ import { joinIdParts, splitIdParts } from "../global-id.js";
 import { fromCrispTime } from "../scalars.js";
 import { WebsiteRef } from "../website.js";
 
+/** Crisp leaves a cleared text as "": it reads back as null, as a field never set does. */
+const text = (value: string | null | undefined): string | null => value || null;
+
 /** People profiles carry no website id in Crisp's payload; the gateway keeps it beside. */
 export interface PersonShape {
   websiteId: string;
@@ -24,29 +27,29 @@ const SocialProfileRef = builder.objectRef<SocialProfile>("SocialProfile").imple
   fields: (t) => ({
     type: t.string({ description: "e.g. twitter, linkedin.", resolve: (p) => p.type ?? "" }),
     handle: t.string({ resolve: (p) => p.handle ?? "" }),
-    url: t.string({ nullable: true, resolve: (p) => p.url ?? null }),
+    url: t.string({ nullable: true, resolve: (p) => text(p.url) }),
   }),
 });
 
 const EmploymentRef = builder.objectRef<Employment>("Employment").implement({
   description: "Where the person works.",
   fields: (t) => ({
-    name: t.string({ nullable: true, resolve: (e) => e.name ?? null }),
-    domain: t.string({ nullable: true, resolve: (e) => e.domain ?? null }),
-    title: t.string({ nullable: true, resolve: (e) => e.title ?? null }),
-    role: t.string({ nullable: true, resolve: (e) => e.role ?? null }),
-    seniority: t.string({ nullable: true, resolve: (e) => e.seniority ?? null }),
+    name: t.string({ nullable: true, resolve: (e) => text(e.name) }),
+    domain: t.string({ nullable: true, resolve: (e) => text(e.domain) }),
+    title: t.string({ nullable: true, resolve: (e) => text(e.title) }),
+    role: t.string({ nullable: true, resolve: (e) => text(e.role) }),
+    seniority: t.string({ nullable: true, resolve: (e) => text(e.seniority) }),
   }),
 });
 
 const CompanyRef = builder.objectRef<Company>("Company").implement({
   description: "The person's company, as enriched by Crisp.",
   fields: (t) => ({
-    name: t.string({ nullable: true, resolve: (c) => c.name ?? null }),
-    legalName: t.string({ nullable: true, resolve: (c) => c.legal_name ?? null }),
-    domain: t.string({ nullable: true, resolve: (c) => c.domain ?? null }),
-    url: t.string({ nullable: true, resolve: (c) => c.url ?? null }),
-    description: t.string({ nullable: true, resolve: (c) => c.description ?? null }),
+    name: t.string({ nullable: true, resolve: (c) => text(c.name) }),
+    legalName: t.string({ nullable: true, resolve: (c) => text(c.legal_name) }),
+    domain: t.string({ nullable: true, resolve: (c) => text(c.domain) }),
+    url: t.string({ nullable: true, resolve: (c) => text(c.url) }),
+    description: t.string({ nullable: true, resolve: (c) => text(c.description) }),
     timezone: t.int({ nullable: true, resolve: (c) => c.timezone ?? null }),
     phones: t.stringList({ resolve: (c) => c.phones ?? [] }),
     emails: t.stringList({ resolve: (c) => c.emails ?? [] }),
@@ -59,6 +62,10 @@ const CompanyRef = builder.objectRef<Company>("Company").implement({
     marketCap: t.float({ nullable: true, resolve: (c) => c.metrics?.market_cap ?? null }),
     raised: t.float({ nullable: true, resolve: (c) => c.metrics?.raised ?? null }),
     arr: t.float({ nullable: true, resolve: (c) => c.metrics?.arr ?? null }),
+    tags: t.stringList({
+      description: "The company's tags (Crisp's company.tags).",
+      resolve: (c) => c.tags ?? [],
+    }),
   }),
 });
 
@@ -86,20 +93,20 @@ builder.node(PersonRef, {
       resolve: (p) => p.profile.people_id,
     }),
     website: t.field({ type: WebsiteRef, resolve: (p) => ({ websiteId: p.websiteId }) }),
-    email: t.string({ nullable: true, resolve: (p) => p.profile.email ?? null }),
-    nickname: t.string({ nullable: true, resolve: (p) => p.profile.person?.nickname ?? null }),
-    avatar: t.string({ nullable: true, resolve: (p) => p.profile.person?.avatar ?? null }),
-    gender: t.string({ nullable: true, resolve: (p) => p.profile.person?.gender ?? null }),
-    phone: t.string({ nullable: true, resolve: (p) => p.profile.person?.phone ?? null }),
-    address: t.string({ nullable: true, resolve: (p) => p.profile.person?.address ?? null }),
+    email: t.string({ nullable: true, resolve: (p) => text(p.profile.email) }),
+    nickname: t.string({ nullable: true, resolve: (p) => text(p.profile.person?.nickname) }),
+    avatar: t.string({ nullable: true, resolve: (p) => text(p.profile.person?.avatar) }),
+    gender: t.string({ nullable: true, resolve: (p) => text(p.profile.person?.gender) }),
+    phone: t.string({ nullable: true, resolve: (p) => text(p.profile.person?.phone) }),
+    address: t.string({ nullable: true, resolve: (p) => text(p.profile.person?.address) }),
     description: t.string({
       nullable: true,
-      resolve: (p) => p.profile.person?.description ?? null,
+      resolve: (p) => text(p.profile.person?.description),
     }),
     websiteUrl: t.string({
       nullable: true,
       description: "The person's own website (Crisp's person.website).",
-      resolve: (p) => p.profile.person?.website ?? null,
+      resolve: (p) => text(p.profile.person?.website),
     }),
     timezone: t.int({
       nullable: true,
@@ -127,7 +134,15 @@ builder.node(PersonRef, {
       resolve: (p) => p.profile.company ?? null,
     }),
     segments: t.stringList({ resolve: (p) => p.profile.segments ?? [] }),
-    notepad: t.string({ nullable: true, resolve: (p) => p.profile.notepad ?? null }),
+    data: t.field({
+      type: "JSON",
+      nullable: true,
+      description:
+        "The profile's custom data, an object of keys to strings, numbers or booleans: GET /website/{website_id}/people/data/{people_id}, once per person per operation ({} when it has none; null once the profile is gone).",
+      crispCost: { requests: 1 },
+      resolve: (p, _args, ctx) => ctx.loaders.personData(p.websiteId, p.profile.people_id),
+    }),
+    notepad: t.string({ nullable: true, resolve: (p) => text(p.profile.notepad) }),
     active: t.boolean({
       nullable: true,
       description: "Online right now.",

@@ -9,6 +9,7 @@ import type { Route } from "../router.js";
 import { conversationRoutes } from "./conversations.js";
 import { messageRoutes } from "./messages.js";
 import { peopleRoutes } from "./people.js";
+import { pluginRoutes } from "./plugin.js";
 import { VISITOR_ROUTES } from "./visitors.js";
 import { websiteRoutes } from "./website.js";
 
@@ -18,6 +19,7 @@ export function createRoutes(env: SimulatorEnvironment): Route[] {
     ...conversationRoutes(env),
     ...messageRoutes(env),
     ...peopleRoutes(env),
+    ...pluginRoutes(env),
     ...VISITOR_ROUTES,
   ];
 }

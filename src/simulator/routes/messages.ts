@@ -29,9 +29,16 @@ export function messageRoutes(env: SimulatorEnvironment): Route[] {
   return [
     sessionRoute("GET", "/messages", (target, context) => {
       const before = parseTimestamp(context.query, "timestamp_before");
-      const { messagesBatch, messagesOrder } = context.assumptions;
+      const after = parseTimestamp(context.query, "timestamp_after");
+      const { messagesBatch, messagesOrder, timestampAfter } = context.assumptions;
       const { websiteId, sessionId } = target;
-      const batch = context.store.messagesBefore(websiteId, sessionId, before, messagesBatch);
+      const batch = context.store.messagesBefore(
+        websiteId,
+        sessionId,
+        before,
+        messagesBatch,
+        timestampAfter === "bounds-batch" ? after : undefined,
+      );
       const messages = messagesOrder === "newest-first" ? batch.messages.reverse() : batch.messages;
       // R16 (Crisp staff): 206 means older messages remain, 200 means there are no more.
       return { ...resolved(messages), status: batch.more ? Status.PARTIAL_CONTENT : Status.OK };

@@ -11,16 +11,22 @@ import type { SimulatorEnvironment } from "../environment.js";
 import { CrispHttpError } from "../errors.js";
 import { isUuid } from "../ids.js";
 import { compact, emitWriteEvent } from "../mutations.js";
-import type { WirePeopleProfile } from "../payloads.js";
+import type { WirePeopleData, WirePeopleProfile } from "../payloads.js";
 import { Reason, RtmEvent, Status, USER_PLUGIN } from "../protocol.js";
 import { dateRange, flag, parseFilter, parsePage, parsePerPage, type Query } from "../query.js";
-import type { Route, RouteAnswer, RouteContext } from "../router.js";
+import type { HttpMethod, Route, RouteAnswer, RouteContext } from "../router.js";
 import type { PeopleQuery, WebsiteRecord } from "../store.js";
-import type { JsonObject } from "../validation/primitives.js";
+import {
+  checkObject,
+  fail,
+  type JsonObject,
+  objectBody,
+  onlyKeys,
+} from "../validation/primitives.js";
 import { checkProfile, mergeDeep } from "../validation/profile.js";
 import { created, deleted, listed, resolved, updated } from "./answers.js";
 import { listRoute, profileRoute } from "./builders.js";
-import { type profileTarget, websiteOf, websiteRecord } from "./targets.js";
+import { profileTarget, websiteOf, websiteRecord } from "./targets.js";
 
 /** The query of List People Profiles (§4.7 [V D-PM]) as a store query. */
 function peopleQuery(query: Query): PeopleQuery {
@@ -40,6 +46,37 @@ function peopleQuery(query: Query): PeopleQuery {
   Object.assign(result, dateRange(query));
   return result;
 }
+
+/**
+ * A `PUT`/`PATCH …/people/data/{people_id}` body: `{ data: { key: string | number | boolean } }`
+ * (§4.7 [L GO `PeopleData`, NODE `savePeopleData`]).
+ */
+function checkPeopleData(body: unknown): WirePeopleData {
+  const value = objectBody(body);
+  onlyKeys(value, ["data"]);
+  const data = checkObject(value.data, "data");
+  for (const [key, item] of Object.entries(data)) {
+    if (!["string", "number", "boolean"].includes(typeof item)) {
+      fail(`data.${key}`, "a string, a number or a boolean");
+    }
+  }
+  return data as WirePeopleData;
+}
+
+/** A route on `/website/:website_id/people/data/:people_id`, or the people 404. */
+function peopleDataRoute(
+  method: HttpMethod,
+  handle: (found: ReturnType<typeof profileTarget>, context: RouteContext) => Answered,
+): Route {
+  return {
+    method,
+    path: "/website/:website_id/people/data/:people_id",
+    tiers: USER_PLUGIN,
+    handle: (context) => handle(profileTarget(context), context),
+  };
+}
+
+type Answered = RouteAnswer | Promise<RouteAnswer>;
 
 /** 409 `people_exists` when another profile of the website has `email` (case-insensitive). */
 function ensureEmailFree(record: WebsiteRecord, email: string | undefined, except?: string): void {
@@ -62,7 +99,11 @@ export function peopleRoutes(env: SimulatorEnvironment): Route[] {
       { websiteId, record, profile }: ReturnType<typeof profileTarget>,
       context: RouteContext,
     ): Promise<RouteAnswer> => {
-      const input = checkProfile(await context.readBody(), mode === "merge");
+      const input = checkProfile(
+        await context.readBody(),
+        mode === "merge",
+        context.assumptions.patchNull === "clears",
+      );
       ensureEmailFree(record, input.email, profile.people_id);
       if (mode === "merge") {
         Object.assign(profile, mergeDeep(profile as unknown as JsonObject, input as JsonObject));
@@ -154,6 +195,21 @@ export function peopleRoutes(env: SimulatorEnvironment): Route[] {
       },
     },
     profileRoute("PATCH", writeProfile("merge")),
+    peopleDataRoute("GET", ({ record, profile }) =>
+      resolved({ data: record.peopleData.get(profile.people_id) ?? {} }),
+    ),
+    peopleDataRoute("PUT", async ({ record, profile }, context) => {
+      record.peopleData.set(profile.people_id, checkPeopleData(await context.readBody()));
+      return updated(context.assumptions);
+    }),
+    peopleDataRoute("PATCH", async ({ record, profile }, context) => {
+      const data = checkPeopleData(await context.readBody());
+      record.peopleData.set(profile.people_id, {
+        ...record.peopleData.get(profile.people_id),
+        ...data,
+      });
+      return updated(context.assumptions);
+    }),
     profileRoute("PUT", writeProfile("replace")),
     profileRoute("DELETE", ({ websiteId, record, profile }, { assumptions }) => {
       record.people = record.people.filter((item) => item.people_id !== profile.people_id);

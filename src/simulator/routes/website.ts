@@ -87,6 +87,7 @@ export function websiteRoutes(env: SimulatorEnvironment): Route[] {
           operators: owner,
           inboxes: [],
           people: [],
+          peopleData: new Map(),
           conversations: [],
           messages: new Map(),
           visitors: [],

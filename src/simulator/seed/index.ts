@@ -8,6 +8,7 @@ import type {
   WireConversation,
   WireMessage,
   WireOperator,
+  WirePeopleData,
   WirePeopleProfile,
   WireWebsite,
 } from "../payloads.js";
@@ -43,6 +44,23 @@ export function generateSeed(seed: number): SeedData {
  * and has not installed the plugin) and a user token reaching them all. Drawn from their own
  * PRNG stream so they stay stable whatever the data generator draws.
  */
+/**
+ * Custom data of the profiles, derived from what they already hold (no draw from the
+ * generator, so the rest of the seed does not move): a plan and the year they signed up.
+ */
+function customData(people: readonly WirePeopleProfile[]): Map<string, WirePeopleData> {
+  return new Map(
+    people.map((profile) => [
+      profile.people_id,
+      {
+        plan: (profile.score ?? 0) >= 70 ? "pro" : "free",
+        signup_year: new Date(profile.created_at ?? 0).getUTCFullYear(),
+        newsletter: (profile.segments ?? []).includes("newsletter"),
+      },
+    ]),
+  );
+}
+
 function defaultTokens(seed: number, websites: WebsiteRecord[]): SimulatorToken[] {
   const rng = new Prng(seed ^ 0x5eed_7043);
   const ids = websites.map((record) => record.website.website_id);
@@ -145,5 +163,15 @@ function generateWebsite(
     }
   }
   const visitors = generateVisitors(rng, site.domain, conversations, VISITORS);
-  return { website, connect, operators, inboxes, people, conversations, messages, visitors };
+  return {
+    website,
+    connect,
+    operators,
+    inboxes,
+    people,
+    peopleData: customData(people),
+    conversations,
+    messages,
+    visitors,
+  };
 }

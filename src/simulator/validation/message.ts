@@ -111,6 +111,10 @@ export interface MessageInput {
   fingerprint?: number;
   translated?: boolean;
   automated?: boolean;
+  /** Not shown to the visitor as new (GO/NODE `stealth`, §4.6 [L]). */
+  stealth?: boolean;
+  /** The message's own time, ms (importers set it, §4.6 [L]); now when absent. */
+  timestamp?: number;
 }
 
 /** Every key GO/NODE send on `POST …/message` (crisp-api.md §4.6). */
@@ -162,8 +166,13 @@ export function checkMessage(body: unknown): MessageInput {
   }
   if (value.fingerprint !== undefined) {
     const fingerprint = value.fingerprint;
-    if (typeof fingerprint !== "number" || !Number.isSafeInteger(fingerprint) || fingerprint < 1) {
-      fail("fingerprint", "a positive integer");
+    // Signed, as GO types it (`int`); 0 is GO's empty value, never sent.
+    if (
+      typeof fingerprint !== "number" ||
+      !Number.isSafeInteger(fingerprint) ||
+      fingerprint === 0
+    ) {
+      fail("fingerprint", "a non-zero integer");
     }
     input.fingerprint = fingerprint;
   }
@@ -172,6 +181,16 @@ export function checkMessage(body: unknown): MessageInput {
   }
   if (value.automated !== undefined) {
     input.automated = checkBoolean(value.automated, "automated");
+  }
+  if (value.stealth !== undefined) {
+    input.stealth = checkBoolean(value.stealth, "stealth");
+  }
+  if (value.timestamp !== undefined) {
+    const timestamp = value.timestamp;
+    if (typeof timestamp !== "number" || !Number.isSafeInteger(timestamp) || timestamp < 1) {
+      fail("timestamp", "a time in ms since the epoch");
+    }
+    input.timestamp = timestamp;
   }
   return input;
 }

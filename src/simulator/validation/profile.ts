@@ -40,12 +40,38 @@ export type ProfileInput = Omit<
   "people_id" | "score" | "active" | "created_at" | "updated_at"
 >;
 
+/** `value` without its null entries, at every depth: what is checked when null clears. */
+function withoutNulls(value: JsonObject): JsonObject {
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, item]) => item !== null)
+      .map(([key, item]) => [key, isObject(item) ? withoutNulls(item) : item]),
+  );
+}
+
 /**
  * A profile body (`PeopleProfileUpdateCard`, crisp-api.md §4.7), checked. `email` is required
- * unless `partial` (PATCH); read-only keys are dropped from the result.
+ * unless `partial` (PATCH); read-only keys are dropped from the result. With `nullClears`
+ * (assumption `patchNull`), a PATCH may hold null values, kept in the result so the merge
+ * removes those keys; anywhere else null is refused like any value of the wrong type.
  */
-export function checkProfile(body: unknown, partial: boolean): ProfileInput {
-  const value = objectBody(body);
+export function checkProfile(body: unknown, partial: boolean, nullClears = false): ProfileInput {
+  const raw = objectBody(body);
+  if (partial && nullClears) {
+    if (raw.email === null) {
+      fail("email", "an email address");
+    }
+    const input = checkProfile(withoutNulls(raw), true, false);
+    // What was checked, with its nulls put back for the merge to remove.
+    const kept: JsonObject = {};
+    for (const key of ["email", "person", "company", "segments", "notepad"]) {
+      if (raw[key] !== undefined) {
+        kept[key] = raw[key] === null ? null : (input as JsonObject)[key];
+      }
+    }
+    return mergeNulls(kept, raw) as ProfileInput;
+  }
+  const value = raw;
   onlyKeys(value, ["email", "person", "company", "segments", "notepad", ...READ_ONLY_PROFILE_KEYS]);
   const input: ProfileInput = {};
   if (value.email !== undefined || !partial) {
@@ -133,12 +159,32 @@ function checkCompany(raw: unknown): NonNullable<WirePeopleProfile["company"]> {
   return company as NonNullable<WirePeopleProfile["company"]>;
 }
 
-/** Merges `patch` into `target` (PATCH of a profile): objects recursively, the rest replaced. */
+/** `checked` with the null entries of `raw` (at every depth) put back. */
+function mergeNulls(checked: JsonObject, raw: JsonObject): JsonObject {
+  const out: JsonObject = { ...checked };
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === null) {
+      out[key] = null;
+    } else if (isObject(value) && isObject(out[key])) {
+      out[key] = mergeNulls(out[key] as JsonObject, value);
+    }
+  }
+  return out;
+}
+
+/**
+ * Merges `patch` into `target` (PATCH of a profile): objects recursively, the rest replaced; a
+ * null removes the key (assumption `patchNull`, checked before).
+ */
 export function mergeDeep(target: JsonObject, patch: JsonObject): JsonObject {
   const out: JsonObject = { ...target };
   for (const [key, value] of Object.entries(patch)) {
     const current = out[key];
-    out[key] = isObject(value) && isObject(current) ? mergeDeep(current, value) : value;
+    if (value === null) {
+      delete out[key];
+    } else {
+      out[key] = isObject(value) && isObject(current) ? mergeDeep(current, value) : value;
+    }
   }
   return out;
 }
