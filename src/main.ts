@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { RateLimiterRedis } from "rate-limiter-flexible";
 import { createAuthenticator, loadKeysFile } from "./auth.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
 import type { ReadinessCheck } from "./http/readiness.js";
 import { createLogger } from "./logger.js";
+import { redisOperationLimiter } from "./plugins/use-client-rate-limit.js";
 import { loadTrustedDocuments } from "./plugins/use-persisted-operations.js";
 import { createGateway } from "./server.js";
 import { createEventBus } from "./subscriptions/event-bus.js";
@@ -99,12 +99,7 @@ async function main(): Promise<void> {
     operationsPerMinute:
       guardStore === undefined || config.operationsPerMinute === 0
         ? config.operationsPerMinute
-        : new RateLimiterRedis({
-            storeClient: guardStore.redis,
-            points: config.operationsPerMinute,
-            duration: 60,
-            keyPrefix: "crisp-gateway:operations",
-          }),
+        : redisOperationLimiter(guardStore.redis, config.operationsPerMinute),
     introspection: config.introspection,
     ...(guardStore === undefined
       ? {}
@@ -152,7 +147,14 @@ async function connectGuardStore(
   problem: ReadinessCheck;
   close: () => Promise<void>;
 }> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  // Fail fast while Redis is away (no offline queue, a command timeout): the guard and the rate
+  // limiter then answer from this instance's memory instead of making requests wait.
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: 500, // 0.5 seconds: a Redis round trip is well under a millisecond
+  });
   redis.on("error", (error: Error) => console.error(`Redis guard store: ${error.message}`));
   try {
     await redis.connect();

@@ -1,5 +1,5 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
-import type { GraphQLError } from "graphql";
+import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { ErrorCode } from "../errors.js";
 
@@ -12,6 +12,12 @@ export interface RequestLimits {
   maxDirectives?: number;
   /** Lexical tokens per document. @default 3_000 */
   maxTokens?: number;
+  /**
+   * Characters of a document, checked before it is parsed (or looked up in the parser cache):
+   * the token limit bounds what a parsed document holds, this bounds the text itself (comments
+   * and whitespace are not tokens). @default 65_536
+   */
+  maxDocumentLength?: number;
 }
 
 /**
@@ -25,6 +31,7 @@ export function useRequestLimits({
   maxAliases = 30,
   maxDirectives = 20,
   maxTokens = 3_000,
+  maxDocumentLength = 65_536, // 64 Ki characters: a generated dashboard operation is a few KiB
 }: RequestLimits = {}): Plugin[] {
   const tag = (_ctx: unknown, error: GraphQLError) => {
     error.extensions.code = ErrorCode.REQUEST_LIMIT_EXCEEDED;
@@ -33,6 +40,19 @@ export function useRequestLimits({
   };
   const callbacks = { onReject: [tag], propagateOnRejection: true };
   return [
+    {
+      // Before graphql-armor's token counting and Yoga's parser cache: a document this long
+      // is refused for its length alone, unparsed and never cached.
+      onParse({ params }) {
+        const length = typeof params.source === "string" ? params.source.length : params.source.body.length;
+        if (length > maxDocumentLength) {
+          throw new GraphQLError(
+            `The document is ${length} characters long; at most ${maxDocumentLength} are accepted.`,
+            { extensions: { code: ErrorCode.REQUEST_LIMIT_EXCEEDED, http: { status: 400 } } },
+          );
+        }
+      },
+    },
     EnvelopArmorPlugin({
       maxDepth: { n: maxDepth, ...callbacks },
       maxAliases: { n: maxAliases, ...callbacks },
