@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { createAuthenticator, loadKeysFile } from "./auth.js";
 import { ConfigError, loadConfig } from "./config.js";
-import { type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
+import { GUARD_REDIS_OPTIONS, type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
 import type { ReadinessCheck } from "./http/readiness.js";
 import { createLogger } from "./logger.js";
 import { redisOperationLimiter } from "./plugins/use-client-rate-limit.js";
@@ -147,14 +147,7 @@ async function connectGuardStore(
   problem: ReadinessCheck;
   close: () => Promise<void>;
 }> {
-  // Fail fast while Redis is away (no offline queue, a command timeout): the guard and the rate
-  // limiter then answer from this instance's memory instead of making requests wait.
-  const redis = new Redis(redisUrl, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    commandTimeout: 500, // 0.5 seconds: a Redis round trip is well under a millisecond
-  });
+  const redis = new Redis(redisUrl, { ...GUARD_REDIS_OPTIONS });
   redis.on("error", (error: Error) => console.error(`Redis guard store: ${error.message}`));
   try {
     await redis.connect();

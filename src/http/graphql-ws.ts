@@ -104,7 +104,7 @@ export function createGraphQLWsServer({
   /** Runs an execute or subscribe so that nothing it throws escapes unmasked. */
   const guarded = async (
     run: () => ReturnType<EnvelopedRoot["subscribe"]> | ReturnType<EnvelopedRoot["execute"]>,
-  ): Promise<ExecutionResult | AsyncGenerator<ExecutionResult>> => {
+  ): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> => {
     let result: ExecutionResult | AsyncIterable<ExecutionResult>;
     try {
       result = await run();
@@ -268,16 +268,39 @@ export function originRefusal(origin: string): string {
   return reason(ascii.length <= room ? ascii : `${ascii.slice(0, room - 3)}...`);
 }
 
-/** A subscription's results, its failure turned into one last masked error result. */
-async function* maskedStream(
+/**
+ * A subscription's results, its failure turned into one last masked error result. Not an async
+ * generator: a generator's `return()` waits for the `next()` in progress, which waits for the
+ * next event, so a completed subscription would keep listening until then. Here `return()`
+ * reaches the stream at once.
+ */
+function maskedStream(
   stream: AsyncIterable<ExecutionResult>,
   mask: (error: unknown) => GraphQLError,
-): AsyncGenerator<ExecutionResult> {
-  try {
-    yield* stream;
-  } catch (error) {
-    yield { errors: [mask(error)] };
-  }
+): AsyncIterableIterator<ExecutionResult> {
+  const inner = stream[Symbol.asyncIterator]();
+  let failed = false;
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      if (failed) {
+        return { done: true, value: undefined };
+      }
+      try {
+        return await inner.next();
+      } catch (error) {
+        failed = true;
+        return { done: false, value: { errors: [mask(error)] } };
+      }
+    },
+    async return(value?: unknown) {
+      failed = true;
+      return (await inner.return?.(value)) ?? { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
 
 function headersOf(request: IncomingMessage): Headers {
