@@ -11,8 +11,8 @@ import {
   type GatewayServerContext,
 } from "./context.js";
 import { CrispClient, createCrispDispatcher } from "./crisp/client.js";
-import type { CrispTier } from "./crisp/types.js";
 import { memoryGuardStore, resilientGuardStore } from "./crisp/guard-store.js";
+import type { CrispTier } from "./crisp/types.js";
 import { UpstreamGuard, type UpstreamGuardOptions } from "./crisp/upstream-guard.js";
 import { createLimitedServer, type HttpServerLimits } from "./http/connections.js";
 import type { DocumentCacheOptions } from "./http/document-cache.js";

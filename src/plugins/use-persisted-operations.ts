@@ -126,7 +126,10 @@ export function createPersistedOperations({
  */
 export function usePersistedOperations(
   operations: PersistedOperations,
-): Plugin<Record<string, unknown>, { viewer?: Viewer; req?: { socket?: { remoteAddress?: string } } }> {
+): Plugin<
+  Record<string, unknown>,
+  { viewer?: Viewer; req?: { socket?: { remoteAddress?: string } } }
+> {
   return {
     onRequestParse({ serverContext }) {
       const client = clientKeyOf(serverContext.viewer, serverContext.req?.socket?.remoteAddress);

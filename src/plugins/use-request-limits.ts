@@ -44,7 +44,8 @@ export function useRequestLimits({
       // Before graphql-armor's token counting and Yoga's parser cache: a document this long
       // is refused for its length alone, unparsed and never cached.
       onParse({ params }) {
-        const length = typeof params.source === "string" ? params.source.length : params.source.body.length;
+        const length =
+          typeof params.source === "string" ? params.source.length : params.source.body.length;
         if (length > maxDocumentLength) {
           throw new GraphQLError(
             `The document is ${length} characters long; at most ${maxDocumentLength} are accepted.`,
