@@ -101,6 +101,16 @@ async function main(): Promise<void> {
         ? config.operationsPerMinute
         : redisOperationLimiter(guardStore.redis, config.operationsPerMinute),
     introspection: config.introspection,
+    maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,
+    maxOperationsPerSocket: config.maxOperationsPerSocket,
+    http: {
+      headersTimeoutMs: config.http.headersTimeoutMs,
+      requestTimeoutMs: config.http.requestTimeoutMs,
+      keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+      ...(config.http.maxConnections === undefined
+        ? {}
+        : { maxConnections: config.http.maxConnections }),
+    },
     ...(guardStore === undefined
       ? {}
       : { guard: { store: guardStore.store }, readinessChecks: [guardStore.problem] }),
