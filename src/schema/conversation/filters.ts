@@ -71,9 +71,10 @@ export function conversationListQuery(args: {
   orderBy?: ConversationListParams["order"] | null;
 }): Omit<ConversationListParams, "page" | "perPage"> {
   const filter = args.filter ?? {};
-  if (filter.assignedTo !== null && filter.assignedTo !== undefined) {
-    requireId("userId", filter.assignedTo, "filter.assignedTo");
-  }
+  const assignedTo =
+    filter.assignedTo === null || filter.assignedTo === undefined
+      ? undefined
+      : requireId("userId", filter.assignedTo, "filter.assignedTo");
   if ((args.search?.query.length ?? 0) > MAX_SEARCH_LENGTH) {
     throw badUserInput("search.query", `at most ${MAX_SEARCH_LENGTH} characters.`);
   }
@@ -89,7 +90,7 @@ export function conversationListQuery(args: {
     filterResolved: filter.resolved ?? undefined,
     filterNotResolved: filter.notResolved ?? undefined,
     filterMention: filter.mention ?? undefined,
-    filterAssigned: filter.assignedTo ?? undefined,
+    filterAssigned: assignedTo,
     filterUnassigned: filter.unassigned ?? undefined,
     filterDateStart: filter.dateStart?.toISOString(),
     filterDateEnd: filter.dateEnd?.toISOString(),
