@@ -75,7 +75,7 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
       if (counts.budget?.ended === true) {
         return Promise.reject(ABANDONED_READ);
       }
-      counts.usage.cacheMisses += 1;
+      counts.usage.countMiss();
       const { budget } = counts;
       if (budget === undefined) {
         return fetchOne(key, signal);
@@ -110,7 +110,7 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
   readonly #keys = new Map<string, K>();
 
   override load(key: K): Promise<V> {
-    this.#counts.usage.loads += 1;
+    this.#counts.usage.countLoad();
     if (this.#counts.budget !== undefined) {
       this.#counts.budget.loads += 1;
     }
