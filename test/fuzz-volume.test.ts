@@ -11,7 +11,6 @@ import {
   isInterfaceType,
   isListType,
   isNonNullType,
-  isObjectType,
   isScalarType,
   isUnionType,
 } from "graphql";

@@ -228,8 +228,9 @@ function parseLock(text: string | null): GuardLock | null {
 }
 
 export interface ResilientGuardStoreOptions {
-  /** Told once when the shared store first fails, and once when it answers again. */
+  /** Told once when the shared store starts failing (each outage). @default none */
   onFallback?: (error: unknown) => void;
+  /** Told once when it answers again. @default none */
   onRecovered?: () => void;
 }
 

@@ -30,7 +30,7 @@ export interface GraphQLWsOptions {
    * one gets a REQUEST_LIMIT_EXCEEDED error and the socket stays open. @default 100
    */
   maxOperationsPerSocket?: number;
-  /** Where unexpected errors are logged (their clients only see "Unexpected error."). */
+  /** Where unexpected errors are logged (their clients only see "Unexpected error."). @default none */
   logger?: Logger;
 }
 

@@ -19,7 +19,7 @@ export function useClientRateLimit({
   onStoreError,
 }: {
   limiter: RateLimiterAbstract;
-  /** Told when the limiter could not count (its store failed); the operation then runs. */
+  /** Told when the limiter could not count (its store failed); the operation then runs. @default none */
   onStoreError?: (error: unknown) => void;
 }): Plugin<{ viewer?: Viewer; req?: { socket?: { remoteAddress?: string } } }> {
   const consume = async (context: {
