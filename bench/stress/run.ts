@@ -68,7 +68,9 @@ What each must show:
   accepted, and the gateway still reaches Crisp (its own sockets are not starved of file
   descriptors).
 - **Subscriptions**: the caps per socket and per client hold; the heap and one hook's fan-out
-  stay small.
+  stay small (heap figures are the whole process's after full collections, the clients' own
+  state included, so they move by tens of MB from run to run; without the caps one socket's
+  10,000 subscriptions took +366 MB and a hook 778 ms).
 - **Hostile documents**: nothing an anonymous client sends is parsed or cached; what an
   authenticated one sends is cached within the parser cache's bound.
 - **Redis killed**: reads keep being answered (from the cache or Crisp), the guard and the rate
