@@ -232,27 +232,44 @@ export interface ResilientGuardStoreOptions {
   onFallback?: (error: unknown) => void;
   /** Told once when it answers again. @default none */
   onRecovered?: () => void;
+  /** While it fails, how often the shared store is tried again, ms. @default 1_000 */
+  retryMs?: number;
+  /** Clock, injectable for tests. @default Date.now */
+  now?: () => number;
 }
 
 /**
  * The shared store while it answers; this instance's own memory while it does not. Redis
  * being unreachable must never turn a request Crisp could answer into an error: each failed
  * call is answered from memory instead (quota counted per instance, backoffs and locks kept
- * per instance), and the change is reported once each way, not for every request.
+ * per instance), and the change is reported once each way, not for every request. While it
+ * fails it is tried again once a `retryMs`, the rest going straight to memory.
  */
 export function resilientGuardStore(
   shared: GuardStore,
   local: GuardStore,
-  { onFallback, onRecovered }: ResilientGuardStoreOptions = {},
+  {
+    onFallback,
+    onRecovered,
+    retryMs = 1_000, // 1 second
+    now = Date.now,
+  }: ResilientGuardStoreOptions = {},
 ): GuardStore {
   let failing = false;
+  /** While failing, the shared store is tried again only from then on (a hung Redis costs its
+   * command timeout once a second, not on every call). */
+  let retryAt = 0;
   const attempt =
     <A extends unknown[], R>(call: (store: GuardStore) => (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
+      if (failing && now() < retryAt) {
+        return call(local)(...args);
+      }
       let result: R;
       try {
         result = await call(shared)(...args);
       } catch (error) {
+        retryAt = now() + retryMs;
         if (!failing) {
           failing = true;
           onFallback?.(error);
