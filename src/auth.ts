@@ -201,3 +201,19 @@ export function createAuthenticator({ keys, jwt }: AuthOptions): Authenticator |
     throw unauthenticated("Unknown credentials.");
   };
 }
+
+/**
+ * Who a client is for per-client limits and memories (rate limit, subscriptions, APQ): its
+ * credentials' name, or its address when the gateway runs open (every open client is the same
+ * viewer).
+ */
+export function clientKeyOf(viewer: Viewer | undefined, remoteAddress: string | undefined): string {
+  return viewer === undefined || viewer.name === OPEN_VIEWER.name
+    ? `open:${remoteAddress ?? "?"}`
+    : `key:${viewer.name}`;
+}
+
+/** Whether a viewer may see every website (and so the gateway's process-wide counters). */
+export function seesEveryWebsite(viewer: Viewer): boolean {
+  return viewer.websites === "*";
+}

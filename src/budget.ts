@@ -40,8 +40,12 @@ export class OperationBudget {
   /** A subscription's events before the current one, and what they cost together. */
   readonly #earlier = { events: 0, crispRequests: 0, cacheHits: 0 };
 
-  constructor(limit: number) {
+  readonly #onSpend: ((delta: 1 | -1) => void) | undefined;
+
+  /** @param onSpend told of every request charged (1) or given back (-1): a client's counters. */
+  constructor(limit: number, onSpend?: (delta: 1 | -1) => void) {
     this.limit = limit;
+    this.#onSpend = onSpend;
   }
 
   /**
@@ -68,6 +72,7 @@ export class OperationBudget {
       throw overBudget(this.crispRequests + 1, this.limit, "spent");
     }
     this.crispRequests += 1;
+    this.#onSpend?.(1);
   }
 
   /** A Crisp exchange for the operation begins: its attempts, and the pauses between them. */
@@ -121,6 +126,9 @@ export class OperationBudget {
 
   /** Gives back a request `spend` counted that was never sent (the guard refused it). */
   refund(): void {
+    if (this.crispRequests > 0) {
+      this.#onSpend?.(-1);
+    }
     this.crispRequests = Math.max(0, this.crispRequests - 1);
   }
 

@@ -50,6 +50,17 @@ export interface Config {
   trustedDocumentsFile: string | undefined;
   /** Operations per client per minute; 0 disables. */
   operationsPerMinute: number;
+  /** Subscriptions one client holds open at once, all transports; 0 disables. */
+  maxSubscriptionsPerClient: number;
+  /** Operations one graphql-ws socket runs at once. */
+  maxOperationsPerSocket: number;
+  /** The HTTP server's timeouts (ms) and connection cap (undefined: from the descriptor limit). */
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number | undefined;
+  };
   /** Browser origins allowed besides the gateway's own (CORS and WebSockets). */
   allowedOrigins: string[];
   /** GraphiQL and introspection (off by default when NODE_ENV=production). */
@@ -121,6 +132,12 @@ const EnvSchema = z.object({
   GATEWAY_KEYS_FILE: optionalString,
   GATEWAY_OPERATIONS_PER_MINUTE: integer(0, 1_000_000).default(600),
   GATEWAY_TRUSTED_DOCUMENTS: optionalString,
+  GATEWAY_MAX_SUBSCRIPTIONS_PER_CLIENT: integer(0, 1_000_000).default(1_000),
+  GATEWAY_MAX_OPERATIONS_PER_SOCKET: integer(1, 100_000).default(100),
+  HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: integer(100, 3_600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(0, 600_000).default(5_000),
+  HTTP_MAX_CONNECTIONS: integer(1, 10_000_000).optional(),
   GATEWAY_CORS_ORIGINS: optionalString.refine(
     (value) =>
       value === undefined ||
@@ -279,6 +296,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     production,
     operationsPerMinute: vars.GATEWAY_OPERATIONS_PER_MINUTE,
+    maxSubscriptionsPerClient: vars.GATEWAY_MAX_SUBSCRIPTIONS_PER_CLIENT,
+    maxOperationsPerSocket: vars.GATEWAY_MAX_OPERATIONS_PER_SOCKET,
+    http: {
+      headersTimeoutMs: vars.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: vars.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: vars.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: vars.HTTP_MAX_CONNECTIONS,
+    },
     trustedDocumentsFile: vars.GATEWAY_TRUSTED_DOCUMENTS,
     allowedOrigins: vars.GATEWAY_CORS_ORIGINS?.split(",").map((origin) => origin.trim()) ?? [],
     graphiql: vars.GATEWAY_GRAPHIQL === undefined ? !production : vars.GATEWAY_GRAPHIQL === "true",

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { YogaInitialContext } from "graphql-yoga";
 import type WebSocket from "ws";
-import { type Authenticator, OPEN_VIEWER, type Viewer } from "./auth.js";
+import { type Authenticator, OPEN_VIEWER, seesEveryWebsite, type Viewer } from "./auth.js";
 import { OperationBudget } from "./budget.js";
 import type { CrispClient } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
@@ -59,6 +59,7 @@ export interface GatewayContext {
   staleness: Staleness;
   /** This operation's Crisp spending (a subscription's: each event's). */
   budget: OperationBudget;
+  /** The counters this viewer may see: the gateway's for a viewer of every website, else its own. */
   usage: UsageCounters;
   upstream: UpstreamStatus;
   gateway: GatewayInfo;
@@ -101,10 +102,15 @@ export function createContextFactory({
       (authenticate === null
         ? OPEN_VIEWER
         : await authenticate(request.headers.get("authorization")));
-    const budget = new OperationBudget(maxOperationCost);
+    // This client's own counters (added to the gateway's); `Query.gateway` shows a viewer of
+    // every website the gateway's, any other viewer only its own.
+    const own = usage.forViewer(viewer.name);
+    const budget = new OperationBudget(maxOperationCost, (delta) =>
+      own.countUpstreamRequest(delta),
+    );
     const loaders = createLoaders({
       crisp: client,
-      usage,
+      usage: own,
       cache,
       viewer,
       signal: request.signal,
@@ -116,7 +122,7 @@ export function createContextFactory({
     return {
       budget,
       upstream,
-      usage,
+      usage: seesEveryWebsite(viewer) ? usage : own,
       gateway,
       loaders,
       writes: createWrites(client.forOperation(budget), loaders, viewer),

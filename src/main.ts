@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { RateLimiterRedis } from "rate-limiter-flexible";
 import { createAuthenticator, loadKeysFile } from "./auth.js";
 import { ConfigError, loadConfig } from "./config.js";
-import { type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
+import { GUARD_REDIS_OPTIONS, type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
 import type { ReadinessCheck } from "./http/readiness.js";
 import { createLogger } from "./logger.js";
+import { redisOperationLimiter } from "./plugins/use-client-rate-limit.js";
 import { loadTrustedDocuments } from "./plugins/use-persisted-operations.js";
 import { createGateway } from "./server.js";
 import { createEventBus } from "./subscriptions/event-bus.js";
@@ -99,13 +99,18 @@ async function main(): Promise<void> {
     operationsPerMinute:
       guardStore === undefined || config.operationsPerMinute === 0
         ? config.operationsPerMinute
-        : new RateLimiterRedis({
-            storeClient: guardStore.redis,
-            points: config.operationsPerMinute,
-            duration: 60,
-            keyPrefix: "crisp-gateway:operations",
-          }),
+        : redisOperationLimiter(guardStore.redis, config.operationsPerMinute),
     introspection: config.introspection,
+    maxSubscriptionsPerClient: config.maxSubscriptionsPerClient,
+    maxOperationsPerSocket: config.maxOperationsPerSocket,
+    http: {
+      headersTimeoutMs: config.http.headersTimeoutMs,
+      requestTimeoutMs: config.http.requestTimeoutMs,
+      keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+      ...(config.http.maxConnections === undefined
+        ? {}
+        : { maxConnections: config.http.maxConnections }),
+    },
     ...(guardStore === undefined
       ? {}
       : { guard: { store: guardStore.store }, readinessChecks: [guardStore.problem] }),
@@ -152,7 +157,7 @@ async function connectGuardStore(
   problem: ReadinessCheck;
   close: () => Promise<void>;
 }> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  const redis = new Redis(redisUrl, { ...GUARD_REDIS_OPTIONS });
   redis.on("error", (error: Error) => console.error(`Redis guard store: ${error.message}`));
   try {
     await redis.connect();

@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { YogaServerInstance } from "graphql-yoga";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
@@ -11,8 +11,11 @@ import {
   type GatewayServerContext,
 } from "./context.js";
 import { CrispClient, createCrispDispatcher } from "./crisp/client.js";
+import { memoryGuardStore, resilientGuardStore } from "./crisp/guard-store.js";
 import type { CrispTier } from "./crisp/types.js";
 import { UpstreamGuard, type UpstreamGuardOptions } from "./crisp/upstream-guard.js";
+import { createLimitedServer, type HttpServerLimits } from "./http/connections.js";
+import type { DocumentCacheOptions } from "./http/document-cache.js";
 import { graphiqlDefaultQuery } from "./http/graphiql.js";
 import { createGraphQLWsServer } from "./http/graphql-ws.js";
 import { Route, WsCloseCode } from "./http/protocol.js";
@@ -23,6 +26,7 @@ import { CACHE_KINDS, SharedCache, type SharedCacheOptions } from "./loaders/cac
 import { applyEventToCache } from "./loaders/coherence.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, routeOf } from "./metrics.js";
+import { createPersistedOperations } from "./plugins/use-persisted-operations.js";
 import type { RequestLimits } from "./plugins/use-request-limits.js";
 import { schema } from "./schema/index.js";
 import {
@@ -84,8 +88,22 @@ export interface GatewayOptions {
    * @default 600
    */
   operationsPerMinute?: number | RateLimiterAbstract;
-  /** Trusted documents (hash to document): only these run. @default undefined (APQ, any operation) */
+  /**
+   * Trusted documents (hash to document): only these run, over every transport.
+   * @default undefined (APQ, any operation, remembered per client)
+   */
   trustedDocuments?: ReadonlyMap<string, string>;
+  /** Bounds of Yoga's parser and validation caches. @default createParserCaches' */
+  documentCache?: DocumentCacheOptions;
+  /**
+   * The HTTP server's timeouts and connection cap (src/http/connections.ts).
+   * @default headers 10 s, request 30 s, keep-alive 5 s, connections by the descriptor limit
+   */
+  http?: HttpServerLimits;
+  /** Subscriptions one client holds open at once, all transports; 0 for no cap. @default 1_000 */
+  maxSubscriptionsPerClient?: number;
+  /** Operations one graphql-ws socket runs at once. @default 100 */
+  maxOperationsPerSocket?: number;
   /** Largest HTTP request body, bytes, counted as it streams (413 beyond). @default 1_048_576 */
   maxBodyBytes?: number;
   /** Serve GraphiQL on GET /graphql. @default true (main.ts turns it off in production) */
@@ -166,6 +184,10 @@ export function createGateway({
   limits = {},
   allowedOrigins = [],
   trustedDocuments,
+  documentCache = {},
+  http = {},
+  maxSubscriptionsPerClient = 1_000, // many dashboards on one key; 10,000 on one socket cost 366 MB
+  maxOperationsPerSocket,
   operationsPerMinute = 600, // 10 a second on average: a busy dashboard, not a scraper
   maxBodyBytes = 1_048_576, // 1 MiB: a GraphQL request is a few KiB; variables rarely more
   cache: cacheOptions = {},
@@ -181,7 +203,23 @@ export function createGateway({
   const ownsDispatcher = crisp.dispatcher === undefined;
   const dispatcher = crisp.dispatcher ?? createCrispDispatcher();
   const tier = crisp.tier ?? "plugin";
-  const guard = new UpstreamGuard({ dailyQuota, ...guardOptions });
+  // A shared (Redis) store falls back to this instance's memory while it does not answer.
+  const guard = new UpstreamGuard({
+    dailyQuota,
+    ...guardOptions,
+    ...(guardOptions.store === undefined
+      ? {}
+      : {
+          store: resilientGuardStore(guardOptions.store, memoryGuardStore(guardOptions.now), {
+            onFallback: (error) =>
+              logger.error(
+                { err: error },
+                "the guard store (Redis) failed: quota, backoff and holds are kept per instance until it answers",
+              ),
+            onRecovered: () => logger.info("the guard store (Redis) answers again"),
+          }),
+        }),
+  });
   // Entries are per token: another identifier or tier never reads this one's data.
   const cache = new SharedCache(
     `${crisp.identifier}:${tier}`,
@@ -221,6 +259,7 @@ export function createGateway({
     guard,
   });
   const gateway: GatewayInfo = { version: VERSION, demo, tier, defaultWebsiteId, dailyQuota };
+  const persistedOperations = createPersistedOperations({ trusted: trustedDocuments });
   const cacheUpkeep = keepCacheTrue(events, cache, logger);
   const shutdown = new AbortController();
 
@@ -245,7 +284,10 @@ export function createGateway({
     allowedOrigins,
     introspection,
     limits,
-    trustedDocuments,
+    authenticate,
+    persistedOperations,
+    documentCache,
+    maxSubscriptionsPerClient,
     operationsPerMinute,
     maxOperationCost,
     operationDeadlineMs,
@@ -258,6 +300,9 @@ export function createGateway({
     yoga,
     authenticate,
     allowedOrigins,
+    persistedOperations,
+    logger,
+    ...(maxOperationsPerSocket === undefined ? {} : { maxOperationsPerSocket }),
     ...(keepAliveMs === undefined ? {} : { keepAliveMs }),
     ...(connectionInitWaitTimeoutMs === undefined ? {} : { connectionInitWaitTimeoutMs }),
     ...(maxWebSocketPayload === undefined ? {} : { maxPayload: maxWebSocketPayload }),
@@ -326,7 +371,7 @@ export function createGateway({
     usage,
     listen: (host, port) =>
       new Promise((resolve, reject) => {
-        const listening = createServer(router.handleRequest);
+        const listening = createLimitedServer(router.handleRequest, http);
         server = listening;
         listening.on("upgrade", router.handleUpgrade);
         listening.once("error", reject);

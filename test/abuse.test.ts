@@ -104,6 +104,14 @@ describe("abusive requests are refused before any Crisp request", () => {
       undefined,
     ],
     ["malformed JSON", '{"query": ', 400, /./, undefined],
+    // The access log once read a non-string operationName as text: HTTP 500.
+    [
+      "a document that does not parse, with an operationName that is not a string",
+      JSON.stringify({ query: "Q&EV}", operationName: [[false]] }),
+      400,
+      /Syntax Error/,
+      "GRAPHQL_PARSE_FAILED",
+    ],
   ])(
     "refuses %s with its own clear error and no Crisp request",
     async (_name, body, status, message, code) => {

@@ -30,11 +30,42 @@ describe("configuration", () => {
       production: false,
       allowedOrigins: [],
       operationsPerMinute: 600,
+      maxSubscriptionsPerClient: 1_000,
+      maxOperationsPerSocket: 100,
+      http: {
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 5_000,
+        maxConnections: undefined,
+      },
       trustedDocumentsFile: undefined,
       graphiql: true,
       introspection: true,
       cache: { maxEntries: 20_000, maxBytes: 67_108_864, maxStaleMs: 600_000, ttlMs: {} },
     });
+  });
+
+  it("reads the HTTP server's limits and the subscription caps, and refuses bad ones by name", () => {
+    const config = loadConfig({
+      HTTP_HEADERS_TIMEOUT_MS: "2000",
+      HTTP_REQUEST_TIMEOUT_MS: "8000",
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: "65000",
+      HTTP_MAX_CONNECTIONS: "5000",
+      GATEWAY_MAX_SUBSCRIPTIONS_PER_CLIENT: "0",
+      GATEWAY_MAX_OPERATIONS_PER_SOCKET: "20",
+    });
+    expect(config.http).toEqual({
+      headersTimeoutMs: 2_000,
+      requestTimeoutMs: 8_000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 5_000,
+    });
+    expect(config.maxSubscriptionsPerClient).toBe(0);
+    expect(config.maxOperationsPerSocket).toBe(20);
+    expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: "soon" })).toThrow(
+      /HTTP_REQUEST_TIMEOUT_MS="soon": expected an integer/,
+    );
+    expect(() => loadConfig({ HTTP_MAX_CONNECTIONS: "0" })).toThrow(/HTTP_MAX_CONNECTIONS/);
   });
 
   it("talks to Crisp with credentials, with the documented defaults", () => {

@@ -495,7 +495,12 @@ describe("error mapping", () => {
     );
 
     expect(error.code).toBe(code);
-    expect(error.extensions).toEqual(crispReason === undefined ? { code } : { code, crispReason });
+    expect(error.extensions).toEqual({
+      code,
+      ...(crispReason === undefined ? {} : { crispReason }),
+      // A 423 holds its scope back for a minute or more: the caller is told how long.
+      ...(status === 423 ? { retryAfter: expect.toSatisfy((s: number) => s >= 60) } : {}),
+    });
     expect(crisp.exchanges).toHaveLength(attempts);
     crisp.agent.assertNoPendingInterceptors();
   });

@@ -44,10 +44,27 @@ describe("quota and backoff shared through Redis", () => {
     await (await a.admit()).settle(200);
   });
 
-  it("shares a spent quota (Crisp's 423) with every instance", async () => {
+  it("shares a 423 hold of reads with every instance", async () => {
     const [a, b] = twoInstances();
     await (await a.admit()).settle(423, "quota_limit_exceeded");
     await expect(b.admit()).rejects.toMatchObject({ code: "QUOTA_EXCEEDED" });
+  });
+
+  it("shares a 423 hold of one write route, and its single probe, while reads go on", async () => {
+    let now = Date.now();
+    const [a, b] = twoInstances({ now: () => now, random: () => 0 });
+    const create = { method: "POST", path: `/website/${randomUUID()}/conversation` };
+    await (await a.admit(create)).settle(423, "quota_limit_exceeded");
+    await expect(b.admit(create)).rejects.toMatchObject({
+      code: "QUOTA_EXCEEDED",
+      extensions: { retryAfter: 60 },
+    });
+    await (await b.admit()).settle(200);
+    now += 60_000;
+    const probe = await b.admit(create);
+    await expect(a.admit(create)).rejects.toMatchObject({ code: "QUOTA_EXCEEDED" });
+    await probe.settle(201);
+    await (await a.admit(create)).settle(201);
   });
 
   it("two gateways on one Redis report and enforce the same quota", async () => {

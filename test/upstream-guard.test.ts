@@ -106,22 +106,6 @@ describe("the daily quota", () => {
     expect(status.data?.gateway).toEqual({ quotaUsed: 3, quotaLimit: 3 });
   });
 
-  it("treats Crisp's 423 quota_limit_exceeded as a spent quota until 00:00 UTC", async () => {
-    const t = await guarded();
-    t.simulator.configure({ dailyQuota: 1 });
-    await t.query(NAME);
-    t.takeRequests();
-    const spent = await t.query(`{ website { operators { userId } } }`);
-    expect(spent.errors?.[0]?.extensions).toMatchObject({
-      code: "QUOTA_EXCEEDED",
-      crispReason: "quota_limit_exceeded",
-    });
-    t.simulator.resetQuota();
-    const after = await t.query(`{ website { visitorCount { count } } }`);
-    expect(after.errors?.[0]?.extensions?.code).toBe("QUOTA_EXCEEDED");
-    expect(t.takeRequests()).toHaveLength(1);
-  });
-
   it("starts afresh at 00:00 UTC", async () => {
     let now = Date.UTC(2026, 10, 21, 23, 59);
     const guard = new UpstreamGuard({ dailyQuota: 1, now: () => now });
@@ -130,6 +114,130 @@ describe("the daily quota", () => {
     now = Date.UTC(2026, 10, 22, 0, 0, 1);
     await guard.admit();
     expect(await guard.quotaUsed()).toBe(1);
+  });
+});
+
+describe("Crisp's 423 quota_limit_exceeded", () => {
+  const QUOTA = "quota_limit_exceeded";
+  const READ = { method: "GET", path: "/website/8c842203-7ed8-4e29-a608-7cf78a7d2fcc" };
+  const CREATE = {
+    method: "POST",
+    path: "/website/8c842203-7ed8-4e29-a608-7cf78a7d2fcc/conversation",
+  };
+  const REPLY = {
+    method: "POST",
+    path: "/website/8c842203-7ed8-4e29-a608-7cf78a7d2fcc/conversation/session_0b5b4ff1-cfbc-4c57-9b6f-9a3e7b2fd8a1/message",
+  };
+
+  it("holds back only the scope that got it, then lets one probe through, and reopens on success", async () => {
+    let now = Date.UTC(2026, 10, 21, 12);
+    const guard = new UpstreamGuard({ now: () => now, random: () => 0 });
+    await (await guard.admit(CREATE)).settle(423, QUOTA);
+    await expect(guard.admit(CREATE)).rejects.toMatchObject({
+      code: "QUOTA_EXCEEDED",
+      extensions: { retryAfter: 60, crispReason: QUOTA },
+    });
+    // Reads and other writes go on.
+    await (await guard.admit(READ)).settle(200);
+    await (await guard.admit(REPLY)).settle(200);
+    expect(await guard.rateLimitedUntil()).toBeNull();
+    now += 60_000;
+    const probe = await guard.admit(CREATE);
+    await expect(guard.admit(CREATE)).rejects.toMatchObject({ code: "QUOTA_EXCEEDED" });
+    await probe.settle(200);
+    await (await guard.admit(CREATE)).settle(200);
+  });
+
+  it("doubles the hold with each 423 in a row on a write route, up to its maximum, and never marks the day spent", async () => {
+    let now = Date.UTC(2026, 10, 21, 1);
+    const guard = new UpstreamGuard({ now: () => now, random: () => 0, lockMaxMs: 240_000 });
+    const holds: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      await (await guard.admit(CREATE)).settle(423, QUOTA);
+      const refusal = await guard.admit(CREATE).catch((error: unknown) => error);
+      const hold = Number(
+        (refusal as { extensions: { retryAfter: number } }).extensions.retryAfter,
+      );
+      holds.push(hold);
+      now += hold * 1_000;
+    }
+    expect(holds).toEqual([60, 120, 240, 240, 240]);
+    await (await guard.admit(READ)).settle(200);
+  });
+
+  it("marks the day spent after three 423s in a row on reads, then probes every 15 minutes until one succeeds", async () => {
+    let now = Date.UTC(2026, 10, 21, 8);
+    const guard = new UpstreamGuard({ now: () => now, random: () => 0 });
+    await (await guard.admit(READ)).settle(423, QUOTA);
+    expect((await guard.rateLimitedUntil())?.getTime()).toBe(now + 60_000);
+    now += 60_000;
+    await (await guard.admit(READ)).settle(423, QUOTA);
+    now += 120_000;
+    await (await guard.admit(READ)).settle(423, QUOTA);
+    // Spent: every scope is refused until the next probe, 15 minutes away.
+    for (const route of [READ, CREATE, REPLY]) {
+      await expect(guard.admit(route)).rejects.toMatchObject({
+        code: "QUOTA_EXCEEDED",
+        extensions: { retryAfter: 900 },
+      });
+    }
+    now += 900_000;
+    const probe = await guard.admit(REPLY);
+    await expect(guard.admit(READ)).rejects.toMatchObject({ code: "QUOTA_EXCEEDED" });
+    await probe.settle(423, QUOTA);
+    await expect(guard.admit(READ)).rejects.toMatchObject({ extensions: { retryAfter: 900 } });
+    now += 900_000;
+    await (await guard.admit(READ)).settle(200);
+    expect(await guard.rateLimitedUntil()).toBeNull();
+    await (await guard.admit(CREATE)).settle(200);
+    await (await guard.admit(READ)).settle(200);
+  });
+
+  it("a success between 423s on reads starts the count again", async () => {
+    let now = Date.UTC(2026, 10, 21, 8);
+    const guard = new UpstreamGuard({ now: () => now, random: () => 0 });
+    for (let i = 0; i < 4; i += 1) {
+      await (await guard.admit(READ)).settle(423, QUOTA);
+      now += 60_000;
+      await (await guard.admit(READ)).settle(200);
+    }
+    await (await guard.admit(CREATE)).settle(200);
+  });
+
+  it("on a real gateway, a 423 on conversation creation stops neither reads nor replies, and the route is tried again after its hold", async () => {
+    const t = await guarded({ guard: { lockBaseMs: 60_000 } });
+    const w = t.simulator.defaultWebsiteId;
+    t.simulator.configure({
+      errors: { status: 423, reason: QUOTA, rate: 1, match: /\/conversation$/ },
+    });
+    const create = `mutation($w: ID!) { createConversation(websiteId: $w) { sessionId } }`;
+    t.takeRequests();
+    const refused = await queryGateway(t.gateway, create, { w });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: "QUOTA_EXCEEDED",
+      crispReason: QUOTA,
+    });
+    expect(Number(refused.errors?.[0]?.extensions?.retryAfter)).toBeGreaterThanOrEqual(60);
+    const held = await queryGateway(t.gateway, create, { w });
+    expect(held.errors?.[0]?.extensions?.code).toBe("QUOTA_EXCEEDED");
+    expect(t.takeRequests()).toEqual([`POST /website/${w}/conversation`]);
+    t.simulator.configure({ errors: null });
+    const read = await t.query<{ website: { name: string } }>(NAME);
+    expect(read.errors).toBeUndefined();
+    const conversations = await t.query<{
+      website: { conversations: { nodes: { sessionId: string }[] } };
+    }>("{ website { conversations(first: 1) { nodes { sessionId } } } }");
+    const sessionId = conversations.data?.website.conversations.nodes[0]?.sessionId;
+    const reply = await queryGateway(
+      t.gateway,
+      `mutation($i: SendMessageInput!) { sendMessage(input: $i) { fingerprint } }`,
+      { i: { websiteId: w, sessionId, type: "TEXT", from: "OPERATOR", content: "Hello" } },
+    );
+    expect(reply.errors).toBeUndefined();
+    const status = await t.query<{ gateway: { rateLimitedUntil: string | null } }>(
+      "{ gateway { rateLimitedUntil } }",
+    );
+    expect(status.data?.gateway.rateLimitedUntil).toBeNull();
   });
 });
 

@@ -3,7 +3,7 @@ import { Agent, type Dispatcher } from "undici";
 import type { OperationBudget } from "../budget.js";
 import { ErrorCode, GatewayError } from "../errors.js";
 import { crispFailure, parseRetryAfter, transportFailure } from "./errors.js";
-import { isThrottleStatus } from "./statuses.js";
+import { CRISP_LOCKED_STATUS, isThrottleStatus } from "./statuses.js";
 import type { CrispEnvelope, CrispTier } from "./types.js";
 import { ABANDONED, type Admission, UpstreamGuard } from "./upstream-guard.js";
 
@@ -212,7 +212,7 @@ export class CrispClient implements CrispApi {
       try {
         budget?.spend();
         try {
-          admission = await this.guard.admit();
+          admission = await this.guard.admit({ method, path });
         } catch (refusal) {
           budget?.refund();
           throw refusal;
@@ -245,10 +245,13 @@ export class CrispClient implements CrispApi {
         previous.status >= 400 ? envelopeReason(previous.text) : undefined,
         retryAfterSeconds === undefined ? undefined : retryAfterSeconds * 1000,
       );
-      if (isThrottleStatus(previous.status) && previous.retryAfter === undefined) {
-        // Crisp gives no hint: tell the caller the backoff the gateway itself now keeps, not a
-        // guess shorter than the time it will refuse to ask again.
-        const seconds = await this.guard.retryAfterSeconds();
+      if (
+        (isThrottleStatus(previous.status) || previous.status === CRISP_LOCKED_STATUS) &&
+        previous.retryAfter === undefined
+      ) {
+        // Crisp gives no hint: tell the caller the backoff (or 423 hold) the gateway itself now
+        // keeps, not a guess shorter than the time it will refuse to ask again.
+        const seconds = await this.guard.retryAfterSeconds({ method, path });
         if (seconds !== undefined) {
           previous = { ...previous, retryAfter: String(seconds) };
         }

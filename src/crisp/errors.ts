@@ -61,9 +61,11 @@ export function crispFailure(
   }
   if (status === CRISP_LOCKED_STATUS) {
     if (crispReason === CRISP_QUOTA_REASON) {
+      const retryAfter = parseRetryAfter(retryAfterHeader);
       return fail(
         ErrorCode.QUOTA_EXCEEDED,
-        "The Crisp token's daily request quota is spent; it resets at 00:00 UTC.",
+        "Crisp answered quota_limit_exceeded: the daily quota is spent, or Crisp paces this route; the gateway holds such requests back, then tries one.",
+        retryAfter === undefined ? {} : { retryAfter },
       );
     }
     return fail(ErrorCode.FORBIDDEN, "Crisp locked this action (it needs a verification).");

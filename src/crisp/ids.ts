@@ -70,13 +70,30 @@ export function requireFingerprint(value: number, field = "fingerprint"): number
 }
 
 /**
- * Throws BAD_USER_INPUT naming `field` unless `value` has the shape of `kind`. The schema
- * calls it with the argument's name; the client calls it again before building any path.
+ * The one spelling of a Crisp id the gateway uses, or null when `value` does not have the shape
+ * of `kind`. Crisp's ids are lower-case (UUIDs, `session_<uuid>`) and its hooks carry them so,
+ * while the shapes accept any case: an id a client wrote in upper case must reach the same
+ * cache entries, website checks and event topics as Crisp's own. Every id a client sends goes
+ * through here once, where the schema reads it (arguments, input fields, global ids), over
+ * every transport.
+ */
+export function canonicalId(kind: CrispIdKind, value: string): string | null {
+  if (!ID_SHAPES[kind].test(value)) {
+    return null;
+  }
+  return kind === "fingerprint" ? value : value.toLowerCase();
+}
+
+/**
+ * `canonicalId`, or throws BAD_USER_INPUT naming `field` when `value` does not have the shape
+ * of `kind`. The schema calls it with the argument's name and uses what it returns; the client
+ * calls it again before building any path.
  */
 export function requireId(kind: CrispIdKind, value: string, field: string = kind): string {
-  const { test, shape } = ID_SHAPES[kind];
-  if (!test(value)) {
+  const canonical = canonicalId(kind, value);
+  if (canonical === null) {
+    const { shape } = ID_SHAPES[kind];
     throw badUserInput(field, `expected ${shape}, got ${JSON.stringify(value.slice(0, 80))}.`);
   }
-  return value;
+  return canonical;
 }

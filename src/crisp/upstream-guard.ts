@@ -1,13 +1,25 @@
 import { ErrorCode, GatewayError } from "../errors.js";
-import { type GuardSnapshot, type GuardStore, memoryGuardStore } from "./guard-store.js";
+import {
+  type GuardLock,
+  type GuardSnapshot,
+  type GuardStore,
+  memoryGuardStore,
+} from "./guard-store.js";
 import { CRISP_LOCKED_STATUS, CRISP_QUOTA_REASON, isThrottleStatus } from "./statuses.js";
 
 /**
  * Decides, before every Crisp request, whether it may be sent, and learns from every answer.
  * One instance per token, shared by every request, so the whole gateway backs off together:
  *
- * - Quota: every request counts against the daily quota (reset 00:00 UTC); past it, or after
- *   Crisp's 423 `quota_limit_exceeded`, requests fail with QUOTA_EXCEEDED without calling Crisp.
+ * - Quota: every request counts against the daily quota (reset 00:00 UTC); past it requests
+ *   fail with QUOTA_EXCEEDED without calling Crisp.
+ * - Crisp's 423 `quota_limit_exceeded` is a backoff, not a verdict: Crisp sends it for per-plan
+ *   pacing of some routes (conversation creation, crisp-api.md §3) as well as for a spent daily
+ *   quota. It holds back only its scope (reads, or the one write route that got it) for
+ *   `lockBaseMs` (the official importer's 60 s), doubling with each 423 in a row up to
+ *   `lockMaxMs`, then lets one probe through. Only `readLocksForSpentDay` 423s in a row on
+ *   reads mark the day's quota spent (every scope refused, QUOTA_EXCEEDED), and even then one
+ *   probe goes every `quotaProbeIntervalMs` until 00:00 UTC; any probe's success clears it.
  * - Throttling: after a 429/420 nothing is sent until the backoff ends (exponential with
  *   jitter: Crisp sends no Retry-After, crisp-api.md §3); then a single probe goes, and only
  *   its success reopens the gate. No retry storms.
@@ -26,6 +38,14 @@ export interface UpstreamGuardOptions {
   breakerThreshold?: number;
   /** How long the breaker stays open before a probe, ms. @default 10_000 */
   breakerOpenMs?: number;
+  /** First hold of a scope after a 423 `quota_limit_exceeded`, ms; doubles with each in a row. @default 60_000 */
+  lockBaseMs?: number;
+  /** Longest hold of a scope after 423s, ms. @default 900_000 */
+  lockMaxMs?: number;
+  /** 423s in a row on reads that mark the day's quota spent. @default 3 */
+  readLocksForSpentDay?: number;
+  /** While the day's quota is marked spent: one probe this often, ms. @default 900_000 */
+  quotaProbeIntervalMs?: number;
   /** Where quota and backoff live: in memory, or in Redis to share them across instances. @default memory */
   store?: GuardStore;
   /** Clock (ms since epoch), injectable for tests. @default Date.now */
@@ -49,12 +69,45 @@ export const ABANDONED = -1;
 /** How long a probe may hold the gate before another may try (a probe that never returns). */
 const PROBE_HOLD_MS = 30_000;
 
+/** Which request a caller is about to send: its 423 scope is derived from it. */
+export interface GuardedRoute {
+  method: string;
+  path: string;
+}
+
+/** The scope every read shares: Crisp's daily quota shows first on reads. */
+export const READ_SCOPE = "read";
+
+const ID_SEGMENT =
+  /^(session_)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^\d+$|@/i;
+
+/**
+ * The 423 scope of a request: every read shares one; each write route (method and path with
+ * its ids left out) has its own, so pacing of conversation creation stops neither reads nor
+ * replies.
+ */
+export function lockScopeOf({ method, path }: GuardedRoute): string {
+  if (method === "GET" || method === "HEAD") {
+    return READ_SCOPE;
+  }
+  const template = path
+    .split("?", 1)[0]
+    ?.split("/")
+    .map((segment) => (ID_SEGMENT.test(decodeURIComponent(segment)) ? ":id" : segment))
+    .join("/");
+  return `write ${method} ${template ?? ""}`;
+}
+
 export class UpstreamGuard {
   readonly dailyQuota: number | null;
   readonly #backoffBaseMs: number;
   readonly #backoffMaxMs: number;
   readonly #breakerThreshold: number;
   readonly #breakerOpenMs: number;
+  readonly #lockBaseMs: number;
+  readonly #lockMaxMs: number;
+  readonly #readLocksForSpentDay: number;
+  readonly #quotaProbeIntervalMs: number;
   readonly #store: GuardStore;
   readonly #now: () => number;
   readonly #random: () => number;
@@ -71,6 +124,10 @@ export class UpstreamGuard {
     backoffMaxMs = 60_000, // 1 minute
     breakerThreshold = 5,
     breakerOpenMs = 10_000, // 10 seconds
+    lockBaseMs = 60_000, // 1 minute: the official importer's wait after a 423 (crisp-api.md §3)
+    lockMaxMs = 900_000, // 15 minutes
+    readLocksForSpentDay = 3, // 1 + 2 minutes of holding back and two probes answered 423
+    quotaProbeIntervalMs = 900_000, // 15 minutes: at most 96 probes a day
     now = Date.now,
     random = Math.random,
     store = memoryGuardStore(now),
@@ -80,6 +137,10 @@ export class UpstreamGuard {
     this.#backoffMaxMs = backoffMaxMs;
     this.#breakerThreshold = breakerThreshold;
     this.#breakerOpenMs = breakerOpenMs;
+    this.#lockBaseMs = lockBaseMs;
+    this.#lockMaxMs = lockMaxMs;
+    this.#readLocksForSpentDay = readLocksForSpentDay;
+    this.#quotaProbeIntervalMs = quotaProbeIntervalMs;
     this.#store = store;
     this.#now = now;
     this.#random = random;
@@ -90,14 +151,16 @@ export class UpstreamGuard {
     return this.#store.quotaUsed(utcDay(this.#now()));
   }
 
-  /** When Crisp's throttling, or a spent quota, is expected to end; null when neither. */
+  /**
+   * When Crisp's throttling, a hold of reads after 423s, or a spent quota is expected to end
+   * (for a spent quota: its next probe, or 00:00 UTC when the quota is the gateway's own);
+   * null when none holds reads back.
+   */
   async rateLimitedUntil(): Promise<Date | null> {
     const now = this.#now();
-    const state = await this.#store.snapshot(utcDay(now));
-    if (this.#quotaGone(state)) {
-      return new Date(nextUtcMidnight(now));
-    }
-    return state.throttledUntil > now ? new Date(state.throttledUntil) : null;
+    const state = await this.#store.snapshot(utcDay(now), READ_SCOPE);
+    const held = this.#heldUntil(state, now);
+    return held === null ? null : new Date(held);
   }
 
   /**
@@ -108,44 +171,92 @@ export class UpstreamGuard {
     return this.#failureStreak >= this.#breakerThreshold;
   }
 
-  /** Seconds until the backoff ends, as callers should be told; undefined when not backing off. */
-  async retryAfterSeconds(): Promise<number | undefined> {
+  /**
+   * Seconds until requests like `route` may be sent again, as callers should be told: the
+   * backoff after a 429/420, the hold of the route's scope after a 423, or the next probe of a
+   * spent quota; undefined when none applies.
+   */
+  async retryAfterSeconds(route: GuardedRoute = READ_ROUTE): Promise<number | undefined> {
     const now = this.#now();
-    const throttled = await this.#store.throttledUntil();
-    return throttled > now ? Math.max(1, Math.ceil((throttled - now) / 1000)) : undefined;
+    const state = await this.#store.snapshot(utcDay(now), lockScopeOf(route));
+    const held = this.#heldUntil(state, now);
+    return held === null ? undefined : secondsUntil(held, now);
   }
 
-  /** Throws the error a caller should get instead of sending; else counts the request. */
-  async admit(): Promise<Admission> {
+  #heldUntil(state: GuardSnapshot, now: number): number | null {
+    if (this.#ownQuotaUsed(state)) {
+      return nextUtcMidnight(now);
+    }
+    const until = Math.max(state.quotaSpentProbeAt, state.throttledUntil, state.lock?.until ?? 0);
+    return until > now ? until : null;
+  }
+
+  /**
+   * Throws the error a caller should get instead of sending `route`; else counts the request.
+   * @param route what is about to be sent (its 423 scope). @default a read
+   */
+  async admit(route: GuardedRoute = READ_ROUTE): Promise<Admission> {
     const now = this.#now();
     const day = utcDay(now);
-    const state = await this.#store.snapshot(day);
-    if (this.#quotaGone(state)) {
-      throw this.#quotaExceeded(now);
+    const scope = lockScopeOf(route);
+    const state = await this.#store.snapshot(day, scope);
+    if (this.#ownQuotaUsed(state)) {
+      throw this.#quotaExceeded(nextUtcMidnight(now), now);
+    }
+    // Probes held by this request, released once it is settled (or refused after all).
+    const probes: string[] = [];
+    const refuse = async (error: GatewayError): Promise<never> => {
+      await this.#release(probes);
+      throw error;
+    };
+    if (state.quotaSpentProbeAt > 0) {
+      if (state.quotaSpentProbeAt > now) {
+        throw this.#quotaExceeded(state.quotaSpentProbeAt, now);
+      }
+      // Time for the periodic probe of a spent quota: one request, gateway-wide.
+      if (!(await this.#store.acquireProbe(QUOTA_PROBE, PROBE_HOLD_MS))) {
+        throw this.#quotaExceeded(now + 1_000, now);
+      }
+      probes.push(QUOTA_PROBE);
+    }
+    const lock = state.lock;
+    if (lock !== null) {
+      if (lock.until > now) {
+        return refuse(this.#locked(lock.until, now));
+      }
+      // The hold is over: one probe of this scope, gateway-wide.
+      if (!(await this.#store.acquireProbe(`lock ${scope}`, PROBE_HOLD_MS))) {
+        return refuse(this.#locked(now + 1_000, now));
+      }
+      probes.push(`lock ${scope}`);
     }
     const throttled = state.throttledUntil;
     if (throttled > now) {
-      throw this.#rateLimited(throttled, now);
+      return refuse(this.#rateLimited(throttled, now));
     }
     // The backoff is over but Crisp has not answered well since: one probe, gateway-wide.
-    const throttleProbe = throttled > 0 && (await this.#store.acquireProbe(PROBE_HOLD_MS));
-    if (throttled > 0 && !throttleProbe) {
-      throw this.#rateLimited(now + 1_000, now);
+    if (throttled > 0) {
+      if (!(await this.#store.acquireProbe(THROTTLE_PROBE, PROBE_HOLD_MS))) {
+        return refuse(this.#rateLimited(now + 1_000, now));
+      }
+      probes.push(THROTTLE_PROBE);
     }
     let breakerProbe = false;
     if (this.#breakerOpenUntil > now) {
-      await this.#releaseIf(throttleProbe);
-      throw new GatewayError(
-        ErrorCode.UPSTREAM_UNAVAILABLE,
-        "Crisp is failing; the gateway is not sending requests for a few seconds.",
+      return refuse(
+        new GatewayError(
+          ErrorCode.UPSTREAM_UNAVAILABLE,
+          "Crisp is failing; the gateway is not sending requests for a few seconds.",
+        ),
       );
     }
     if (this.#failureStreak >= this.#breakerThreshold) {
       if (this.#breakerProbing) {
-        await this.#releaseIf(throttleProbe);
-        throw new GatewayError(
-          ErrorCode.UPSTREAM_UNAVAILABLE,
-          "Crisp is failing; a probe is checking whether it is back.",
+        return refuse(
+          new GatewayError(
+            ErrorCode.UPSTREAM_UNAVAILABLE,
+            "Crisp is failing; a probe is checking whether it is back.",
+          ),
         );
       }
       breakerProbe = true;
@@ -154,10 +265,16 @@ export class UpstreamGuard {
     const used = await this.#store.addQuota(day);
     if (this.dailyQuota !== null && used > this.dailyQuota) {
       // Another instance took the last slot meanwhile.
-      await this.#releaseIf(throttleProbe);
       this.#breakerProbing &&= !breakerProbe;
-      throw this.#quotaExceeded(now);
+      return refuse(this.#quotaExceeded(nextUtcMidnight(now), now));
     }
+    const learning: Learning = {
+      day,
+      scope,
+      lock,
+      quotaSpent: state.quotaSpentProbeAt > 0,
+      throttled: throttled > 0,
+    };
     let settled = false;
     return {
       settle: async (status, reason, retryAfterMs) => {
@@ -168,8 +285,11 @@ export class UpstreamGuard {
         if (breakerProbe) {
           this.#breakerProbing = false;
         }
-        await this.#learn(status, reason, retryAfterMs, day);
-        await this.#releaseIf(throttleProbe);
+        try {
+          await this.#learn(status, reason, retryAfterMs, learning);
+        } finally {
+          await this.#release(probes);
+        }
       },
     };
   }
@@ -178,7 +298,7 @@ export class UpstreamGuard {
     status: number,
     reason: string | undefined,
     retryAfterMs: number | undefined,
-    day: number,
+    { day, scope, lock, quotaSpent, throttled }: Learning,
   ): Promise<void> {
     const now = this.#now();
     if (status === ABANDONED) {
@@ -199,7 +319,7 @@ export class UpstreamGuard {
       return;
     }
     if (status === CRISP_LOCKED_STATUS && reason === CRISP_QUOTA_REASON) {
-      await this.#store.markQuotaSpent(day);
+      await this.#learnLocked(day, scope, lock, quotaSpent, now);
       return;
     }
     if (status === 0 || status >= 500) {
@@ -209,29 +329,76 @@ export class UpstreamGuard {
       }
       return;
     }
-    if (this.#throttleStreak > 0 || (await this.#store.throttledUntil()) > 0) {
+    // Crisp answered: whatever held this request's way back is over.
+    if (this.#throttleStreak > 0 || throttled) {
       await this.#store.clearThrottle();
+    }
+    if (lock !== null) {
+      await this.#store.clearLock(scope);
+    }
+    if (quotaSpent) {
+      await this.#store.clearQuotaSpent(day);
+      if (scope !== READ_SCOPE) {
+        // The quota was marked spent from reads; their streak ends with it.
+        await this.#store.clearLock(READ_SCOPE);
+      }
     }
     this.#throttleStreak = 0;
     this.#failureStreak = 0;
     this.#breakerOpenUntil = 0;
   }
 
-  #quotaGone(state: GuardSnapshot): boolean {
-    return state.quotaSpent || (this.dailyQuota !== null && state.quotaUsed >= this.dailyQuota);
+  /**
+   * A 423 `quota_limit_exceeded`: hold the scope back longer each time in a row; on reads, the
+   * `readLocksForSpentDay`th in a row (or one answering the probe of a spent quota) marks the
+   * day's quota spent, probed again every `quotaProbeIntervalMs`.
+   */
+  async #learnLocked(
+    day: number,
+    scope: string,
+    lock: GuardLock | null,
+    quotaSpent: boolean,
+    now: number,
+  ): Promise<void> {
+    const streak = (lock?.streak ?? 0) + 1;
+    if (quotaSpent || (scope === READ_SCOPE && streak >= this.#readLocksForSpentDay)) {
+      await this.#store.markQuotaSpent(
+        day,
+        Math.min(now + this.#quotaProbeIntervalMs, nextUtcMidnight(now)),
+      );
+      await this.#store.setLock(scope, { until: now, streak });
+      return;
+    }
+    const hold = Math.min(this.#lockMaxMs, this.#lockBaseMs * 2 ** (streak - 1));
+    // Never under the hold (Crisp's importer waits the full 60 s), up to a quarter more.
+    await this.#store.setLock(scope, { until: now + hold + this.#random() * hold * 0.25, streak });
   }
 
-  async #releaseIf(held: boolean): Promise<void> {
-    if (held) {
-      await this.#store.releaseProbe();
+  /** The gateway's own count reached `dailyQuota` (no probe: that limit is ours). */
+  #ownQuotaUsed(state: GuardSnapshot): boolean {
+    return this.dailyQuota !== null && state.quotaUsed >= this.dailyQuota;
+  }
+
+  async #release(probes: readonly string[]): Promise<void> {
+    for (const name of probes) {
+      await this.#store.releaseProbe(name);
     }
   }
 
-  #quotaExceeded(now: number): GatewayError {
+  /** `retryAfter` is when a request may be sent again: 00:00 UTC, or the next probe. */
+  #quotaExceeded(until: number, now: number): GatewayError {
     return new GatewayError(
       ErrorCode.QUOTA_EXCEEDED,
       "The Crisp token's daily request quota is spent; it resets at 00:00 UTC.",
-      { retryAfter: Math.ceil((nextUtcMidnight(now) - now) / 1000) },
+      { retryAfter: secondsUntil(until, now) },
+    );
+  }
+
+  #locked(until: number, now: number): GatewayError {
+    return new GatewayError(
+      ErrorCode.QUOTA_EXCEEDED,
+      "Crisp answered quota_limit_exceeded for requests like this one; the gateway holds them back, then tries one.",
+      { crispReason: CRISP_QUOTA_REASON, retryAfter: secondsUntil(until, now) },
     );
   }
 
@@ -239,11 +406,27 @@ export class UpstreamGuard {
     return new GatewayError(
       ErrorCode.RATE_LIMITED,
       "Crisp is rate-limiting the gateway; retry later.",
-      {
-        retryAfter: Math.max(1, Math.ceil((until - now) / 1000)),
-      },
+      { retryAfter: secondsUntil(until, now) },
     );
   }
+}
+
+/** What `settle` needs to learn from an answer: what held the request's way at admission. */
+interface Learning {
+  day: number;
+  scope: string;
+  lock: GuardLock | null;
+  quotaSpent: boolean;
+  throttled: boolean;
+}
+
+const READ_ROUTE: GuardedRoute = { method: "GET", path: "" };
+const QUOTA_PROBE = "quota";
+const THROTTLE_PROBE = "throttle";
+
+/** Never 0: a client told to retry at once would spin. */
+function secondsUntil(until: number, now: number): number {
+  return Math.max(1, Math.ceil((until - now) / 1000));
 }
 
 function utcDay(epochMs: number): number {

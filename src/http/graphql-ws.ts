@@ -1,11 +1,14 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import type { ExecutionArgs } from "graphql";
+import { type ExecutionArgs, type ExecutionResult, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import type { YogaInitialContext, YogaServerInstance } from "graphql-yoga";
+import { maskError, type YogaInitialContext, type YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer } from "ws";
-import { type Authenticator, OPEN_VIEWER, type Viewer } from "../auth.js";
+import { type Authenticator, clientKeyOf, OPEN_VIEWER, type Viewer } from "../auth.js";
 import type { GatewayContext, GatewayServerContext } from "../context.js";
+import type { Logger } from "../logger.js";
+import type { PersistedOperations } from "../plugins/use-persisted-operations.js";
+import { tooManySubscriptions } from "../plugins/use-subscription-limits.js";
 import { MAX_CLOSE_REASON_BYTES, Route, WsCloseCode } from "./protocol.js";
 
 export interface GraphQLWsOptions {
@@ -20,6 +23,15 @@ export interface GraphQLWsOptions {
   connectionInitWaitTimeoutMs?: number;
   /** Largest message, bytes. @default 1_048_576 */
   maxPayload?: number;
+  /** APQ or trusted documents: the same rules as over HTTP, applied to every Subscribe. */
+  persistedOperations: PersistedOperations;
+  /**
+   * Operations (subscriptions, and queries in flight) one socket may run at once; past it a new
+   * one gets a REQUEST_LIMIT_EXCEEDED error and the socket stays open. @default 100
+   */
+  maxOperationsPerSocket?: number;
+  /** Where unexpected errors are logged (their clients only see "Unexpected error."). @default none */
+  logger?: Logger;
 }
 
 export interface GraphQLWsServer {
@@ -69,7 +81,41 @@ export function createGraphQLWsServer({
   keepAliveMs = 12_000, // 12 seconds, graphql-ws' own default: under common proxies' idle timeouts
   connectionInitWaitTimeoutMs = 3_000, // 3 seconds, graphql-ws' own default
   maxPayload = 1_048_576, // 1 MiB
+  persistedOperations,
+  maxOperationsPerSocket = 100, // a dashboard opens a handful; 10,000 on one socket cost 366 MB
+  logger,
 }: GraphQLWsOptions): GraphQLWsServer {
+  /**
+   * What a client sees of an error Yoga's envelop did not mask (one thrown while subscribing,
+   * or by a subscription's event stream): a contract error as it is, anything else as Yoga's
+   * "Unexpected error." with its code, never the original message (an ioredis error text
+   * once reached clients as a 4500 close reason).
+   */
+  const mask = (error: unknown): GraphQLError => {
+    // Yoga's own masking, as over HTTP (src/http/yoga.ts: never in development mode either).
+    const masked = maskError(error, "Unexpected error.", false);
+    if (masked !== error) {
+      logger?.error({ err: error }, "graphql-ws: unexpected error (masked)");
+    }
+    return masked instanceof GraphQLError
+      ? masked
+      : new GraphQLError("Unexpected error.", { extensions: { code: "INTERNAL_SERVER_ERROR" } });
+  };
+  /** Runs an execute or subscribe so that nothing it throws escapes unmasked. */
+  const guarded = async (
+    run: () => ReturnType<EnvelopedRoot["subscribe"]> | ReturnType<EnvelopedRoot["execute"]>,
+  ): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> => {
+    let result: ExecutionResult | AsyncIterable<ExecutionResult>;
+    try {
+      result = await run();
+    } catch (error) {
+      return { errors: [mask(error)] };
+    }
+    if (!(Symbol.asyncIterator in result)) {
+      return result;
+    }
+    return maskedStream(result, mask);
+  };
   const sockets = new WebSocketServer({ noServer: true, maxPayload });
   /** Work plugins hand to `waitUntil` (what Yoga's HTTP adapter keeps for them over HTTP). */
   const pending = new Set<Promise<void>>();
@@ -87,8 +133,8 @@ export function createGraphQLWsServer({
   const wsServer = useServer<Record<string, unknown>, SocketExtra>(
     {
       connectionInitWaitTimeout: connectionInitWaitTimeoutMs,
-      execute: (args) => envelopedRoot(args).execute(args),
-      subscribe: (args) => envelopedRoot(args).subscribe(args),
+      execute: (args) => guarded(() => envelopedRoot(args).execute(args)),
+      subscribe: (args) => guarded(() => envelopedRoot(args).subscribe(args)),
       onConnect: async (ctx) => {
         const closed = new AbortController();
         ctx.extra.socket.once("close", () => closed.abort());
@@ -106,47 +152,62 @@ export function createGraphQLWsServer({
           return false;
         }
       },
-      onSubscribe: async (ctx, _id, params) => {
-        const upgrade = ctx.extra.request;
-        const initial: YogaInitialContext & GatewayServerContext = {
-          // A fetch Request like HTTP's, so plugins and the context factory see one shape; its
-          // signal aborts when the socket closes.
-          request: new Request(`http://${upgrade.headers.host ?? "gateway"}${Route.graphql}`, {
-            headers: headersOf(upgrade),
-            ...(ctx.extra.closed === undefined ? {} : { signal: ctx.extra.closed.signal }),
-          }),
-          waitUntil,
-          params: {
-            query: params.query,
-            variables: params.variables ?? undefined,
-            ...(params.operationName == null ? {} : { operationName: params.operationName }),
-            ...(params.extensions == null ? {} : { extensions: params.extensions }),
-          },
-          req: upgrade,
-          socket: ctx.extra.socket,
-          ...(ctx.extra.viewer === undefined ? {} : { viewer: ctx.extra.viewer }),
-        };
-        const {
-          schema: enveloped,
-          execute,
-          subscribe,
-          contextFactory,
-          parse,
-          validate,
-        } = yoga.getEnveloped(initial);
-        const document = parse(params.query);
-        const errors = validate(enveloped, document);
-        if (errors.length > 0) {
-          return errors;
+      onSubscribe: async (ctx, _id, message) => {
+        // graphql-ws registers the operation before this hook: it counts itself.
+        if (Object.keys(ctx.subscriptions).length > maxOperationsPerSocket) {
+          return [tooManySubscriptions(maxOperationsPerSocket, "socket")];
         }
-        return {
-          schema: enveloped,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: new EnvelopedRoot(execute, subscribe),
-        };
+        const upgrade = ctx.extra.request;
+        try {
+          const params = persistedOperations.resolve(
+            {
+              query: message.query,
+              variables: message.variables ?? undefined,
+              ...(message.operationName == null ? {} : { operationName: message.operationName }),
+              ...(message.extensions == null ? {} : { extensions: message.extensions }),
+            },
+            clientKeyOf(ctx.extra.viewer, upgrade.socket.remoteAddress),
+          );
+          const initial: YogaInitialContext & GatewayServerContext = {
+            // A fetch Request like HTTP's, so plugins and the context factory see one shape; its
+            // signal aborts when the socket closes.
+            request: new Request(`http://${upgrade.headers.host ?? "gateway"}${Route.graphql}`, {
+              headers: headersOf(upgrade),
+              ...(ctx.extra.closed === undefined ? {} : { signal: ctx.extra.closed.signal }),
+            }),
+            waitUntil,
+            params,
+            req: upgrade,
+            socket: ctx.extra.socket,
+            ...(ctx.extra.viewer === undefined ? {} : { viewer: ctx.extra.viewer }),
+          };
+          const {
+            schema: enveloped,
+            execute,
+            subscribe,
+            contextFactory,
+            parse,
+            validate,
+          } = yoga.getEnveloped(initial);
+          const document = parse(params.query ?? "");
+          const errors = validate(enveloped, document);
+          if (errors.length > 0) {
+            return errors;
+          }
+          return {
+            schema: enveloped,
+            operationName: params.operationName,
+            document,
+            variableValues: params.variables,
+            contextValue: await contextFactory(),
+            rootValue: new EnvelopedRoot(execute, subscribe),
+          };
+        } catch (error) {
+          // A refused persisted operation, a syntax error, a document over a limit, or a
+          // context that could not be built: an error message for this operation, never a
+          // 4500 close of the whole socket with the error's text.
+          return [mask(error)];
+        }
       },
     },
     sockets,
@@ -205,6 +266,41 @@ export function originRefusal(origin: string): string {
   const room = MAX_CLOSE_REASON_BYTES - Buffer.byteLength(reason(""));
   const ascii = origin.replace(/[^\x20-\x7e]/g, "?");
   return reason(ascii.length <= room ? ascii : `${ascii.slice(0, room - 3)}...`);
+}
+
+/**
+ * A subscription's results, its failure turned into one last masked error result. Not an async
+ * generator: a generator's `return()` waits for the `next()` in progress, which waits for the
+ * next event, so a completed subscription would keep listening until then. Here `return()`
+ * reaches the stream at once.
+ */
+function maskedStream(
+  stream: AsyncIterable<ExecutionResult>,
+  mask: (error: unknown) => GraphQLError,
+): AsyncIterableIterator<ExecutionResult> {
+  const inner = stream[Symbol.asyncIterator]();
+  let failed = false;
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      if (failed) {
+        return { done: true, value: undefined };
+      }
+      try {
+        return await inner.next();
+      } catch (error) {
+        failed = true;
+        return { done: false, value: { errors: [mask(error)] } };
+      }
+    },
+    async return(value?: unknown) {
+      failed = true;
+      return (await inner.return?.(value)) ?? { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
 
 function headersOf(request: IncomingMessage): Headers {

@@ -3,19 +3,26 @@ import { useDeferStream } from "@graphql-yoga/plugin-defer-stream";
 import type { GraphQLSchema } from "graphql";
 import { createYoga, type YogaInitialContext, type YogaServerInstance } from "graphql-yoga";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import type { Authenticator } from "../auth.js";
 import type { GatewayContext, GatewayServerContext } from "../context.js";
 import type { Logger } from "../logger.js";
 import { useAccessLog } from "../plugins/use-access-log.js";
+import { useAuthentication } from "../plugins/use-authentication.js";
 import { memoryOperationLimiter, useClientRateLimit } from "../plugins/use-client-rate-limit.js";
 import { useCostLimit } from "../plugins/use-cost-limit.js";
 import { useDrain } from "../plugins/use-drain.js";
 import { useOperationDeadline } from "../plugins/use-operation-deadline.js";
-import { usePersistedOperations } from "../plugins/use-persisted-operations.js";
+import {
+  type PersistedOperations,
+  usePersistedOperations,
+} from "../plugins/use-persisted-operations.js";
 import { useProductionSchemaPrivacy } from "../plugins/use-production-schema-privacy.js";
 import { useReadOnlyViewers } from "../plugins/use-read-only-viewers.js";
 import { type RequestLimits, useRequestLimits } from "../plugins/use-request-limits.js";
 import { useStaleMarker } from "../plugins/use-stale-marker.js";
 import { useSubscriptionCount } from "../plugins/use-subscription-count.js";
+import { useSubscriptionLimits } from "../plugins/use-subscription-limits.js";
+import { createParserCaches, type DocumentCacheOptions } from "./document-cache.js";
 import { useGraphiQLPage } from "./graphiql.js";
 import { Route } from "./protocol.js";
 
@@ -43,7 +50,14 @@ export interface GatewayYogaOptions {
   allowedOrigins: readonly string[];
   introspection: boolean;
   limits: RequestLimits;
-  trustedDocuments: ReadonlyMap<string, string> | undefined;
+  /** Null: every request is the open viewer. */
+  authenticate: Authenticator | null;
+  /** APQ or trusted documents, shared with graphql-ws. */
+  persistedOperations: PersistedOperations;
+  /** Bounds of the parser and validation caches. */
+  documentCache: DocumentCacheOptions;
+  /** Open subscriptions per client, all transports; 0 for no cap. */
+  maxSubscriptionsPerClient: number;
   operationsPerMinute: number | RateLimiterAbstract;
   maxOperationCost: number;
   operationDeadlineMs: number;
@@ -63,22 +77,26 @@ export interface GatewayYogaOptions {
  * 0. `useAccessLog`: outermost, so its line covers every operation, refused ones included,
  *    and times the whole of it.
  * 1. `useGraphiQLPage`: answers GET text/html before anything parses a request.
- * 2. `useDrain`, `useSubscriptionCount`: they wrap every subscription's result; first, so the
+ * 2. `useAuthentication`: refuses missing or bad credentials before the body or the document
+ *    is parsed (nothing an anonymous client sends is parsed or cached), and gives every later
+ *    plugin the viewer.
+ * 3. `useDrain`, `useSubscriptionCount`: they wrap every subscription's result; first, so the
  *    count and the shutdown see every subscription, refused ones included.
- * 3. `usePersistedOperations`: turns a hash into a document while the request is parsed, so
- *    everything after it sees a document, whichever way it was sent.
- * 4. `useCSRFPrevention`: refuses "simple" cross-site requests (a form POST, a GET without a
+ * 4. `usePersistedOperations`: turns a hash into a document while the request is parsed, so
+ *    everything after it sees a document, whichever way it was sent; keyed by the viewer.
+ * 5. `useCSRFPrevention`: refuses "simple" cross-site requests (a form POST, a GET without a
  *    preflight header) before any work is done for them.
- * 5. `useRequestLimits`, `useProductionSchemaPrivacy`: refuse hostile or prying documents at
+ * 6. `useRequestLimits`, `useProductionSchemaPrivacy`: refuse hostile or prying documents at
  *    parse and validation, before they cost anything. `useDeferStream` between them adds the
  *    `@defer`/`@stream` directives the validation of the documents after it needs.
- * 6. `useClientRateLimit`: counts only valid operations, before any of them reaches Crisp.
- * 7. `useReadOnlyViewers`: a read-only client's mutation is FORBIDDEN before its input is
+ * 7. `useClientRateLimit`: counts only valid operations, before any of them reaches Crisp;
+ *    `useSubscriptionLimits` then caps the subscriptions a client holds open.
+ * 8. `useReadOnlyViewers`: a read-only client's mutation is FORBIDDEN before its input is
  *    even checked.
- * 8. `useStaleMarker`: outside the cost and deadline plugins, so it marks their results too.
- * 9. `useCostLimit`: estimates and refuses last, when the operation is otherwise allowed: a
+ * 9. `useStaleMarker`: outside the cost and deadline plugins, so it marks their results too.
+ * 10. `useCostLimit`: estimates and refuses last, when the operation is otherwise allowed: a
  *    refused operation never costs an estimate's work, and the estimate becomes the budget.
- * 10. `useOperationDeadline`: innermost, so it times only the execution itself.
+ * 11. `useOperationDeadline`: innermost, so it times only the execution itself.
  */
 export function createGatewayYoga({
   schema,
@@ -87,7 +105,10 @@ export function createGatewayYoga({
   allowedOrigins,
   introspection,
   limits,
-  trustedDocuments,
+  authenticate,
+  persistedOperations,
+  documentCache,
+  maxSubscriptionsPerClient,
   operationsPerMinute,
   maxOperationCost,
   operationDeadlineMs,
@@ -116,13 +137,16 @@ export function createGatewayYoga({
     logging: logger === null ? false : yogaLogger(logger),
     // Served by useGraphiQLPage: Yoga's own page loads its assets from a CDN.
     graphiql: false,
+    // Bounded by bytes, not only by entries (src/http/document-cache.ts).
+    parserAndValidationCache: createParserCaches(documentCache),
     context,
     plugins: [
       useAccessLog({ logger: accessLog }),
       ...(graphiql === null ? [] : [useGraphiQLPage(graphiql)]),
+      useAuthentication({ authenticate }),
       useDrain({ signal: shutdown }),
       useSubscriptionCount(subscriptions),
-      usePersistedOperations({ trusted: trustedDocuments }),
+      usePersistedOperations(persistedOperations),
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       ...useRequestLimits(limits),
       useDeferStream(),
@@ -135,8 +159,14 @@ export function createGatewayYoga({
                 typeof operationsPerMinute === "number"
                   ? memoryOperationLimiter(operationsPerMinute)
                   : operationsPerMinute,
+              onStoreError: (error) =>
+                accessLog.error(
+                  { err: error },
+                  "the per-client rate limit could not be counted; the operation runs",
+                ),
             }),
           ]),
+      useSubscriptionLimits({ perClient: maxSubscriptionsPerClient }),
       useReadOnlyViewers(),
       useStaleMarker(),
       useCostLimit({ maxCost: maxOperationCost }),

@@ -42,7 +42,7 @@ export class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
       if (counts.budget?.ended === true) {
         return Promise.reject(ABANDONED_READ);
       }
-      counts.usage.cacheMisses += 1;
+      counts.usage.countMiss();
       const { budget } = counts;
       if (budget === undefined) {
         return fetchOne(key, signal);
@@ -77,7 +77,7 @@ export class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
   readonly #keys = new Map<string, K>();
 
   override load(key: K): Promise<V> {
-    this.#counts.usage.loads += 1;
+    this.#counts.usage.countLoad();
     if (this.#counts.budget !== undefined) {
       this.#counts.budget.loads += 1;
     }

@@ -177,10 +177,13 @@ function failure(context: AccessLogContext, code: string, started: number): Acce
 
 function operationOf(
   document: DocumentNode | undefined,
-  operationName: string | null | undefined,
+  operationName: unknown,
 ): Pick<AccessLogEntry, "name" | "type"> {
   const operation =
-    document === undefined ? undefined : (getOperationAST(document, operationName) ?? undefined);
+    document === undefined
+      ? undefined
+      : (getOperationAST(document, typeof operationName === "string" ? operationName : null) ??
+        undefined);
   return {
     name: bounded(operation?.name?.value ?? operationName),
     type: operation?.kind === Kind.OPERATION_DEFINITION ? operation.operation : null,
@@ -210,8 +213,10 @@ function codeOf(error: GraphQLError): string {
   return typeof code === "string" ? code : "INTERNAL";
 }
 
-function bounded(text: string | null | undefined): string | null {
-  if (text === null || text === undefined || text === "") {
+/** Client text fit for a log line; null for anything but a non-empty string (a JSON body's
+ * `operationName` may be a number, an object…). */
+function bounded(text: unknown): string | null {
+  if (typeof text !== "string" || text === "") {
     return null;
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed

@@ -1,6 +1,12 @@
 import type { Plugin } from "graphql-yoga";
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
-import type { Viewer } from "../auth.js";
+import type { Redis } from "ioredis";
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from "rate-limiter-flexible";
+import { clientKeyOf, type Viewer } from "../auth.js";
 import { ErrorCode, GatewayError } from "../errors.js";
 
 /**
@@ -10,24 +16,26 @@ import { ErrorCode, GatewayError } from "../errors.js";
  */
 export function useClientRateLimit({
   limiter,
+  onStoreError,
 }: {
   limiter: RateLimiterAbstract;
+  /** Told when the limiter could not count (its store failed); the operation then runs. @default none */
+  onStoreError?: (error: unknown) => void;
 }): Plugin<{ viewer?: Viewer; req?: { socket?: { remoteAddress?: string } } }> {
   const consume = async (context: {
     viewer?: Viewer;
     req?: { socket?: { remoteAddress?: string } };
   }) => {
-    const viewer = context.viewer;
-    const key =
-      viewer === undefined || viewer.name === "open"
-        ? `open:${context.req?.socket?.remoteAddress ?? "?"}`
-        : `key:${viewer.name}`;
+    const key = clientKeyOf(context.viewer, context.req?.socket?.remoteAddress);
     try {
       await limiter.consume(key);
       return null;
     } catch (refusal) {
       if (!(refusal instanceof RateLimiterRes)) {
-        throw refusal;
+        // The limiter's store failed (a RateLimiterRedis without an insurance limiter while
+        // Redis is down): a limit that cannot be counted must not fail the operation.
+        onStoreError?.(refusal);
+        return null;
       }
       const error = new GatewayError(
         ErrorCode.RATE_LIMITED,
@@ -60,6 +68,21 @@ export function useClientRateLimit({
 }
 
 /** The default limiter: this many operations per minute per client, in this process. */
-export function memoryOperationLimiter(perMinute: number): RateLimiterAbstract {
+export function memoryOperationLimiter(perMinute: number): RateLimiterMemory {
   return new RateLimiterMemory({ points: perMinute, duration: 60 });
+}
+
+/**
+ * The limiter shared by every instance through Redis, with this process's own in-memory limit
+ * as its insurance: while Redis does not answer, each instance counts the same limit itself
+ * (rate-limiter-flexible's `insuranceLimiter`), so no operation fails because Redis is down.
+ */
+export function redisOperationLimiter(redis: Redis, perMinute: number): RateLimiterAbstract {
+  return new RateLimiterRedis({
+    storeClient: redis,
+    points: perMinute,
+    duration: 60,
+    keyPrefix: "crisp-gateway:operations",
+    insuranceLimiter: memoryOperationLimiter(perMinute),
+  });
 }

@@ -21,11 +21,11 @@ const GatewayStatus = builder.objectRef<GatewayStatusShape>("GatewayStatus").imp
     }),
     upstreamRequests: t.exposeInt("upstreamRequests", {
       description:
-        "HTTP requests sent to Crisp since the gateway started, answered or not, retries included.",
+        "HTTP requests sent to Crisp since this gateway process started, answered or not, retries included. Credentials that may see every website are shown the whole process's (its background refreshes included); any other credentials only the requests sent for their own operations, so no client learns another's traffic.",
     }),
     quotaUsed: t.exposeInt("quotaUsed", {
       description:
-        "Requests counted against today's Crisp quota (reset at 00:00 UTC): by this gateway, or by every instance when they share Redis. Past quotaLimit, everything that needs Crisp fails with QUOTA_EXCEEDED without calling it; cached data is still served.",
+        "Requests counted against today's Crisp quota (reset at 00:00 UTC): by this gateway, or by every instance when they share Redis. The token's, shared by every client and shown to each, since each is refused once it is spent. Past quotaLimit, everything that needs Crisp fails with QUOTA_EXCEEDED without calling it; cached data is still served.",
     }),
     quotaLimit: t.exposeInt("quotaLimit", {
       nullable: true,
@@ -34,14 +34,17 @@ const GatewayStatus = builder.objectRef<GatewayStatusShape>("GatewayStatus").imp
     }),
     cacheHits: t.exposeInt("cacheHits", {
       description:
-        "Loads answered without a Crisp request: already loaded or primed in the same operation, or from the shared cache.",
+        "Loads answered without a Crisp request (already loaded or primed in the same operation, or from the shared cache), since this process started: the whole process's for credentials that may see every website, else only those of the credentials' own operations.",
     }),
-    cacheMisses: t.exposeInt("cacheMisses", { description: "Loads that needed a Crisp request." }),
+    cacheMisses: t.exposeInt("cacheMisses", {
+      description:
+        "Loads that needed a Crisp request, since this process started: the whole process's for credentials that may see every website, else only those of the credentials' own operations.",
+    }),
     rateLimitedUntil: t.field({
       type: "DateTime",
       nullable: true,
       description:
-        "Set while the gateway holds back: after Crisp answered 429 or 420, until the backoff ends (then one probe goes first); after the daily quota is spent, until 00:00 UTC. Null while Crisp accepts requests.",
+        "Set while the gateway holds reads back (the token's state, shown to every client): after Crisp answered 429 or 420, until the backoff ends; after a 423 quota_limit_exceeded on a read, until its hold ends (then one probe goes first); while the day's quota is spent, until the next probe (every 15 minutes) or, for the gateway's own CRISP_DAILY_QUOTA, 00:00 UTC. Null while Crisp accepts reads.",
       resolve: (status) => status.rateLimitedUntil,
     }),
   }),
@@ -50,7 +53,8 @@ const GatewayStatus = builder.objectRef<GatewayStatusShape>("GatewayStatus").imp
 builder.queryField("gateway", (t) =>
   t.field({
     type: GatewayStatus,
-    description: "The gateway's own state: upstream use, quota, cache.",
+    description:
+      "The gateway's own state: upstream use, quota, cache. Traffic counters are the whole process's only for credentials that may see every website; other credentials see their own.",
     crispCost: { requests: 0 },
     resolve: async (_root, _args, ctx) => ({
       version: ctx.gateway.version,

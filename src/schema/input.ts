@@ -1,6 +1,7 @@
 import { isEmail } from "../crisp/ids.js";
 import type { CrispMessageContent, CrispMessageType } from "../crisp/types.js";
 import { badUserInput } from "../errors.js";
+import { nestsDeeperThan } from "../json-depth.js";
 
 /**
  * Checks of mutation input, run before any Crisp request so a bad input costs nothing and
@@ -13,6 +14,8 @@ export const MAX_SHORT_LENGTH = 200;
 export const MAX_URL_LENGTH = 2_000;
 export const MAX_LIST_LENGTH = 50;
 export const MAX_JSON_BYTES = 16_384;
+/** Levels of nesting in a JSON input (Crisp's custom data is flat key-value in practice). */
+export const MAX_JSON_DEPTH = 16;
 
 export function shortString(value: string, field: string, max = MAX_SHORT_LENGTH): string {
   if (value.length > max) {
@@ -57,6 +60,10 @@ export function stringList(
 export function jsonObject(value: unknown, field: string): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw badUserInput(field, "expected a JSON object.");
+  }
+  // Before anything recurses over it: JSON.stringify overflows its stack at a few thousand levels.
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
+    throw badUserInput(field, `at most ${MAX_JSON_DEPTH} levels of nesting.`);
   }
   if (Buffer.byteLength(JSON.stringify(value)) > MAX_JSON_BYTES) {
     throw badUserInput(field, `at most ${MAX_JSON_BYTES} bytes of JSON.`);

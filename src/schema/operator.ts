@@ -1,4 +1,4 @@
-import { isUuid } from "../crisp/ids.js";
+import { canonicalId } from "../crisp/ids.js";
 import type { CrispOperatorListItem } from "../crisp/types.js";
 import { badUserInput } from "../errors.js";
 import { builder } from "./builder.js";
@@ -29,10 +29,12 @@ builder.node(OperatorRef, {
     resolve: (o) => joinIdParts(o.websiteId, o.details.user_id),
     parse: (id) => {
       const [websiteId = "", userId = ""] = splitIdParts(id, 2);
-      if (!isUuid(websiteId) || !isUuid(userId)) {
+      const website = canonicalId("websiteId", websiteId);
+      const user = canonicalId("userId", userId);
+      if (website === null || user === null) {
         throw badUserInput("id", "not a global id of this gateway.");
       }
-      return id;
+      return joinIdParts(website, user);
     },
   },
   loadOne: async (id, ctx) => {

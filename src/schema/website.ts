@@ -1,5 +1,5 @@
 import type { GatewayContext } from "../context.js";
-import { isDomain, isUuid, requireId } from "../crisp/ids.js";
+import { canonicalId, isDomain, requireId } from "../crisp/ids.js";
 import { MAX_CONNECTED_WEBSITE_PAGES } from "../crisp/plugin.js";
 import type { CrispWebsite } from "../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../errors.js";
@@ -38,10 +38,11 @@ builder.node(WebsiteRef, {
   id: {
     resolve: (website) => website.websiteId,
     parse: (id) => {
-      if (!isUuid(id)) {
+      const websiteId = canonicalId("websiteId", id);
+      if (websiteId === null) {
         throw badUserInput("id", "not a global id of this gateway.");
       }
-      return id;
+      return websiteId;
     },
   },
   loadOne: async (websiteId, ctx) =>
@@ -103,14 +104,16 @@ async function reachableWebsiteIds(ctx: GatewayContext): Promise<string[]> {
 
 /** Accepts a Crisp website id or a Website global id. */
 function parseWebsiteArgument(id: string): string {
-  if (isUuid(id)) {
-    return id;
+  const websiteId = canonicalId("websiteId", id);
+  if (websiteId !== null) {
+    return websiteId;
   }
   const decoded = decodeGlobalId(id);
-  if (decoded.typename !== "Website" || !isUuid(decoded.id)) {
+  const fromGlobal = decoded.typename === "Website" ? canonicalId("websiteId", decoded.id) : null;
+  if (fromGlobal === null) {
     throw badUserInput("id", "expected a Crisp website id (a UUID) or a Website global id.");
   }
-  return decoded.id;
+  return fromGlobal;
 }
 
 builder.queryFields((t) => ({

@@ -157,9 +157,10 @@ export function conversationListQuery(args: {
   orderBy?: ConversationListParams["order"] | null;
 }): Omit<ConversationListParams, "page" | "perPage"> {
   const filter = args.filter ?? {};
-  if (filter.assignedTo !== null && filter.assignedTo !== undefined) {
-    requireId("userId", filter.assignedTo, "filter.assignedTo");
-  }
+  const assignedTo =
+    filter.assignedTo === null || filter.assignedTo === undefined
+      ? undefined
+      : requireId("userId", filter.assignedTo, "filter.assignedTo");
   const search = args.search;
   if ((search?.query.length ?? 0) > MAX_SEARCH_LENGTH) {
     throw badUserInput("search.query", `at most ${MAX_SEARCH_LENGTH} characters.`);
@@ -197,7 +198,7 @@ export function conversationListQuery(args: {
     filterResolved: filter.resolved ?? undefined,
     filterNotResolved: filter.notResolved ?? undefined,
     filterMention: filter.mention ?? undefined,
-    filterAssigned: filter.assignedTo ?? undefined,
+    filterAssigned: assignedTo,
     filterUnassigned: filter.unassigned ?? undefined,
     filterDateStart: filter.dateStart?.toISOString(),
     filterDateEnd: filter.dateEnd?.toISOString(),

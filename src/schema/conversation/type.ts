@@ -1,4 +1,4 @@
-import { isSessionId, isUuid } from "../../crisp/ids.js";
+import { canonicalId, isUuid } from "../../crisp/ids.js";
 import type {
   CrispConversation,
   CrispConversationMeta,
@@ -109,10 +109,12 @@ builder.node(ConversationRef, {
     resolve: (c) => joinIdParts(c.website_id, c.session_id),
     parse: (id) => {
       const [websiteId = "", sessionId = ""] = splitIdParts(id, 2);
-      if (!isUuid(websiteId) || !isSessionId(sessionId)) {
+      const website = canonicalId("websiteId", websiteId);
+      const session = canonicalId("sessionId", sessionId);
+      if (website === null || session === null) {
         throw badUserInput("id", "not a global id of this gateway.");
       }
-      return joinIdParts(websiteId, sessionId);
+      return joinIdParts(website, session);
     },
   },
   loadOne: (id, ctx) => {

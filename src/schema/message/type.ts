@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { isFingerprintText, isSessionId, isUuid, requireFingerprint } from "../../crisp/ids.js";
+import { canonicalId, isFingerprintText, requireFingerprint } from "../../crisp/ids.js";
 import type { CrispMessage } from "../../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../../errors.js";
 import { builder } from "../builder.js";
@@ -49,10 +49,12 @@ builder.node(MessageRef, {
     resolve: (m) => joinIdParts(m.website_id, m.session_id, m.fingerprint),
     parse: (id) => {
       const [websiteId = "", sessionId = "", fingerprint = ""] = splitIdParts(id, 3);
-      if (!isUuid(websiteId) || !isSessionId(sessionId) || !isFingerprintText(fingerprint)) {
+      const website = canonicalId("websiteId", websiteId);
+      const session = canonicalId("sessionId", sessionId);
+      if (website === null || session === null || !isFingerprintText(fingerprint)) {
         throw badUserInput("id", "not a global id of this gateway.");
       }
-      return id;
+      return joinIdParts(website, session, fingerprint);
     },
   },
   loadOne: (id, ctx) => {

@@ -1,4 +1,4 @@
-import { isUuid } from "../../crisp/ids.js";
+import { canonicalId } from "../../crisp/ids.js";
 import type { CrispPeopleProfile } from "../../crisp/types.js";
 import { badUserInput } from "../../errors.js";
 import { builder } from "../builder.js";
@@ -76,10 +76,12 @@ builder.node(PersonRef, {
     resolve: (p) => joinIdParts(p.websiteId, p.profile.people_id),
     parse: (id) => {
       const [websiteId = "", peopleId = ""] = splitIdParts(id, 2);
-      if (!isUuid(websiteId) || !isUuid(peopleId)) {
+      const website = canonicalId("websiteId", websiteId);
+      const person = canonicalId("peopleId", peopleId);
+      if (website === null || person === null) {
         throw badUserInput("id", "not a global id of this gateway.");
       }
-      return id;
+      return joinIdParts(website, person);
     },
   },
   loadOne: async (id, ctx) => {
