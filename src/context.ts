@@ -5,11 +5,11 @@ import { type Authenticator, OPEN_VIEWER, type Viewer } from "./auth.js";
 import { OperationBudget } from "./budget.js";
 import type { CrispClient } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
+import type { LiveHub } from "./events/live.js";
 import type { SharedCache } from "./loaders/cache.js";
 import { createLoaders, type Loaders } from "./loaders/index.js";
 import { createWrites, type Writes } from "./loaders/writes.js";
 import type { Staleness } from "./plugins/use-stale-marker.js";
-import type { CrispEventPubSub } from "./subscriptions/event-bus.js";
 import type { UsageCounters } from "./usage.js";
 
 /** Facts about this gateway process that the schema reports or depends on. */
@@ -53,8 +53,8 @@ export interface GatewayContext {
   loaders: Loaders;
   /** Crisp writes that keep `loaders` true to what they changed. */
   writes: Writes;
-  /** Verified Crisp web hook events, by website. */
-  events: CrispEventPubSub;
+  /** Recorded Crisp events, live and replayed (src/events/live.ts). */
+  events: LiveHub;
   /** Set when an answer came from the shared cache past its TTL (extensions.stale). */
   staleness: Staleness;
   /** This operation's Crisp spending (a subscription's: each event's). */
@@ -69,7 +69,7 @@ export interface ContextFactoryOptions {
   usage: UsageCounters;
   cache: SharedCache;
   gateway: GatewayInfo;
-  events: CrispEventPubSub;
+  events: LiveHub;
   /** Null: every request is the open viewer (see GatewayOptions.authenticate). */
   authenticate: Authenticator | null;
   /** What `Query.gateway` reads of the upstream guard. */

@@ -4,11 +4,12 @@ import { RateLimiterRedis } from "rate-limiter-flexible";
 import { createAuthenticator, loadKeysFile } from "./auth.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
+import { createMemoryEventLog } from "./events/log.js";
+import { createRedisEventLog } from "./events/redis-log.js";
 import type { ReadinessCheck } from "./http/readiness.js";
 import { createLogger } from "./logger.js";
 import { loadTrustedDocuments } from "./plugins/use-persisted-operations.js";
 import { createGateway } from "./server.js";
-import { createEventBus } from "./subscriptions/event-bus.js";
 
 /**
  * Entry point: config -> (demo: the embedded simulator) -> gateway. The only module of src
@@ -63,7 +64,13 @@ async function main(): Promise<void> {
     console.log(`Crisp: ${config.crisp.apiUrl} (tier ${config.crisp.tier}).`);
   }
 
-  const events = await createEventBus({ redisUrl: config.redisUrl });
+  const scope = `${crisp.identifier}:${crisp.tier ?? "plugin"}`;
+  // With Redis, every instance records into and follows one stream: a hook received by any
+  // instance reaches the subscribers and the cache of every instance.
+  const events =
+    config.redisUrl === undefined
+      ? createMemoryEventLog(config.eventLog)
+      : await createRedisEventLog({ redisUrl: config.redisUrl, scope, ...config.eventLog });
   // With Redis, every instance counts one quota and backs off together.
   const guardStore =
     config.redisUrl === undefined ? undefined : await connectGuardStore(config.redisUrl, crisp);
@@ -76,7 +83,7 @@ async function main(): Promise<void> {
     demo: config.crisp.mode === "demo",
     dailyQuota: config.dailyQuota,
     events,
-    hooks: { secret: hookSecret, key: config.hookKey },
+    hooks: { secret: hookSecret, key: config.hookKey, windowMs: config.hookWindowMs },
     cache: config.cache,
     maxOperationCost: config.maxOperationCost,
     operationDeadlineMs: config.operationDeadlineMs,

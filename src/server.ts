@@ -13,6 +13,12 @@ import {
 import { CrispClient, createCrispDispatcher } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
 import { UpstreamGuard, type UpstreamGuardOptions } from "./crisp/upstream-guard.js";
+import { HOOK_TIMESTAMP_WINDOW_MS } from "./crisp/webhook.js";
+import type { EventSource, IncomingEvent } from "./events/event.js";
+import { createWebhookRoute, type IngestResult } from "./events/hook-route.js";
+import { createMemoryEventLog, type EventLog } from "./events/log.js";
+import { createEventPipeline } from "./events/pipeline.js";
+import { applyEventToCache } from "./events/upkeep.js";
 import { graphiqlDefaultQuery } from "./http/graphiql.js";
 import { createGraphQLWsServer } from "./http/graphql-ws.js";
 import { Route, WsCloseCode } from "./http/protocol.js";
@@ -20,18 +26,10 @@ import { checkReadiness, type ReadinessCheck, type ReadinessProblem } from "./ht
 import { createRouter } from "./http/router.js";
 import { createGatewayYoga } from "./http/yoga.js";
 import { CACHE_KINDS, SharedCache, type SharedCacheOptions } from "./loaders/cache.js";
-import { applyEventToCache } from "./loaders/coherence.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, routeOf } from "./metrics.js";
 import type { RequestLimits } from "./plugins/use-request-limits.js";
 import { schema } from "./schema/index.js";
-import {
-  ALL_EVENTS,
-  BusTopic,
-  createMemoryEventBus,
-  type EventBus,
-} from "./subscriptions/event-bus.js";
-import { createWebhookRoute } from "./subscriptions/webhook-route.js";
 import { UsageCounters } from "./usage.js";
 import { VERSION } from "./version.js";
 
@@ -58,10 +56,22 @@ export interface GatewayOptions {
   dailyQuota?: number | null;
   /** Yoga's own logs into `logger`. @default false (tests stay quiet) */
   logging?: boolean;
-  /** Where verified web hook events go. @default an in-memory bus */
-  events?: EventBus;
-  /** Web hook verification: plugin hooks' secret and/or website hooks' `?key=`. Neither: every hook is refused. */
-  hooks?: { secret?: string | undefined; key?: string | undefined; maxBodyBytes?: number };
+  /**
+   * Where verified events are recorded and followed: the memory log, or a Redis Stream shared
+   * by every instance (src/events/redis-log.ts). The gateway closes it. @default createMemoryEventLog()
+   */
+  events?: EventLog;
+  /**
+   * Web hook verification: plugin hooks' secret and/or website hooks' `?key=` (neither: every
+   * hook is refused), the body limit, and how far a signed hook's timestamp may be from now
+   * (`windowMs`, CRISP_HOOK_WINDOW_MS; redeliveries are recognised for twice as long).
+   */
+  hooks?: {
+    secret?: string | undefined;
+    key?: string | undefined;
+    maxBodyBytes?: number;
+    windowMs?: number;
+  };
   /** graphql-ws ping interval, ms. @default 12_000 */
   keepAliveMs?: number;
   /** How long a WebSocket may wait before connection_init, ms (then 4408). @default 3_000 */
@@ -134,6 +144,24 @@ export interface GatewayAddress {
 export interface Gateway {
   yoga: YogaServerInstance<GatewayServerContext, GatewayContext>;
   usage: UsageCounters;
+  /**
+   * Records a verified Crisp event as the hook route does (the entry point of every event
+   * source: an RTM client calls it too). Rejects when the event log cannot take it.
+   */
+  ingest(
+    event: IncomingEvent,
+    options: { source: EventSource; dedupeKey?: string },
+  ): Promise<IngestResult>;
+  /**
+   * Resolves once this instance has applied the event `id` (or a later one) to its cache and
+   * delivered it to its subscriptions, whichever instance recorded it.
+   */
+  eventApplied(id: string): Promise<void>;
+  /**
+   * Resolves once exactly `count` subscriptions are open (gateway_open_subscriptions):
+   * registered with the live events, so an event recorded now reaches them.
+   */
+  openSubscriptions(count: number): Promise<void>;
   /** Starts listening. */
   listen(host: string, port: number): Promise<GatewayAddress>;
   /**
@@ -155,7 +183,7 @@ export function createGateway({
   demo = false,
   dailyQuota = null,
   logging = false,
-  events = createMemoryEventBus(),
+  events = createMemoryEventLog(),
   hooks = {},
   keepAliveMs,
   connectionInitWaitTimeoutMs,
@@ -221,8 +249,14 @@ export function createGateway({
     guard,
   });
   const gateway: GatewayInfo = { version: VERSION, demo, tier, defaultWebsiteId, dailyQuota };
-  const cacheUpkeep = keepCacheTrue(events, cache, logger);
+  const pipeline = createEventPipeline({
+    log: events,
+    upkeep: (event) => applyEventToCache(cache, event),
+    dedupeTtlMs: 2 * (hooks.windowMs ?? HOOK_TIMESTAMP_WINDOW_MS),
+    logger,
+  });
   const shutdown = new AbortController();
+  const openSubscriptions = new Tally();
 
   const yoga = createGatewayYoga({
     schema,
@@ -231,7 +265,7 @@ export function createGateway({
       usage,
       cache,
       gateway,
-      events: events.pubsub,
+      events: pipeline.live,
       authenticate,
       upstream: guard,
       maxOperationCost,
@@ -250,7 +284,16 @@ export function createGateway({
     maxOperationCost,
     operationDeadlineMs,
     shutdown: shutdown.signal,
-    subscriptions: { opened: metrics.subscriptionOpened, closed: metrics.subscriptionClosed },
+    subscriptions: {
+      opened: () => {
+        metrics.subscriptionOpened();
+        openSubscriptions.change(1);
+      },
+      closed: () => {
+        metrics.subscriptionClosed();
+        openSubscriptions.change(-1);
+      },
+    },
     logger: logging ? logger : null,
     accessLog: logger,
   });
@@ -265,11 +308,15 @@ export function createGateway({
   const router = createRouter({
     yoga,
     webhook: createWebhookRoute({
-      pubsub: events.pubsub,
+      ingest: pipeline.ingest,
       ...hooks,
       onOutcome: (outcome) => {
         metrics.hookReceived(outcome.status);
-        logger.info({ hook: outcome }, "crisp web hook");
+        if (outcome.status >= 400) {
+          logger.warn({ hook: outcome }, "crisp web hook refused");
+        } else {
+          logger.info({ hook: outcome }, "crisp web hook");
+        }
       },
     }),
     upgrade: webSockets.handleUpgrade,
@@ -279,7 +326,7 @@ export function createGateway({
         [
           () => crispReadiness(guard, readyMaxBackoffMs),
           () => {
-            const reason = events.problem?.();
+            const reason = events.problem();
             return reason === undefined ? undefined : { component: "redis", reason };
           },
           ...readinessChecks,
@@ -314,8 +361,7 @@ export function createGateway({
     server?.closeAllConnections();
     await closed;
     await webSockets.dispose();
-    await cacheUpkeep.stop();
-    await events.close();
+    await pipeline.close();
     if (ownsDispatcher) {
       await dispatcher.close();
     }
@@ -324,6 +370,9 @@ export function createGateway({
   return {
     yoga,
     usage,
+    ingest: pipeline.ingest,
+    eventApplied: pipeline.applied,
+    openSubscriptions: (count) => openSubscriptions.reached(count),
     listen: (host, port) =>
       new Promise((resolve, reject) => {
         const listening = createServer(router.handleRequest);
@@ -350,36 +399,27 @@ export function createGateway({
   };
 }
 
-/**
- * Every verified hook, whichever instance received it (`crisp:any`), drops what it changed.
- * One event that fails to apply is logged and skipped: the loop must outlive it.
- */
-function keepCacheTrue(
-  events: EventBus,
-  cache: SharedCache,
-  logger: Logger,
-): { stop(): Promise<void> } {
-  const upkeep = events.pubsub.subscribe(BusTopic.ANY, ALL_EVENTS);
-  const done = (async () => {
-    for await (const event of upkeep) {
-      try {
-        applyEventToCache(cache, event);
-      } catch (error) {
-        logger.error(
-          { err: error, event: { name: event.name, websiteId: event.websiteId } },
-          "a Crisp event could not be applied to the cache",
-        );
+/** A count others can wait on. */
+class Tally {
+  #value = 0;
+  #waiters: { count: number; wake: () => void }[] = [];
+
+  change(by: number): void {
+    this.#value += by;
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (waiter.count === this.#value) {
+        waiter.wake();
+        return false;
       }
-    }
-  })().catch((error: unknown) => {
-    logger.error({ err: error }, "the cache upkeep stopped: the event bus failed");
-  });
-  return {
-    stop: async () => {
-      await upkeep.return?.();
-      await done;
-    },
-  };
+      return true;
+    });
+  }
+
+  reached(count: number): Promise<void> {
+    return count === this.#value
+      ? Promise.resolve()
+      : new Promise((wake) => this.#waiters.push({ count, wake }));
+  }
 }
 
 /** Crisp is usable unless the breaker is open or the backoff (or a spent quota) lasts long. */

@@ -56,7 +56,7 @@ describe("GET /ready with Redis", () => {
     redis.kill("SIGKILL");
     await once(redis, "exit");
     // ioredis reports the lost connection (and stops calling itself ready) before it retries.
-    await gateway.waitFor(/Redis (guard store|event bus): /);
+    await gateway.waitFor(/Redis (guard store|event log): /);
     const response = await fetch(`${origin}/ready`);
     expect(response.status).toBe(503);
     const body = (await response.json()) as {

@@ -1,10 +1,11 @@
-import { filter, map, pipe } from "graphql-yoga";
 import type { GatewayContext } from "../context.js";
 import { CrispEvent, CrispEventFamily, isEventOf } from "../crisp/events.js";
 import { isFingerprint, isUuid, requireId } from "../crisp/ids.js";
 import { CRISP_MESSAGE_TYPES, type CrispConversation, type CrispMessage } from "../crisp/types.js";
 import { ErrorCode, GatewayError } from "../errors.js";
-import { BusTopic, type CrispHookEvent } from "../subscriptions/event-bus.js";
+import type { CrispHookEvent } from "../events/event.js";
+import { mapItems } from "../events/iterate.js";
+import type { LiveItem } from "../events/live.js";
 import { builder } from "./builder.js";
 import { ConversationRef } from "./conversation/type.js";
 import { MessageRef } from "./message/type.js";
@@ -38,12 +39,12 @@ function hookMessage(event: CrispHookEvent): CrispMessage | null {
  * The website's events a subscriber accepts, as they arrive, optionally of one conversation.
  * Ids are checked before anything is subscribed.
  */
-function eventsOf(
+async function eventsOf(
   ctx: GatewayContext,
   args: { websiteId: string; sessionId?: string | null | undefined },
   accept: (event: CrispHookEvent) => boolean,
-) {
-  const websiteId = requireId("websiteId", args.websiteId);
+): Promise<AsyncIterator<LiveItem>> {
+  const websiteId = requireId("websiteId", args.websiteId).toLowerCase();
   if (!ctx.loaders.visible(websiteId)) {
     // Events of a website the viewer may not see are never delivered: no such website.
     throw new GatewayError(ErrorCode.NOT_FOUND, "Crisp has no such website for this token.");
@@ -51,13 +52,14 @@ function eventsOf(
   const sessionId =
     args.sessionId === null || args.sessionId === undefined
       ? null
-      : requireId("sessionId", args.sessionId);
-  return pipe(
-    ctx.events.subscribe(BusTopic.EVENT, websiteId),
-    filter(
-      (event: CrispHookEvent) =>
-        accept(event) && (sessionId === null || event.sessionId === sessionId),
-    ),
+      : requireId("sessionId", args.sessionId).toLowerCase();
+  return ctx.events.subscribe(
+    {
+      websiteId,
+      visible: ctx.loaders.visible,
+      accept: (event) => accept(event) && (sessionId === null || event.sessionId === sessionId),
+    },
+    null,
   );
 }
 
@@ -66,22 +68,22 @@ function eventsOf(
  * for its whole life, and each event must show Crisp's state after it); an event whose read
  * finds nothing is skipped.
  */
-function freshReads<T>(
+async function freshReads<T>(
   ctx: GatewayContext,
   args: { websiteId: string; sessionId?: string | null | undefined },
   accept: (event: CrispHookEvent) => boolean,
   read: (event: CrispHookEvent) => T | null | Promise<T | null>,
 ) {
-  return pipe(
-    eventsOf(ctx, args, accept),
-    map(async (event: CrispHookEvent) => {
-      // A new read of Crisp, with a budget of its own.
-      ctx.budget.startEvent();
-      ctx.loaders.clearAll();
-      return read(event);
-    }),
-    filter((value: T | null): value is T => value !== null),
-  );
+  return mapItems(await eventsOf(ctx, args, accept), async (item: LiveItem) => {
+    if (item.kind !== "event") {
+      return undefined;
+    }
+    // A new read of Crisp, with a budget of its own.
+    ctx.budget.startEvent();
+    ctx.loaders.clearAll();
+    const value = await read(item.event);
+    return value === null ? undefined : { value };
+  });
 }
 
 interface ConversationEventShape {
@@ -100,6 +102,9 @@ const CrispEventRef = builder.objectRef<CrispHookEvent>("CrispEvent").implement(
   description:
     "One Crisp web hook event as received, for events without a typed subscription. Costs no Crisp request.",
   fields: (t) => ({
+    id: t.exposeID("id", {
+      description: "The event's id in the gateway's event log: pass it as `after` to resume.",
+    }),
     name: t.exposeString("name", { description: "Crisp's event name, e.g. session:set_state." }),
     websiteId: t.exposeID("websiteId"),
     sessionId: t.id({ nullable: true, resolve: (e) => e.sessionId }),
@@ -255,8 +260,11 @@ builder.subscriptionFields((t) => ({
         description: 'Crisp event names to receive, e.g. ["session:set_state"].',
       }),
     },
-    subscribe: (_root, args, ctx) =>
-      eventsOf(ctx, args, (event) => !args.names || args.names.includes(event.name)),
+    subscribe: async (_root, args, ctx) =>
+      mapItems(
+        await eventsOf(ctx, args, (event) => !args.names || args.names.includes(event.name)),
+        (item: LiveItem) => (item.kind === "event" ? { value: item.event } : undefined),
+      ),
     resolve: (event) => event,
   }),
 }));
