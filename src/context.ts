@@ -6,6 +6,8 @@ import { OperationBudget } from "./budget.js";
 import type { CrispClient } from "./crisp/client.js";
 import type { CrispTier } from "./crisp/types.js";
 import type { LiveHub } from "./events/live.js";
+import type { EventLog } from "./events/log.js";
+import type { Projections } from "./events/projection.js";
 import type { SharedCache } from "./loaders/cache.js";
 import { createLoaders, type Loaders } from "./loaders/index.js";
 import { createWrites, type Writes } from "./loaders/writes.js";
@@ -21,6 +23,16 @@ export interface GatewayInfo {
   /** The website `Query.website` resolves to without an id, when configured. */
   defaultWebsiteId: string | undefined;
   dailyQuota: number | null;
+}
+
+/** What the schema reads of the event path. */
+export interface GatewayEvents {
+  /** Subscriptions register here: live events, and replays after an id. */
+  live: LiveHub;
+  /** The recorded events (the change feed). */
+  log: EventLog;
+  /** The objects events changed, computed once per event for every subscriber. */
+  projections: Projections;
 }
 
 /** What the schema may read of the upstream guard (`Query.gateway`): its state, no control. */
@@ -53,12 +65,19 @@ export interface GatewayContext {
   loaders: Loaders;
   /** Crisp writes that keep `loaders` true to what they changed. */
   writes: Writes;
-  /** Recorded Crisp events, live and replayed (src/events/live.ts). */
-  events: LiveHub;
+  /** Recorded Crisp events: live and replayed, and what they show (src/events/). */
+  events: GatewayEvents;
   /** Set when an answer came from the shared cache past its TTL (extensions.stale). */
   staleness: Staleness;
   /** This operation's Crisp spending (a subscription's: each event's). */
   budget: OperationBudget;
+  /** A subscription: the id of the event it delivers now (extensions.eventId). */
+  eventId?: string;
+  /**
+   * SSE's `Last-Event-ID` header, sent by an EventSource that reconnects: where a
+   * subscription without `after` resumes.
+   */
+  lastEventId: string | null;
   usage: UsageCounters;
   upstream: UpstreamStatus;
   gateway: GatewayInfo;
@@ -69,7 +88,7 @@ export interface ContextFactoryOptions {
   usage: UsageCounters;
   cache: SharedCache;
   gateway: GatewayInfo;
-  events: LiveHub;
+  events: GatewayEvents;
   /** Null: every request is the open viewer (see GatewayOptions.authenticate). */
   authenticate: Authenticator | null;
   /** What `Query.gateway` reads of the upstream guard. */
@@ -115,6 +134,7 @@ export function createContextFactory({
     });
     return {
       budget,
+      lastEventId: request.headers.get("last-event-id"),
       upstream,
       usage,
       gateway,

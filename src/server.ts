@@ -16,9 +16,11 @@ import { UpstreamGuard, type UpstreamGuardOptions } from "./crisp/upstream-guard
 import { HOOK_TIMESTAMP_WINDOW_MS } from "./crisp/webhook.js";
 import type { EventSource, IncomingEvent } from "./events/event.js";
 import { createWebhookRoute, type IngestResult } from "./events/hook-route.js";
+import { EventJournal } from "./events/journal.js";
 import { createMemoryEventLog, type EventLog } from "./events/log.js";
 import { createEventPipeline } from "./events/pipeline.js";
-import { applyEventToCache } from "./events/upkeep.js";
+import { Projections } from "./events/projection.js";
+import { applyEventToCache, overlayEvents } from "./events/upkeep.js";
 import { graphiqlDefaultQuery } from "./http/graphiql.js";
 import { createGraphQLWsServer } from "./http/graphql-ws.js";
 import { Route, WsCloseCode } from "./http/protocol.js";
@@ -26,6 +28,7 @@ import { checkReadiness, type ReadinessCheck, type ReadinessProblem } from "./ht
 import { createRouter } from "./http/router.js";
 import { createGatewayYoga } from "./http/yoga.js";
 import { CACHE_KINDS, SharedCache, type SharedCacheOptions } from "./loaders/cache.js";
+import { createLoaders } from "./loaders/index.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, routeOf } from "./metrics.js";
 import type { RequestLimits } from "./plugins/use-request-limits.js";
@@ -157,6 +160,8 @@ export interface Gateway {
    * delivered it to its subscriptions, whichever instance recorded it.
    */
   eventApplied(id: string): Promise<void>;
+  /** Resolves once this instance has applied every event recorded so far, by any instance. */
+  eventsCaughtUp(): Promise<void>;
   /**
    * Resolves once exactly `count` subscriptions are open (gateway_open_subscriptions):
    * registered with the live events, so an event recorded now reaches them.
@@ -210,12 +215,15 @@ export function createGateway({
   const dispatcher = crisp.dispatcher ?? createCrispDispatcher();
   const tier = crisp.tier ?? "plugin";
   const guard = new UpstreamGuard({ dailyQuota, ...guardOptions });
+  // What recent events changed, laid over what Crisp answers just after them.
+  const journal = new EventJournal();
   // Entries are per token: another identifier or tier never reads this one's data.
   const cache = new SharedCache(
     `${crisp.identifier}:${tier}`,
     cacheOptions === false
       ? { ttlMs: Object.fromEntries(CACHE_KINDS.map((kind) => [kind, 0])) }
       : cacheOptions,
+    { overlay: overlayEvents(journal), forget: (tag) => journal.forget(tag) },
   );
   const metrics = createMetrics({
     cache: () => ({ ...cache.stats, size: cache.size }),
@@ -251,7 +259,7 @@ export function createGateway({
   const gateway: GatewayInfo = { version: VERSION, demo, tier, defaultWebsiteId, dailyQuota };
   const pipeline = createEventPipeline({
     log: events,
-    upkeep: (event) => applyEventToCache(cache, event),
+    upkeep: (event) => applyEventToCache(cache, journal, event),
     dedupeTtlMs: 2 * (hooks.windowMs ?? HOOK_TIMESTAMP_WINDOW_MS),
     logger,
   });
@@ -265,7 +273,13 @@ export function createGateway({
       usage,
       cache,
       gateway,
-      events: pipeline.live,
+      events: {
+        live: pipeline.live,
+        log: events,
+        projections: new Projections((budget) =>
+          createLoaders({ crisp: client, usage, cache, budget }),
+        ),
+      },
       authenticate,
       upstream: guard,
       maxOperationCost,
@@ -372,6 +386,7 @@ export function createGateway({
     usage,
     ingest: pipeline.ingest,
     eventApplied: pipeline.applied,
+    eventsCaughtUp: pipeline.caughtUp,
     openSubscriptions: (count) => openSubscriptions.reached(count),
     listen: (host, port) =>
       new Promise((resolve, reject) => {

@@ -55,6 +55,17 @@ const PERSON = store
   .people(W)
   .find((p) => (store.personConversations(W, p.people_id, {})?.length ?? 0) > 1);
 const P = PERSON?.people_id ?? "";
+// One recorded event, so the change feed (Website.changes) has an event whose fields are probed.
+await t.gateway.ingest(
+  {
+    name: "session:set_state",
+    websiteId: W,
+    sessionId: S,
+    data: { state: "unresolved" },
+    timestamp: 1,
+  },
+  { source: "hook", dedupeKey: randomUUID() },
+);
 
 type Args = Record<string, unknown>;
 

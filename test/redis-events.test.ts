@@ -98,7 +98,7 @@ describe("gateway instances on one Redis", () => {
     ]);
   });
 
-  it("keeps the cache of the other instance true", async () => {
+  it("applies a hook posted to one instance to the cache of the other, with no Crisp request", async () => {
     const simulator = await startSimulator({ seed: 1 });
     onTestFinished(() => simulator.close());
     const W = simulator.defaultWebsiteId;
@@ -116,10 +116,13 @@ describe("gateway instances on one Redis", () => {
     );
     expect(answer.status).toBe(200);
     await b.gateway.eventApplied(String(answer.body.id));
-    await queryGateway(b.gateway, query, { s: session });
-    expect(simulator.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      `GET /website/${W}/conversation/${session}`,
-    ]);
+    const after = await queryGateway<{ website: { conversation: { state: string } } }>(
+      b.gateway,
+      query,
+      { s: session },
+    );
+    expect(after.data?.website.conversation.state).toBe("PENDING");
+    expect(simulator.requests).toEqual([]);
   });
 
   it("refuses to start when Redis cannot be reached, rather than losing events later", async () => {

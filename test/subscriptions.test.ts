@@ -212,7 +212,10 @@ describe("Server-Sent Events", () => {
     expect(JSON.parse(data ?? "{}")).toEqual({
       data: { messageAdded: { fingerprint: message?.fingerprint, text: expect.any(String) } },
       // The message comes whole in the hook: this event cost Crisp nothing.
-      extensions: { cost: { estimated: 0, crispRequests: 0, cacheHits: 0 } },
+      extensions: {
+        cost: { estimated: 0, crispRequests: 0, cacheHits: 0 },
+        eventId: expect.stringMatching(/^\d+-\d+$/),
+      },
     });
     controller.abort();
   });

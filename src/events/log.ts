@@ -35,6 +35,11 @@ export interface EventLog {
   /** The newest recorded id (FIRST_EVENT_ID when none). */
   latest(): Promise<string>;
   /**
+   * The id every kept event is after: an `after` at or past it loses nothing. A feed read
+   * from the start of retention begins there.
+   */
+  floor(): Promise<string>;
+  /**
    * Calls `listener` with every event recorded from now on, by any instance, in id order,
    * starting after `from` (default: the newest id now). One follower per log.
    */
@@ -158,6 +163,10 @@ export function createMemoryEventLog({
     },
     async latest() {
       return last;
+    },
+    async floor() {
+      trim();
+      return compareEventIds(dropped, origin) > 0 ? dropped : origin;
     },
     follow(follower) {
       listener = follower;

@@ -36,6 +36,8 @@ export interface EventPipeline {
    * recorded it) or a later one: tests and benchmarks wait on it rather than on time.
    */
   applied(id: string): Promise<void>;
+  /** Resolves once this instance has applied every event recorded so far, by any instance. */
+  caughtUp(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,6 +104,14 @@ export function createEventPipeline({
     }
   });
 
+  function applied(id: string): Promise<void> {
+    return compareEventIds(id, handled) <= 0
+      ? Promise.resolve()
+      : new Promise((wake) => {
+          waiters.push({ id, wake });
+        });
+  }
+
   return {
     log,
     live,
@@ -121,12 +131,9 @@ export function createEventPipeline({
         ? { recorded: false, duplicate: true }
         : { recorded: true, id: recorded.id };
     },
-    applied(id) {
-      return compareEventIds(id, handled) <= 0
-        ? Promise.resolve()
-        : new Promise((wake) => {
-            waiters.push({ id, wake });
-          });
+    applied,
+    async caughtUp() {
+      await applied(await log.latest());
     },
     async close() {
       live.close();

@@ -19,8 +19,8 @@ import { closeRedis, openRedis, type RedisReport, redisProblem } from "./redis.j
  * - replay and the change feed: `XRANGE` after an id, exclusive.
  *
  * Keys share the hash tag `{scope}` (one Redis Cluster slot, as the script needs):
- * `crisp-gateway:{scope}:events` (the stream), `…:events:origin` (the first id ever recorded
- * in this stream: an `after` before it is from a stream Redis lost), `…:hook:<sha256>`.
+ * `crisp-gateway:{scope}:events` (the stream), `…:events:origin` (where its history begins:
+ * an `after` before it is from a stream Redis lost), `…:hook:<sha256>`.
  * Events older than `maxAgeMs` are trimmed once a minute (`XTRIM MINID ~`). With a Redis
  * that persists nothing, a Redis restart loses the stream: run it with AOF when resuming
  * across restarts matters (docs/configuration.md).
@@ -73,6 +73,9 @@ export async function createRedisEventLog({
   const prefix = `crisp-gateway:{${scope}}`;
   const stream = `${prefix}:events`;
   const originKey = `${prefix}:events:origin`;
+  // Where this stream's history begins, unless another instance said so already. Lost with
+  // Redis's data: the next event sets it again, and an `after` from before fails as a gap.
+  await writer.set(originKey, `${now()}-0`, "NX").catch(() => undefined);
   let closed = false;
   /** Cuts the follower's waits short when the log closes. */
   const closing = new AbortController();
@@ -211,6 +214,11 @@ export async function createRedisEventLog({
       return entries(reply);
     },
     latest,
+    async floor() {
+      const [origin, deleted] = await Promise.all([writer.get(originKey), maxDeleted()]);
+      const candidates = [origin ?? `${now()}-0`, deleted, `${now() - maxAgeMs}-0`];
+      return candidates.reduce((a, b) => (compareEventIds(a, b) >= 0 ? a : b));
+    },
     follow(listener, from) {
       following = follow(listener, from);
     },

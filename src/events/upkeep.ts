@@ -1,80 +1,501 @@
-import { CrispEvent, CrispEventFamily, isEventOf } from "../crisp/events.js";
-import type { CacheKey, SharedCache } from "../loaders/cache.js";
+import type { ConversationListParams } from "../crisp/conversations.js";
+import type { MessageBatch } from "../crisp/messages.js";
+import type { CrispConversation, CrispMessage, CrispPeopleProfile } from "../crisp/types.js";
+import { type CachedEntry, type CacheKey, cacheTag, type SharedCache } from "../loaders/cache.js";
 import type { CrispHookEvent } from "./event.js";
+import type { EventJournal } from "./journal.js";
+import {
+  bumpOf,
+  isMessageEvent,
+  isSessionEvent,
+  lastMessageExcerpt,
+  patchConversation,
+  patchMessage,
+  patchMessageBatch,
+  patchPerson,
+} from "./patches.js";
 
 /**
- * What each Crisp event does to the shared cache (crisp-api.md §5.5): a message event drops
- * that conversation's messages and summary, and the list pages holding it; a session event
- * drops that conversation and the pages holding it; a people event drops that person and the
- * pages holding them. Pages that should now hold a changed object but did not refresh when
- * their (short) TTL ends.
+ * What each Crisp event does to the shared cache (the table is docs/events.md): the cached
+ * objects it changes are patched from what it carries, found through the cache's index (by
+ * conversation, person, kind and website: never a scan of the cache); only what it cannot
+ * patch is dropped; events that change nothing the gateway serves change nothing. Every event
+ * is also journaled, so a load that lands after it shows it (`overlayEvents`).
  */
 
-const holdsSession = (sessionId: string) => (value: unknown) =>
-  Array.isArray(value) &&
-  value.some((item) => item === sessionId || (isRecord(item) && item.session_id === sessionId));
+/** The cache tags of what an event is about: its conversation, its person. */
+export function subjectTags(event: CrispHookEvent): string[] {
+  const tags: string[] = [];
+  if (event.sessionId !== null) {
+    tags.push(cacheTag.session(event.websiteId, event.sessionId));
+  }
+  const peopleId = peopleIdOf(event);
+  if (peopleId !== undefined) {
+    tags.push(cacheTag.person(event.websiteId, peopleId));
+  }
+  return tags;
+}
 
-const holdsPerson = (peopleId: string) => (value: unknown) =>
-  Array.isArray(value) && value.some((item) => isRecord(item) && item.people_id === peopleId);
+function peopleIdOf(event: CrispHookEvent): string | undefined {
+  const value = event.data.people_id;
+  return typeof value === "string" && value !== "" ? value.toLowerCase() : undefined;
+}
+
+/** Applies one event to the cache; returns how many entries it patched or dropped. */
+export function applyEventToCache(
+  cache: SharedCache,
+  journal: EventJournal,
+  event: CrispHookEvent,
+): number {
+  if (typeof event.name !== "string" || typeof event.websiteId !== "string") {
+    throw new TypeError("not an event: name and websiteId must be strings");
+  }
+  journal.record(subjectTags(event), event);
+  const { name } = event;
+  if (name === "plugin:subscription:updated") {
+    // The installations changed; the event does not carry the website's token or settings.
+    return cache.dropTagged(cacheTag.kind("connectedWebsites", "*"));
+  }
+  if (name.startsWith("people:")) {
+    return applyPeopleEvent(cache, event);
+  }
+  if (event.sessionId !== null && (isSessionEvent(name) || isMessageEvent(name))) {
+    return applySessionEvent(cache, event, event.sessionId);
+  }
+  return 0;
+}
+
+function applySessionEvent(cache: SharedCache, event: CrispHookEvent, sessionId: string): number {
+  const { websiteId, name } = event;
+  const own = cache.tagged(cacheTag.session(websiteId, sessionId));
+  let changed = 0;
+  if (name === "session:removed") {
+    for (const entry of own) {
+      cache.dropKey(entry.key);
+      changed += 1;
+    }
+    return changed;
+  }
+  if (name === "message:updated" || name === "message:removed") {
+    changed += applyToMessages(cache, own, event);
+    const last = lastMessageChange(own, event);
+    if (last === "unknown") {
+      // Whether it was the conversation's last message is unknown: its excerpt may be stale.
+      for (const entry of own) {
+        if (entry.key[0] === "conversation" || entry.key[0] === "conversationPage") {
+          cache.dropKey(entry.key);
+          changed += 1;
+        }
+      }
+      return changed;
+    }
+    return last === undefined ? changed : changed + applyToConversations(cache, own, event, last);
+  }
+  if (name === "message:send" || name === "message:received") {
+    changed += applyToMessages(cache, own, event);
+  }
+  changed += applyToConversations(cache, own, event, undefined);
+  if (name === "people:bind:session") {
+    const peopleId = peopleIdOf(event);
+    if (peopleId !== undefined) {
+      changed += cache.dropTagged(
+        cacheTag.person(websiteId, peopleId),
+        (key) => key[0] === "personConversationPage",
+      );
+    }
+  }
+  return changed;
+}
+
+/** Message batches and single messages of the conversation. */
+function applyToMessages(cache: SharedCache, own: CachedEntry[], event: CrispHookEvent): number {
+  let changed = 0;
+  for (const { key, value } of own) {
+    if (key[0] === "messageBatch" && isBatch(value)) {
+      const patched = patchMessageBatch(value, event, key[3] === undefined);
+      if (patched !== value) {
+        cache.replace(key, patched);
+        changed += 1;
+      }
+    } else if (key[0] === "message" && isRecord(value)) {
+      const message = value as unknown as CrispMessage;
+      const patched = patchMessage(message, event);
+      if (patched !== message) {
+        cache.replace(key, patched);
+        changed += 1;
+      }
+    }
+  }
+  return changed;
+}
+
+/**
+ * What an update or removal does to the conversation's excerpt of its last message, told by
+ * the newest cached batch: a new excerpt (null: none left), undefined (not the last message),
+ * or "unknown" (no newest batch cached).
+ */
+function lastMessageChange(
+  own: CachedEntry[],
+  event: CrispHookEvent,
+): string | null | undefined | "unknown" {
+  const holds = own.some(
+    (entry) => entry.key[0] === "conversation" || entry.key[0] === "conversationPage",
+  );
+  if (!holds) {
+    return undefined;
+  }
+  const newest = own.find((entry) => entry.key[0] === "messageBatch" && entry.key[3] === undefined);
+  if (newest === undefined || !isBatch(newest.value)) {
+    return "unknown";
+  }
+  const messages = newest.value.messages;
+  const last = messages.at(-1);
+  if (last === undefined || last.fingerprint !== event.data.fingerprint) {
+    return undefined;
+  }
+  if (event.name === "message:removed") {
+    const previous = messages.at(-2);
+    return previous === undefined ? null : lastMessageExcerpt(previous);
+  }
+  const patched = patchMessage(last, event);
+  return patched === null ? null : lastMessageExcerpt(patched);
+}
+
+/**
+ * The conversation itself and the list pages: patched where they hold it; reordered or
+ * dropped where the change may move it within or into a page (docs/events.md).
+ */
+function applyToConversations(
+  cache: SharedCache,
+  own: CachedEntry[],
+  event: CrispHookEvent,
+  excerpt: string | null | undefined,
+): number {
+  const sessionId = event.sessionId ?? "";
+  const patch = (conversation: CrispConversation): CrispConversation | null => {
+    if (excerpt === undefined) {
+      return patchConversation(conversation, event);
+    }
+    const next = { ...conversation };
+    if (excerpt === null) {
+      delete next.last_message;
+    } else {
+      next.last_message = excerpt;
+    }
+    return next.last_message === conversation.last_message ? conversation : next;
+  };
+  let changed = 0;
+  let latest: CrispConversation | undefined;
+  for (const { key, value } of own) {
+    if (key[0] === "conversation" && isConversation(value)) {
+      const patched = patch(value);
+      if (patched !== value) {
+        cache.replace(key, patched);
+        changed += 1;
+      }
+      latest = patched ?? undefined;
+    }
+  }
+  const bump = excerpt === undefined ? bumpOf(event) : undefined;
+  // The pages holding it first: a patched copy there is what pages not holding it may insert.
+  const pages = cache
+    .tagged(cacheTag.kind("conversationPage", event.websiteId))
+    .map((entry) => ({ ...entry, params: pageParams(entry.key) }))
+    .filter((entry): entry is PageEntry => entry.params !== null && Array.isArray(entry.value));
+  const holding = (page: PageEntry) =>
+    (page.value as CrispConversation[]).findIndex((item) => item.session_id === sessionId);
+  for (const page of pages) {
+    const items = page.value as CrispConversation[];
+    const index = holding(page);
+    const item = items[index];
+    if (item === undefined) {
+      continue;
+    }
+    const patched = patch(item);
+    if (patched === item) {
+      continue;
+    }
+    latest ??= patched ?? undefined;
+    const next = patched === null ? null : pageWithChange(page, items, index, patched);
+    if (next === null) {
+      cache.dropKey(page.key);
+    } else {
+      cache.replace(page.key, next);
+    }
+    changed += 1;
+  }
+  for (const page of pages) {
+    if (holding(page) >= 0) {
+      continue;
+    }
+    const next = pageWithout(page, event, bump, latest);
+    if (next === null) {
+      cache.dropKey(page.key);
+      changed += 1;
+    } else if (next !== page.value) {
+      cache.replace(page.key, next);
+      changed += 1;
+    }
+  }
+  return changed;
+}
+
+interface PageEntry extends CachedEntry {
+  params: ConversationListParams;
+}
+
+function pageParams(key: CacheKey): ConversationListParams | null {
+  try {
+    const params = JSON.parse(String(key[2])) as ConversationListParams;
+    return isRecord(params) ? params : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A page whose filters may take a conversation in or out as it changes (any filter or search). */
+function filtered(params: ConversationListParams): boolean {
+  return (
+    params.searchQuery !== undefined ||
+    params.filterInboxId !== undefined ||
+    params.filterUnread === true ||
+    params.filterResolved === true ||
+    params.filterNotResolved === true ||
+    params.filterMention === true ||
+    params.filterAssigned !== undefined ||
+    params.filterUnassigned === true ||
+    params.filterDateStart !== undefined ||
+    params.filterDateEnd !== undefined
+  );
+}
+
+const orderOf = (params: ConversationListParams) => params.order ?? "updated";
+
+/** Crisp's default order: the latest update first (then the session id, for ties). */
+function byUpdatedDesc(a: CrispConversation, b: CrispConversation): number {
+  return b.updated_at - a.updated_at || (a.session_id < b.session_id ? -1 : 1);
+}
+
+/** A page holding the conversation, after it changed: patched, reordered, or null (drop it). */
+function pageWithChange(
+  page: PageEntry,
+  items: CrispConversation[],
+  index: number,
+  patched: CrispConversation,
+): CrispConversation[] | null {
+  const before = items[index];
+  if (before === undefined || filtered(page.params)) {
+    return null;
+  }
+  const order = orderOf(page.params);
+  if (order === "waiting" && before.waiting_since !== patched.waiting_since) {
+    return null;
+  }
+  if (order === "updated" && before.updated_at !== patched.updated_at) {
+    if (page.params.page !== 1) {
+      // It moves up to another page, and every page above shifts.
+      return null;
+    }
+    const others = items.filter((_item, at) => at !== index);
+    return insertSorted(others, patched);
+  }
+  const next = [...items];
+  next[index] = patched;
+  return next;
+}
+
+/**
+ * A page not holding the conversation, after it changed: unchanged, the conversation put in
+ * its place on the first page of an unfiltered list by update (when the gateway holds it
+ * whole), or null where it may now belong and cannot be placed.
+ */
+function pageWithout(
+  page: PageEntry,
+  event: CrispHookEvent,
+  bump: number | undefined,
+  latest: CrispConversation | undefined,
+): CrispConversation[] | null | unknown {
+  const items = page.value as CrispConversation[];
+  const order = orderOf(page.params);
+  const moves = bump !== undefined;
+  if (filtered(page.params)) {
+    // It may now match the filter: only events that change nothing a filter reads are safe.
+    return moves || event.name === "session:set_inbox" || event.name === "session:set_mentions"
+      ? null
+      : page.value;
+  }
+  if (order === "waiting") {
+    return isMessageEvent(event.name) || event.name === "session:set_state" ? null : page.value;
+  }
+  if (order !== "updated" || !moves) {
+    return page.value;
+  }
+  if (page.params.page !== 1) {
+    return null;
+  }
+  if (latest === undefined) {
+    return null;
+  }
+  const inserted = insertSorted(items, latest);
+  const position = inserted.indexOf(latest);
+  if (position >= items.length && items.length >= page.params.perPage) {
+    // It belongs on a later page.
+    return page.value;
+  }
+  return inserted.length > page.params.perPage ? inserted.slice(0, page.params.perPage) : inserted;
+}
+
+function insertSorted(items: CrispConversation[], item: CrispConversation): CrispConversation[] {
+  const position = items.findIndex((other) => byUpdatedDesc(item, other) < 0);
+  const next = [...items];
+  next.splice(position < 0 ? next.length : position, 0, item);
+  return next;
+}
+
+function applyPeopleEvent(cache: SharedCache, event: CrispHookEvent): number {
+  const { websiteId, name } = event;
+  const peopleId = peopleIdOf(event);
+  const email = typeof event.data.email === "string" ? event.data.email : undefined;
+  if (name === "people:bind:session") {
+    return event.sessionId === null ? 0 : applySessionEvent(cache, event, event.sessionId);
+  }
+  let changed = 0;
+  if (name === "people:profile:created" || name === "people:import:done") {
+    // A new profile: pages of people may now hold it, and "no one with this email" is wrong.
+    changed += cache.dropTagged(cacheTag.kind("peoplePage", websiteId));
+    if (email !== undefined) {
+      changed += cache.dropTagged(cacheTag.email(websiteId, email));
+    }
+    return changed;
+  }
+  if (peopleId === undefined) {
+    return 0;
+  }
+  const tag = cacheTag.person(websiteId, peopleId);
+  if (name === "people:profile:removed" || name === "people:sync:profile") {
+    // Removed; or synced from elsewhere without saying what changed.
+    changed += cache.dropTagged(tag);
+    if (email !== undefined) {
+      changed += cache.dropTagged(cacheTag.email(websiteId, email));
+    }
+    return changed;
+  }
+  if (name !== "people:profile:updated") {
+    return 0;
+  }
+  for (const { key, value } of cache.tagged(tag)) {
+    if (key[0] === "person" && isProfile(value)) {
+      const patched = patchPerson(value, event);
+      const keyedByEmail = String(key[2]).includes("@");
+      if (
+        patched === null ||
+        (keyedByEmail && patched.email?.toLowerCase() !== String(key[2]).toLowerCase())
+      ) {
+        // Known by an email it no longer has.
+        cache.dropKey(key);
+        changed += 1;
+      } else if (patched !== value) {
+        cache.replace(key, patched);
+        changed += 1;
+      }
+    } else if (key[0] === "peoplePage" && Array.isArray(value)) {
+      const params = pageParams(key) as unknown as Record<string, unknown> | null;
+      if (
+        params === null ||
+        params.search !== undefined ||
+        params.sort !== undefined ||
+        params.filter !== undefined
+      ) {
+        // Its order or membership may depend on what changed.
+        cache.dropKey(key);
+        changed += 1;
+        continue;
+      }
+      const next = (value as CrispPeopleProfile[]).map((item) =>
+        item.people_id === peopleId ? (patchPerson(item, event) ?? item) : item,
+      );
+      cache.replace(key, next);
+      changed += 1;
+    }
+  }
+  const newEmail = event.data.update;
+  if (isRecord(newEmail) && typeof newEmail.email === "string") {
+    changed += cache.dropTagged(
+      cacheTag.email(websiteId, newEmail.email),
+      (_key, value) => value === null,
+    );
+  }
+  return changed;
+}
+
+/**
+ * Lays the journaled events of what a load returned over it (`SharedCache`'s overlay): a
+ * conversation, page, batch, message or profile read just after an event shows it, whatever
+ * Crisp's own cache answered. Membership and order of list pages are Crisp's.
+ */
+export function overlayEvents(journal: EventJournal) {
+  return (key: CacheKey, value: unknown): unknown => {
+    const [kind, websiteId, subject] = key;
+    const sessionEvents = (sessionId: string) =>
+      journal.eventsOf(cacheTag.session(websiteId, sessionId));
+    switch (kind) {
+      case "conversation":
+        return isConversation(value)
+          ? sessionEvents(value.session_id).reduce<CrispConversation | null>(
+              (current, event) => (current === null ? null : patchConversation(current, event)),
+              value,
+            )
+          : value;
+      case "conversationPage":
+        return Array.isArray(value)
+          ? (value as CrispConversation[]).map((item) =>
+              sessionEvents(item.session_id).reduce<CrispConversation>(
+                (current, event) => patchConversation(current, event) ?? current,
+                item,
+              ),
+            )
+          : value;
+      case "messageBatch":
+        return isBatch(value) && typeof subject === "string"
+          ? sessionEvents(subject).reduce(
+              (current, event) => patchMessageBatch(current, event, key[3] === undefined),
+              value,
+            )
+          : value;
+      case "message":
+        return isRecord(value) && typeof subject === "string"
+          ? sessionEvents(subject).reduce<CrispMessage | null>(
+              (current, event) => (current === null ? null : patchMessage(current, event)),
+              value as unknown as CrispMessage,
+            )
+          : value;
+      case "person":
+        return isProfile(value)
+          ? journal
+              .eventsOf(cacheTag.person(websiteId, value.people_id.toLowerCase()))
+              .reduce<CrispPeopleProfile | null>(
+                (current, event) => (current === null ? null : patchPerson(current, event)),
+                value,
+              )
+          : value;
+      default:
+        return value;
+    }
+  };
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
-function isConversationOwn(key: CacheKey, sessionId: string): boolean {
-  const [kind, , session] = key;
-  return (
-    (kind === "conversation" || kind === "messageBatch" || kind === "message") &&
-    session === sessionId
-  );
+function isConversation(value: unknown): value is CrispConversation {
+  return isRecord(value) && typeof value.session_id === "string";
 }
 
-/** After a web hook event. Returns how many entries were dropped. */
-export function applyEventToCache(cache: SharedCache, event: CrispHookEvent): number {
-  const { websiteId, sessionId, name, data } = event;
-  if (isEventOf(name, CrispEventFamily.PEOPLE)) {
-    const peopleId = typeof data.people_id === "string" ? data.people_id : undefined;
-    const email = typeof data.email === "string" ? data.email : undefined;
-    if (peopleId === undefined) {
-      return 0;
-    }
-    return cache.drop(websiteId, (key, value) => {
-      const [kind, , subject] = key;
-      if (kind === "person") {
-        return subject === peopleId || (email !== undefined && subject === email);
-      }
-      if (kind === "personConversationPage") {
-        return subject === peopleId;
-      }
-      return kind === "peoplePage" && value !== undefined && holdsPerson(peopleId)(value);
-    });
-  }
-  if (
-    sessionId === null ||
-    !(isEventOf(name, CrispEventFamily.MESSAGE) || isEventOf(name, CrispEventFamily.SESSION))
-  ) {
-    return 0;
-  }
-  const pagesHolding = holdsSession(sessionId);
-  // A session event changes the conversation, not its messages; a message event (or the
-  // conversation's removal) changes both.
-  const messagesToo =
-    isEventOf(name, CrispEventFamily.MESSAGE) || name === CrispEvent.SESSION_REMOVED;
-  return cache.drop(websiteId, (key, value) => {
-    if (
-      key[0] === "conversation"
-        ? key[2] === sessionId
-        : messagesToo && isConversationOwn(key, sessionId)
-    ) {
-      return true;
-    }
-    const [kind] = key;
-    return (
-      (kind === "conversationPage" ||
-        kind === "personConversationPage" ||
-        kind === "visitorPage") &&
-      value !== undefined &&
-      pagesHolding(value)
-    );
-  });
+function isBatch(value: unknown): value is MessageBatch {
+  return isRecord(value) && Array.isArray(value.messages);
+}
+
+function isProfile(value: unknown): value is CrispPeopleProfile {
+  return isRecord(value) && typeof value.people_id === "string";
 }

@@ -8,6 +8,7 @@ import { useAccessLog } from "../plugins/use-access-log.js";
 import { memoryOperationLimiter, useClientRateLimit } from "../plugins/use-client-rate-limit.js";
 import { useCostLimit } from "../plugins/use-cost-limit.js";
 import { useDrain } from "../plugins/use-drain.js";
+import { useEventIds } from "../plugins/use-event-ids.js";
 import { useOperationDeadline } from "../plugins/use-operation-deadline.js";
 import { usePersistedOperations } from "../plugins/use-persisted-operations.js";
 import { useProductionSchemaPrivacy } from "../plugins/use-production-schema-privacy.js";
@@ -76,7 +77,9 @@ export interface GatewayYogaOptions {
  * 8. `useStaleMarker`: outside the cost and deadline plugins, so it marks their results too.
  * 9. `useCostLimit`: estimates and refuses last, when the operation is otherwise allowed: a
  *    refused operation never costs an estimate's work, and the estimate becomes the budget.
- * 10. `useOperationDeadline`: innermost, so it times only the execution itself.
+ * 10. `useEventIds`: after the cost plugin, so the result it marks with its event's id (and
+ *     the SSE `id:` line) is the one sent.
+ * 11. `useOperationDeadline`: innermost, so it times only the execution itself.
  */
 export function createGatewayYoga({
   schema,
@@ -137,6 +140,7 @@ export function createGatewayYoga({
       useReadOnlyViewers(),
       useStaleMarker(),
       useCostLimit({ maxCost: maxOperationCost }),
+      useEventIds(),
       useOperationDeadline({ deadlineMs: operationDeadlineMs }),
     ],
   });

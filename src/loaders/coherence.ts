@@ -1,18 +1,11 @@
-import type { CacheKey, SharedCache } from "./cache.js";
+import { cacheTag, type SharedCache } from "./cache.js";
 
 /**
- * What the gateway's own writes make stale in the shared cache: every list page of the website
- * of the kind written, because the writer reads its write back at once and expects filters and
- * ordering to show it. (What a Crisp event changes is src/events/upkeep.ts.)
+ * What the gateway's own writes make stale in the shared cache, found through its index: the
+ * written object, and every list page of the website of the kind written, because the writer
+ * reads its write back at once and expects filters and ordering to show it. (What a Crisp
+ * event changes is src/events/upkeep.ts.)
  */
-
-function isConversationOwn(key: CacheKey, sessionId: string): boolean {
-  const [kind, , session] = key;
-  return (
-    (kind === "conversation" || kind === "messageBatch" || kind === "message") &&
-    session === sessionId
-  );
-}
 
 /** After the gateway wrote to a conversation or its messages. */
 export function dropConversationAfterWrite(
@@ -20,12 +13,13 @@ export function dropConversationAfterWrite(
   websiteId: string,
   sessionId: string,
 ): number {
-  return cache.drop(
-    websiteId,
-    (key) =>
-      isConversationOwn(key, sessionId) ||
-      key[0] === "conversationPage" ||
-      key[0] === "personConversationPage",
+  const own = (key: readonly unknown[]) =>
+    (key[0] === "conversation" || key[0] === "messageBatch" || key[0] === "message") &&
+    key[2] === sessionId;
+  return (
+    cache.dropTagged(cacheTag.session(websiteId, sessionId), own) +
+    cache.dropTagged(cacheTag.kind("conversationPage", websiteId)) +
+    cache.dropTagged(cacheTag.kind("personConversationPage", websiteId))
   );
 }
 
@@ -35,20 +29,19 @@ export function dropPersonAfterWrite(
   websiteId: string,
   peopleId: string,
 ): number {
-  return cache.drop(websiteId, (key) => {
-    const [kind, , subject] = key;
-    return (
-      kind === "peoplePage" ||
-      (kind === "person" && (subject === peopleId || String(subject).includes("@"))) ||
-      (kind === "personConversationPage" && subject === peopleId)
-    );
-  });
+  return (
+    cache.dropTagged(cacheTag.kind("peoplePage", websiteId)) +
+    cache.dropTagged(cacheTag.person(websiteId, peopleId)) +
+    // The profile may be cached under its old email too.
+    cache.dropTagged(cacheTag.kind("person", websiteId), (key) => String(key[2]).includes("@"))
+  );
 }
 
 /** After a website was created or deleted. */
 export function dropWebsiteAfterWrite(cache: SharedCache, websiteId: string): number {
   return (
-    cache.drop(websiteId, (key) => key[0] === "website") +
-    cache.drop("*", (key) => key[0] === "connectedWebsites" || key[0] === "websiteExists")
+    cache.dropTagged(cacheTag.kind("website", websiteId)) +
+    cache.dropTagged(cacheTag.kind("connectedWebsites", "*")) +
+    cache.dropTagged(cacheTag.kind("websiteExists", "*"))
   );
 }

@@ -30,7 +30,7 @@ import { countVisitors, listVisitors } from "../crisp/visitors.js";
 import { getWebsite, websiteExists } from "../crisp/website.js";
 import { ErrorCode, GatewayError } from "../errors.js";
 import type { UsageCounters } from "../usage.js";
-import type { CacheKey, CacheKind, SharedCache } from "./cache.js";
+import { type CacheKey, type CacheKind, cacheTag, type SharedCache } from "./cache.js";
 import {
   dropConversationAfterWrite,
   dropPersonAfterWrite,
@@ -67,6 +67,8 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
       onStale?: () => void;
       /** The request's: its leaving cancels the Crisp requests only it waits for. */
       signal?: AbortSignal;
+      /** Finds the value in another cached entry (a list page holding it), for free. */
+      peek?: (key: K) => V | undefined;
     },
     fetchOne: (key: K, signal: AbortSignal) => Promise<V>,
   ) {
@@ -88,14 +90,17 @@ class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
     super(
       async (keys) => {
         const settled = await Promise.allSettled(
-          keys.map((key) =>
-            shared.cache.get(
-              cacheKey(key),
-              (signal) => fetchCounted(key, signal),
-              shared.onStale,
-              shared.signal,
-            ),
-          ),
+          keys.map((key) => {
+            const found = shared.peek?.(key);
+            return found !== undefined
+              ? Promise.resolve(found)
+              : shared.cache.get(
+                  cacheKey(key),
+                  (signal) => fetchCounted(key, signal),
+                  shared.onStale,
+                  shared.signal,
+                );
+          }),
         );
         // DataLoader's contract: one result per key, in key order, an Error in a failed slot.
         return settled.map((result) =>
@@ -192,10 +197,15 @@ export function createLoaders({
       : Promise.reject(
           new GatewayError(ErrorCode.NOT_FOUND, "Crisp has no such website for this token."),
         );
-  const from = <K extends Key>(kind: CacheKind, scope?: (key: K) => CacheKey) => ({
+  const from = <K extends Key, V = unknown>(
+    kind: CacheKind,
+    scope?: (key: K) => CacheKey,
+    peek?: (key: K) => V | undefined,
+  ) => ({
     cache,
     kind,
     ...(scope ? { scope } : {}),
+    ...(peek ? { peek } : {}),
     ...(onStale ? { onStale } : {}),
     ...(signal ? { signal } : {}),
   });
@@ -219,7 +229,10 @@ export function createLoaders({
 
   const conversation = new CrispLoader<[string, string], CrispConversation | null>(
     counts,
-    from("conversation"),
+    // A conversation a cached list page holds is as fresh as that page: no request for it.
+    from<[string, string], CrispConversation>("conversation", undefined, ([websiteId, sessionId]) =>
+      cachedInPage(cache, websiteId, sessionId),
+    ),
     ([websiteId, sessionId], signal) => getConversation(api, websiteId, sessionId, signal),
   );
   const conversationPage = new CrispLoader<[string, string], CrispConversation[]>(
@@ -241,7 +254,12 @@ export function createLoaders({
 
   const message = new CrispLoader<[string, string, number], CrispMessage | null>(
     counts,
-    from("message"),
+    from<[string, string, number], CrispMessage>(
+      "message",
+      undefined,
+      ([websiteId, sessionId, fingerprint]) =>
+        cachedInBatch(cache, websiteId, sessionId, fingerprint),
+    ),
     ([websiteId, sessionId, fingerprint], signal) =>
       getMessage(api, websiteId, sessionId, fingerprint, signal),
   );
@@ -404,3 +422,41 @@ export function createLoaders({
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/** The conversation as a fresh cached list page holds it, if one does. */
+function cachedInPage(
+  cache: SharedCache,
+  websiteId: string,
+  sessionId: string,
+): CrispConversation | undefined {
+  for (const entry of cache.tagged(cacheTag.session(websiteId, sessionId))) {
+    if (entry.fresh && entry.key[0] === "conversationPage" && Array.isArray(entry.value)) {
+      const found = (entry.value as CrispConversation[]).find(
+        (item) => item.session_id === sessionId,
+      );
+      if (found !== undefined) {
+        return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The message as a fresh cached batch of its conversation holds it, if one does. */
+function cachedInBatch(
+  cache: SharedCache,
+  websiteId: string,
+  sessionId: string,
+  fingerprint: number,
+): CrispMessage | undefined {
+  for (const entry of cache.tagged(cacheTag.session(websiteId, sessionId))) {
+    const value = entry.value as Partial<MessageBatch> | null;
+    if (entry.fresh && entry.key[0] === "messageBatch" && Array.isArray(value?.messages)) {
+      const found = value.messages.find((item) => item.fingerprint === fingerprint);
+      if (found !== undefined) {
+        return found;
+      }
+    }
+  }
+  return undefined;
+}

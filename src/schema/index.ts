@@ -15,6 +15,7 @@ import "./person/mutations.js";
 import "./operator.js";
 import "./visitor.js";
 import "./gateway.js";
+import "./event.js";
 import "./subscription.js";
 
 export const schema = builder.toSchema({ sortSchema: true });
