@@ -120,6 +120,16 @@ export class OperationBudget {
     this.misses += cost.misses;
   }
 
+  /**
+   * Counts an event this subscription got from an execution it shares with identical ones
+   * (src/plugins/use-shared-subscriptions.ts), at that execution's cost, in `totals()`.
+   */
+  countSharedEvent(cost: CostReport): void {
+    this.#earlier.events += 1;
+    this.#earlier.crispRequests += cost.crispRequests;
+    this.#earlier.cacheHits += cost.cacheHits;
+  }
+
   /** A subscription's next event is a new read of Crisp, with a budget of its own. */
   startEvent(): void {
     this.#shared = new WeakSet();

@@ -101,48 +101,59 @@ export interface ContextFactoryOptions {
  * Yoga's context factory: authenticates the request (graphql-ws did it at connection time) and
  * gives it fresh loaders, bound to the request's abort signal, and writes for that viewer.
  */
-export function createContextFactory({
-  client,
-  usage,
-  cache,
-  gateway,
-  events,
-  authenticate,
-  upstream,
-  maxOperationCost,
-}: ContextFactoryOptions): (
-  initial: YogaInitialContext & GatewayServerContext,
-) => Promise<GatewayContext> {
+export function createContextFactory(
+  options: ContextFactoryOptions,
+): (initial: YogaInitialContext & GatewayServerContext) => Promise<GatewayContext> {
+  const { authenticate } = options;
   return async ({ request, viewer: socketViewer }) => {
-    const staleness: Staleness = { servedStale: false };
     const viewer =
       socketViewer ??
       (authenticate === null
         ? OPEN_VIEWER
         : await authenticate(request.headers.get("authorization")));
-    const budget = new OperationBudget(maxOperationCost);
-    const loaders = createLoaders({
-      crisp: client,
-      usage,
-      cache,
-      viewer,
-      signal: request.signal,
-      budget,
-      onStale: () => {
-        staleness.servedStale = true;
-      },
-    });
-    return {
-      budget,
-      lastEventId: request.headers.get("last-event-id"),
-      upstream,
-      usage,
-      gateway,
-      loaders,
-      writes: createWrites(client.forOperation(budget), loaders, viewer),
-      events,
-      staleness,
-      viewer,
-    };
+    return buildContext(options, viewer, request.signal, request.headers.get("last-event-id"));
+  };
+}
+
+/**
+ * A context of its own for the same viewer, bound to `signal` rather than to one request: what
+ * identical subscriptions share one execution in (src/plugins/use-shared-subscriptions.ts).
+ */
+export function createContextForker(
+  options: ContextFactoryOptions,
+): (from: GatewayContext, signal: AbortSignal) => GatewayContext {
+  return (from, signal) => buildContext(options, from.viewer, signal, from.lastEventId);
+}
+
+function buildContext(
+  { client, usage, cache, gateway, events, upstream, maxOperationCost }: ContextFactoryOptions,
+  viewer: Viewer,
+  signal: AbortSignal,
+  lastEventId: string | null,
+): GatewayContext {
+  const staleness: Staleness = { servedStale: false };
+  const budget = new OperationBudget(maxOperationCost);
+  const loaders = createLoaders({
+    crisp: client,
+    usage,
+    cache,
+    viewer,
+    signal,
+    budget,
+    onStale: () => {
+      staleness.servedStale = true;
+    },
+  });
+  return {
+    budget,
+    lastEventId,
+    upstream,
+    usage,
+    gateway,
+    loaders,
+    writes: createWrites(client.forOperation(budget), loaders, viewer),
+    events,
+    staleness,
+    viewer,
   };
 }

@@ -11,6 +11,8 @@ export interface Metrics {
   recordExchange(exchange: CrispExchange): void;
   subscriptionOpened(): void;
   subscriptionClosed(): void;
+  /** Executions running for open subscriptions (identical ones share one). */
+  subscriptionExecutions(running: number): void;
   hookReceived(status: number): void;
 }
 
@@ -56,6 +58,11 @@ export function createMetrics({ cache, quota }: MetricsSources): Metrics {
   const subscriptions = new Gauge({
     name: "gateway_open_subscriptions",
     help: "Subscriptions currently open (graphql-ws and SSE).",
+    registers: [registry],
+  });
+  const executions = new Gauge({
+    name: "gateway_subscription_executions",
+    help: "Executions running for the open subscriptions: identical subscriptions share one.",
     registers: [registry],
   });
   const hooks = new Counter({
@@ -126,6 +133,7 @@ export function createMetrics({ cache, quota }: MetricsSources): Metrics {
     },
     subscriptionOpened: () => subscriptions.inc(),
     subscriptionClosed: () => subscriptions.dec(),
+    subscriptionExecutions: (running) => executions.set(running),
     hookReceived: (status) => hooks.inc({ status: String(status) }),
   };
 }

@@ -5,7 +5,9 @@ import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Dispatcher } from "undici";
 import type { Authenticator } from "./auth.js";
 import {
+  type ContextFactoryOptions,
   createContextFactory,
+  createContextForker,
   type GatewayContext,
   type GatewayInfo,
   type GatewayServerContext,
@@ -266,24 +268,26 @@ export function createGateway({
   const shutdown = new AbortController();
   const openSubscriptions = new Tally();
 
+  const contextOptions: ContextFactoryOptions = {
+    client,
+    usage,
+    cache,
+    gateway,
+    events: {
+      live: pipeline.live,
+      log: events,
+      projections: new Projections((budget) =>
+        createLoaders({ crisp: client, usage, cache, budget }),
+      ),
+    },
+    authenticate,
+    upstream: guard,
+    maxOperationCost,
+  };
   const yoga = createGatewayYoga({
     schema,
-    context: createContextFactory({
-      client,
-      usage,
-      cache,
-      gateway,
-      events: {
-        live: pipeline.live,
-        log: events,
-        projections: new Projections((budget) =>
-          createLoaders({ crisp: client, usage, cache, budget }),
-        ),
-      },
-      authenticate,
-      upstream: guard,
-      maxOperationCost,
-    }),
+    context: createContextFactory(contextOptions),
+    forkContext: createContextForker(contextOptions),
     graphiql: graphiql
       ? {
           title: demo ? "Crisp GraphQL gateway (demo)" : "Crisp GraphQL gateway",
@@ -307,6 +311,7 @@ export function createGateway({
         metrics.subscriptionClosed();
         openSubscriptions.change(-1);
       },
+      executions: metrics.subscriptionExecutions,
     },
     logger: logging ? logger : null,
     accessLog: logger,

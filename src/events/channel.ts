@@ -35,6 +35,11 @@ export class Channel<T> implements AsyncIterableIterator<T> {
     return this.#items.length;
   }
 
+  /** Whether `push` would refuse an item now. */
+  get full(): boolean {
+    return this.closed || (this.#waiting === undefined && this.#items.length >= this.#capacity);
+  }
+
   /** Queues `item`; false when it is full or closed (the item is not queued). */
   push(item: T): boolean {
     if (this.closed) {

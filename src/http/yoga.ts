@@ -14,6 +14,7 @@ import { usePersistedOperations } from "../plugins/use-persisted-operations.js";
 import { useProductionSchemaPrivacy } from "../plugins/use-production-schema-privacy.js";
 import { useReadOnlyViewers } from "../plugins/use-read-only-viewers.js";
 import { type RequestLimits, useRequestLimits } from "../plugins/use-request-limits.js";
+import { useSharedSubscriptions } from "../plugins/use-shared-subscriptions.js";
 import { useStaleMarker } from "../plugins/use-stale-marker.js";
 import { useSubscriptionCount } from "../plugins/use-subscription-count.js";
 import { useGraphiQLPage } from "./graphiql.js";
@@ -38,6 +39,8 @@ const CSRF_HEADERS = ["x-graphql-yoga-csrf", "apollo-require-preflight", "x-apol
 export interface GatewayYogaOptions {
   schema: GraphQLSchema;
   context: (initial: YogaInitialContext & GatewayServerContext) => Promise<GatewayContext>;
+  /** A context of its own for a viewer: where identical subscriptions share an execution. */
+  forkContext: (from: GatewayContext, signal: AbortSignal) => GatewayContext;
   /** Null: GraphiQL off. */
   graphiql: { title: string; defaultQuery: string } | null;
   allowedOrigins: readonly string[];
@@ -49,7 +52,7 @@ export interface GatewayYogaOptions {
   operationDeadlineMs: number;
   /** Aborts when the gateway stops: open subscriptions complete. */
   shutdown: AbortSignal;
-  subscriptions: { opened(): void; closed(): void };
+  subscriptions: { opened(): void; closed(): void; executions(running: number): void };
   /** Yoga's own logs go here; null keeps them quiet. */
   logger: Logger | null;
   /** Where the one line per operation goes (useAccessLog); silent loggers write nothing. */
@@ -79,11 +82,14 @@ export interface GatewayYogaOptions {
  *    refused operation never costs an estimate's work, and the estimate becomes the budget.
  * 10. `useEventIds`: after the cost plugin, so the result it marks with its event's id (and
  *     the SSE `id:` line) is the one sent.
- * 11. `useOperationDeadline`: innermost, so it times only the execution itself.
+ * 11. `useOperationDeadline`: so it times only the execution itself.
+ * 12. `useSharedSubscriptions`: innermost, as it replaces the subscribe function itself:
+ *     identical subscriptions share one execution, everything above stays per subscriber.
  */
 export function createGatewayYoga({
   schema,
   context,
+  forkContext,
   graphiql,
   allowedOrigins,
   introspection,
@@ -142,6 +148,7 @@ export function createGatewayYoga({
       useCostLimit({ maxCost: maxOperationCost }),
       useEventIds(),
       useOperationDeadline({ deadlineMs: operationDeadlineMs }),
+      useSharedSubscriptions({ fork: forkContext, onExecutions: subscriptions.executions }),
     ],
   });
 }

@@ -22,20 +22,24 @@ export function useEventIds(): Plugin<EventIdContext> {
           return {
             onNext({ result, setResult }) {
               const eventId = args.contextValue.eventId;
-              if (eventId === undefined) {
-                return;
+              if (eventId !== undefined && result.extensions?.eventId === undefined) {
+                setResult(withEventId(result, eventId));
               }
-              const withId: ExecutionResult & { stringify?: (value: unknown) => string } = {
-                ...result,
-                extensions: { ...result.extensions, eventId },
-              };
-              // Event ids are digits and a dash: nothing in them can break the SSE framing.
-              withId.stringify = (value) => `${JSON.stringify(value)}\nid: ${eventId}`;
-              setResult(withId);
             },
           };
         },
       };
     },
   };
+}
+
+/** `result` saying which event it delivers, with the SSE `id:` line to write after it. */
+export function withEventId(result: ExecutionResult, eventId: string): ExecutionResult {
+  const withId: ExecutionResult & { stringify?: (value: unknown) => string } = {
+    ...result,
+    extensions: { ...result.extensions, eventId },
+  };
+  // Event ids are digits and a dash: nothing in them can break the SSE framing.
+  withId.stringify = (value) => `${JSON.stringify(value)}\nid: ${eventId}`;
+  return withId;
 }
