@@ -7,6 +7,7 @@ import { type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
 import { createMemoryEventLog } from "./events/log.js";
 import { createRedisEventLog } from "./events/redis-log.js";
 import type { ReadinessCheck } from "./http/readiness.js";
+import { createRedisSecondLevel } from "./loaders/second-level.js";
 import { createLogger } from "./logger.js";
 import { loadTrustedDocuments } from "./plugins/use-persisted-operations.js";
 import { createGateway } from "./server.js";
@@ -71,6 +72,11 @@ async function main(): Promise<void> {
     config.redisUrl === undefined
       ? createMemoryEventLog(config.eventLog)
       : await createRedisEventLog({ redisUrl: config.redisUrl, scope, ...config.eventLog });
+  // With Redis, a miss of one instance is the fleet's: one Crisp request, the others wait.
+  const secondLevel =
+    config.redisUrl === undefined
+      ? undefined
+      : await createRedisSecondLevel({ redisUrl: config.redisUrl, scope });
   // With Redis, every instance counts one quota and backs off together.
   const guardStore =
     config.redisUrl === undefined ? undefined : await connectGuardStore(config.redisUrl, crisp);
@@ -85,6 +91,7 @@ async function main(): Promise<void> {
     events,
     hooks: { secret: hookSecret, key: config.hookKey, windowMs: config.hookWindowMs },
     cache: config.cache,
+    ...(secondLevel === undefined ? {} : { secondLevel }),
     maxOperationCost: config.maxOperationCost,
     operationDeadlineMs: config.operationDeadlineMs,
     logger: createLogger(config.logLevel),

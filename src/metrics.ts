@@ -17,7 +17,13 @@ export interface Metrics {
 }
 
 export interface MetricsSources {
-  cache: () => { hits: number; misses: number; staleServes: number; size: number };
+  cache: () => {
+    hits: number;
+    misses: number;
+    secondLevelHits: number;
+    staleServes: number;
+    size: number;
+  };
   quota: () => Promise<{ used: number; limit: number | null }>;
 }
 
@@ -103,6 +109,11 @@ export function createMetrics({ cache, quota }: MetricsSources): Metrics {
     "gateway_cache_misses_total",
     "Shared cache misses (a Crisp request was needed).",
     () => cache().misses,
+  );
+  tally(
+    "gateway_cache_second_level_hits_total",
+    "Misses of this instance answered by the shared second level (Redis): another instance had read it.",
+    () => cache().secondLevelHits,
   );
   tally(
     "gateway_cache_stale_serves_total",

@@ -22,7 +22,7 @@ import { EventJournal } from "./events/journal.js";
 import { createMemoryEventLog, type EventLog } from "./events/log.js";
 import { createEventPipeline } from "./events/pipeline.js";
 import { Projections } from "./events/projection.js";
-import { applyEventToCache, overlayEvents } from "./events/upkeep.js";
+import { applyEventToCache, overlayEvents, subjectTags } from "./events/upkeep.js";
 import { graphiqlDefaultQuery } from "./http/graphiql.js";
 import { createGraphQLWsServer } from "./http/graphql-ws.js";
 import { Route, WsCloseCode } from "./http/protocol.js";
@@ -31,6 +31,7 @@ import { createRouter } from "./http/router.js";
 import { createGatewayYoga } from "./http/yoga.js";
 import { CACHE_KINDS, SharedCache, type SharedCacheOptions } from "./loaders/cache.js";
 import { createLoaders } from "./loaders/index.js";
+import type { SecondLevel } from "./loaders/second-level.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, routeOf } from "./metrics.js";
 import type { RequestLimits } from "./plugins/use-request-limits.js";
@@ -131,6 +132,12 @@ export interface GatewayOptions {
   readinessChecks?: readonly ReadinessCheck[];
   /** The cache shared by requests; `false` stores nothing (in-flight requests are still shared). @default the documented defaults */
   cache?: SharedCacheOptions | false;
+  /**
+   * The shared cache's second level, shared by every instance (Redis: main.ts opens it with
+   * REDIS_URL): concurrent misses across instances send one Crisp request. The gateway
+   * closes it. @default none
+   */
+  secondLevel?: SecondLevel;
 }
 
 /** Where a listening gateway answers. */
@@ -204,6 +211,7 @@ export function createGateway({
   operationsPerMinute = 600, // 10 a second on average: a busy dashboard, not a scraper
   maxBodyBytes = 1_048_576, // 1 MiB: a GraphQL request is a few KiB; variables rarely more
   cache: cacheOptions = {},
+  secondLevel,
   guard: guardOptions = {},
   maxOperationCost = 500,
   logger = createLogger("silent"),
@@ -225,7 +233,11 @@ export function createGateway({
     cacheOptions === false
       ? { ttlMs: Object.fromEntries(CACHE_KINDS.map((kind) => [kind, 0])) }
       : cacheOptions,
-    { overlay: overlayEvents(journal), forget: (tag) => journal.forget(tag) },
+    {
+      overlay: overlayEvents(journal),
+      forget: (tag) => journal.forget(tag),
+      ...(secondLevel === undefined ? {} : { secondLevel, secondLevelMaxMs: journal.maxAgeMs }),
+    },
   );
   const metrics = createMetrics({
     cache: () => ({ ...cache.stats, size: cache.size }),
@@ -262,6 +274,8 @@ export function createGateway({
   const pipeline = createEventPipeline({
     log: events,
     upkeep: (event) => applyEventToCache(cache, journal, event),
+    // An instance joining a fleet learns of what the others applied lately.
+    recall: { ms: journal.maxAgeMs, event: (event) => journal.record(subjectTags(event), event) },
     dedupeTtlMs: 2 * (hooks.windowMs ?? HOOK_TIMESTAMP_WINDOW_MS),
     logger,
   });
@@ -345,7 +359,7 @@ export function createGateway({
         [
           () => crispReadiness(guard, readyMaxBackoffMs),
           () => {
-            const reason = events.problem();
+            const reason = events.problem() ?? secondLevel?.problem();
             return reason === undefined ? undefined : { component: "redis", reason };
           },
           ...readinessChecks,
@@ -381,6 +395,7 @@ export function createGateway({
     await closed;
     await webSockets.dispose();
     await pipeline.close();
+    await secondLevel?.close();
     if (ownsDispatcher) {
       await dispatcher.close();
     }

@@ -4,11 +4,15 @@
  * what the gateway holds. The next read costs exactly the Crisp requests asserted (none where
  * the event carries the change) and answers what a gateway with no cache reads from Crisp.
  */
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRedisEventLog } from "../src/events/redis-log.js";
+import { createRedisSecondLevel } from "../src/loaders/second-level.js";
 import { createGateway, type Gateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { queryGateway, sorted } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
+import { subscribe, wsClient } from "./helpers/live.js";
 import { crispWrite } from "./helpers/simulator-write.js";
 
 const simulator = await startSimulator({ seed: 1 });
@@ -291,5 +295,83 @@ describe("plugin events", async () => {
     await gateway.eventApplied(String(answer.body.id));
     await queryGateway(gateway, WEBSITES);
     expect(takeRequests()[0]).toMatch(/^GET \/plugin\/connect\/websites\/all\/1/);
+  });
+});
+
+describe("two instances on the real Redis", async () => {
+  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const scope = `test-${randomUUID()}`;
+  const instance = async () => {
+    const gateway = createGateway({
+      crisp: { baseUrl: simulator.url, ...simulator.credentials },
+      defaultWebsiteId: W,
+      hooks: { secret: HOOK_SECRET },
+      operationsPerMinute: 0,
+      events: await createRedisEventLog({ redisUrl, scope }),
+      secondLevel: await createRedisSecondLevel({ redisUrl, scope }),
+    });
+    afterAll(() => gateway.stop());
+    return { gateway, ...(await gateway.listen("127.0.0.1", 0)) };
+  };
+  const a = await instance();
+  const b = await instance();
+  beforeAll(() =>
+    simulator.configure({ hooks: { url: a.hookUrl, kind: "plugin", secret: HOOK_SECRET } }),
+  );
+
+  it("an event received by one is applied by both: no Crisp request on either; a third reads only what it changed", async () => {
+    await queryGateway(a.gateway, DASHBOARD);
+    await queryGateway(b.gateway, DASHBOARD);
+    const S = page()[7]?.session_id ?? "";
+    await crispWrite(simulator, "POST", `/website/${W}/conversation/${S}/message`, {
+      body: { type: "text", from: "user", origin: "chat", content: "Hello from two instances" },
+    });
+    await simulator.hooksIdle();
+    await a.gateway.eventsCaughtUp();
+    await b.gateway.eventsCaughtUp();
+    for (const gateway of [a.gateway, b.gateway]) {
+      const list = await compare(gateway, DASHBOARD);
+      expect(list.requests).toEqual([]);
+      expect(list.data).toEqual(list.reference);
+    }
+    // A third instance holds nothing: the second level has all but what the event changed.
+    const c = await instance();
+    await c.gateway.eventsCaughtUp();
+    const cold = await compare(c.gateway, DASHBOARD);
+    expect(cold.data).toEqual(cold.reference);
+    expect(sorted(cold.requests)).toEqual(
+      sorted([
+        `GET /website/${W}/conversations/1?per_page=21`,
+        `GET /website/${W}/conversation/${S}/messages`,
+      ]),
+    );
+  });
+
+  it("a read an event needs is made once for the subscribers of both instances", async () => {
+    // Beyond the first page: neither instance holds it.
+    const S = simulator.store.listConversations(W, {})[30]?.session_id ?? "";
+    const query = `subscription($s: ID) { conversationUpdated(websiteId: "${W}", sessionId: $s) { conversation { sessionId state } } }`;
+    const subscribers = [a, b].map((instance) =>
+      subscribe<{ conversationUpdated: { conversation: { state: string } } }>(
+        wsClient(instance.wsUrl),
+        query,
+        { s: S },
+      ),
+    );
+    await a.gateway.openSubscriptions(1);
+    await b.gateway.openSubscriptions(1);
+    takeRequests();
+    await crispWrite(simulator, "PATCH", `/website/${W}/conversation/${S}/state`, {
+      body: { state: "pending" },
+    });
+    const results = await Promise.all(subscribers.map(async (sub) => (await sub.take(1))[0]));
+    for (const result of results) {
+      expect(result?.data?.conversationUpdated.conversation.state).toBe("PENDING");
+    }
+    // The write itself, then one read of the conversation for every subscriber of both.
+    expect(takeRequests()).toEqual([
+      `PATCH /website/${W}/conversation/${S}/state`,
+      `GET /website/${W}/conversation/${S}`,
+    ]);
   });
 });

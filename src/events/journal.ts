@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { CrispHookEvent } from "./event.js";
+import { type CrispHookEvent, compareEventIds } from "./event.js";
 
 /**
  * The recent events of each conversation and person, kept a short while so that what Crisp
@@ -41,12 +41,22 @@ export class EventJournal {
     return this.#maxAgeMs;
   }
 
-  /** Remembers `event` under each of the cache tags of what it changes. */
+  /**
+   * Remembers `event` under each of the cache tags of what it changes, in log order (an event
+   * recalled at start-up may come after a live one).
+   */
   record(tags: readonly string[], event: CrispHookEvent): void {
     const at = this.#now();
     for (const tag of tags) {
       const kept = (this.#subjects.get(tag) ?? []).filter((item) => at - item.at < this.#maxAgeMs);
-      kept.push({ at, event });
+      if (kept.some((item) => item.event.id === event.id)) {
+        continue;
+      }
+      let index = kept.length;
+      while (index > 0 && compareEventIds(kept[index - 1]?.event.id ?? "0-0", event.id) > 0) {
+        index -= 1;
+      }
+      kept.splice(index, 0, { at, event });
       this.#subjects.set(tag, kept.slice(-this.#perSubject));
     }
   }

@@ -41,9 +41,14 @@ export interface EventLog {
   floor(): Promise<string>;
   /**
    * Calls `listener` with every event recorded from now on, by any instance, in id order,
-   * starting after `from` (default: the newest id now). One follower per log.
+   * starting after `from` (default: the newest id now), and `onStart` once with the id it
+   * follows from. One follower per log.
    */
-  follow(listener: (event: CrispHookEvent) => void, from?: string): void;
+  follow(
+    listener: (event: CrispHookEvent) => void,
+    from?: string,
+    onStart?: (from: string) => void,
+  ): void;
   /** Why events cannot be recorded or followed now, for /ready; undefined while they can. */
   problem(): string | undefined;
   close(): Promise<void>;
@@ -168,8 +173,9 @@ export function createMemoryEventLog({
       trim();
       return compareEventIds(dropped, origin) > 0 ? dropped : origin;
     },
-    follow(follower) {
+    follow(follower, _from, onStart) {
       listener = follower;
+      onStart?.(last);
     },
     problem: () => undefined,
     async close() {

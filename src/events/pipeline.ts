@@ -9,7 +9,7 @@ import {
 } from "./event.js";
 import type { IngestResult } from "./hook-route.js";
 import { LiveHub } from "./live.js";
-import { type EventLog, EventLogUnavailable } from "./log.js";
+import { type EventLog, EventLogGap, EventLogUnavailable } from "./log.js";
 
 /**
  * The event path of one gateway: sources -> `ingest` (dedupe and record in the event log) ->
@@ -47,6 +47,11 @@ export interface EventPipelineOptions {
   upkeep: (event: CrispHookEvent) => void;
   /** How long a redelivery is recognised, ms (twice the hook timestamp window). */
   dedupeTtlMs: number;
+  /**
+   * Told, at start-up, of the events recorded in the last `recallMs` before this instance
+   * followed the log (another instance's): what the event journal must know of them.
+   */
+  recall?: { ms: number; event: (event: CrispHookEvent) => void };
   logger: Logger;
 }
 
@@ -54,6 +59,7 @@ export function createEventPipeline({
   log,
   upkeep,
   dedupeTtlMs,
+  recall,
   logger,
 }: EventPipelineOptions): EventPipeline {
   const live = new LiveHub(log, (error) =>
@@ -96,20 +102,72 @@ export function createEventPipeline({
       return true;
     });
   };
-  log.follow((event) => {
-    queue.push(event);
-    if (!draining) {
-      draining = true;
-      setImmediate(drain);
-    }
+  let following: () => void = () => undefined;
+  /** Settled once the follower knows where it starts: events before it were never its own. */
+  const started = new Promise<void>((resolve) => {
+    following = resolve;
   });
+  log.follow(
+    (event) => {
+      queue.push(event);
+      if (!draining) {
+        draining = true;
+        setImmediate(drain);
+      }
+    },
+    undefined,
+    (from) => {
+      if (compareEventIds(from, handled) > 0) {
+        handled = from;
+      }
+      following();
+      if (recall !== undefined && log.kind === "redis") {
+        recallBefore(from, recall).catch((error: unknown) =>
+          logger.warn({ err: error }, "the recent events could not be recalled"),
+        );
+      }
+    },
+  );
 
-  function applied(id: string): Promise<void> {
-    return compareEventIds(id, handled) <= 0
-      ? Promise.resolve()
-      : new Promise((wake) => {
-          waiters.push({ id, wake });
-        });
+  /** Hands over the events of the last `ms` up to `until`, the follower's start. */
+  async function recallBefore(
+    until: string,
+    { ms, event: remember }: NonNullable<EventPipelineOptions["recall"]>,
+  ): Promise<void> {
+    let after: string | null = `${Math.max(0, Date.now() - ms)}-0`;
+    for (let page = 0; page < 20; page += 1) {
+      let events: CrispHookEvent[];
+      try {
+        events = await log.range(after, 500);
+      } catch (error) {
+        if (!(error instanceof EventLogGap) || after === null) {
+          throw error;
+        }
+        // The log does not reach back that far: all of it, then.
+        after = null;
+        continue;
+      }
+      for (const event of events) {
+        if (compareEventIds(event.id, until) > 0) {
+          return;
+        }
+        remember(event);
+      }
+      const last = events.at(-1);
+      if (events.length < 500 || last === undefined) {
+        return;
+      }
+      after = last.id;
+    }
+  }
+
+  async function applied(id: string): Promise<void> {
+    await started;
+    if (compareEventIds(id, handled) > 0) {
+      await new Promise<void>((wake) => {
+        waiters.push({ id, wake });
+      });
+    }
   }
 
   return {

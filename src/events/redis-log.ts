@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { closeRedis, openRedis, type RedisReport, redisProblem } from "../redis.js";
 import {
   type CrispHookEvent,
   compareEventIds,
@@ -7,7 +8,6 @@ import {
   parseEventId,
 } from "./event.js";
 import { type EventLog, EventLogGap, type EventLogOptions, EventLogUnavailable } from "./log.js";
-import { closeRedis, openRedis, type RedisReport, redisProblem } from "./redis.js";
 
 /**
  * The event log in a Redis Stream, one per token scope, shared by every instance:
@@ -141,11 +141,20 @@ export async function createRedisEventLog({
     }
   };
 
-  async function follow(listener: (event: CrispHookEvent) => void, from?: string): Promise<void> {
+  async function follow(
+    listener: (event: CrispHookEvent) => void,
+    from: string | undefined,
+    onStart: ((from: string) => void) | undefined,
+  ): Promise<void> {
     let last = from;
+    let started = false;
     while (!closed) {
       try {
         last ??= await latest();
+        if (!started) {
+          started = true;
+          onStart?.(last);
+        }
         const read = reader.xread("COUNT", READ_COUNT, "BLOCK", BLOCK_MS, "STREAMS", stream, last);
         // A read queued while Redis is away may never settle once the log closes.
         read.catch(() => undefined);
@@ -219,8 +228,8 @@ export async function createRedisEventLog({
       const candidates = [origin ?? `${now()}-0`, deleted, `${now() - maxAgeMs}-0`];
       return candidates.reduce((a, b) => (compareEventIds(a, b) >= 0 ? a : b));
     },
-    follow(listener, from) {
-      following = follow(listener, from);
+    follow(listener, from, onStart) {
+      following = follow(listener, from, onStart);
     },
     problem: () => redisProblem("event log", writer, reader),
     async close() {

@@ -1,4 +1,5 @@
 import { LRUCache } from "lru-cache";
+import type { SecondLevel } from "./second-level.js";
 
 /**
  * The cache shared by every request, beneath the per-request loaders. Keyed by token, website
@@ -80,6 +81,18 @@ export interface SharedCacheHooks {
    * the write's own read-back. @default none
    */
   forget?: (tag: string) => void;
+  /**
+   * The second level shared by every instance (src/loaders/second-level.ts): asked on a miss
+   * of this one, and where concurrent misses across instances wait for one Crisp read.
+   * @default none (one instance)
+   */
+  secondLevel?: SecondLevel;
+  /**
+   * Longest a value is kept in the second level, ms: no longer than recent events are laid
+   * over what is loaded (a value stored before an event must not outlive its memory of it).
+   * @default 120_000 (2 minutes, the event journal's)
+   */
+  secondLevelMaxMs?: number;
 }
 
 /** A cache key: its parts, of which the first two are always the kind and the website. */
@@ -92,6 +105,8 @@ export type CacheKey = readonly [
 export interface CacheStats {
   hits: number;
   misses: number;
+  /** Misses of this instance the second level answered (another instance had read it). */
+  secondLevelHits: number;
   /** Answers served past their TTL (while refreshing, or because Crisp could not answer). */
   staleServes: number;
 }
@@ -131,7 +146,7 @@ export interface CachedEntry {
 }
 
 export class SharedCache {
-  readonly stats: CacheStats = { hits: 0, misses: 0, staleServes: 0 };
+  readonly stats: CacheStats = { hits: 0, misses: 0, secondLevelHits: 0, staleServes: 0 };
   readonly #entries: LRUCache<string, Entry>;
   readonly #maxStaleMs: number;
   readonly #now: () => number;
@@ -140,6 +155,8 @@ export class SharedCache {
   readonly #scope: string;
   readonly #overlay: ((key: CacheKey, value: unknown) => unknown) | undefined;
   readonly #forget: ((tag: string) => void) | undefined;
+  readonly #secondLevel: SecondLevel | undefined;
+  readonly #secondLevelMaxMs: number;
   /** tag -> ids of the entries carrying it, and back. */
   readonly #byTag = new Map<string, Set<string>>();
   readonly #tagsOf = new Map<string, readonly string[]>();
@@ -156,10 +173,12 @@ export class SharedCache {
       maxStaleMs = 600_000, // 10 minutes
       now = () => performance.now(),
     }: SharedCacheOptions = {},
-    { overlay, forget }: SharedCacheHooks = {},
+    { overlay, forget, secondLevel, secondLevelMaxMs = 120_000 }: SharedCacheHooks = {},
   ) {
     this.#scope = scope;
     this.#forget = forget;
+    this.#secondLevel = secondLevel;
+    this.#secondLevelMaxMs = secondLevelMaxMs;
     this.#maxStaleMs = maxStaleMs;
     this.#now = now;
     this.#overlay = overlay;
@@ -258,6 +277,8 @@ export class SharedCache {
     }
     this.#entries.set(id, { ...entry, value }, { noUpdateTTL: true, size: entry.size });
     this.#tag(id, entry.key, value);
+    // Other instances patch their own copies; one that has none reads Crisp's anew.
+    this.#secondLevel?.delete(id);
   }
 
   /** Drops the entry of `key`; a load in flight for it will not be stored. */
@@ -265,6 +286,7 @@ export class SharedCache {
     const id = this.#id(key);
     this.#entries.delete(id);
     this.#inflight.delete(id);
+    this.#secondLevel?.delete(id);
   }
 
   /**
@@ -276,7 +298,9 @@ export class SharedCache {
     let dropped = 0;
     for (const entry of this.tagged(tag)) {
       if (select(entry.key, entry.value)) {
-        this.#entries.delete(this.#id(entry.key));
+        const id = this.#id(entry.key);
+        this.#entries.delete(id);
+        this.#secondLevel?.delete(id);
         dropped += 1;
       }
     }
@@ -308,11 +332,13 @@ export class SharedCache {
       waiters: 0,
       background,
     };
-    inflight.promise = load(controller.signal).then((loaded) => {
-      const value = (this.#overlay === undefined ? loaded : this.#overlay(key, loaded)) as T;
+    inflight.promise = this.#fetch(id, ttl, load, controller.signal).then((loaded) => {
+      const value = (
+        this.#overlay === undefined ? loaded.value : this.#overlay(key, loaded.value)
+      ) as T;
       // A drop that happened while this load was in flight wins: it knew of a newer change.
       if (this.#inflight.get(id) === inflight && ttl > 0) {
-        this.#store(id, key, value, ttl);
+        this.#store(id, key, value, loaded.freshForMs, ttl);
       }
       return value;
     });
@@ -327,11 +353,51 @@ export class SharedCache {
     return inflight;
   }
 
-  #store(id: string, key: CacheKey, value: unknown, ttl: number): void {
+  /**
+   * Crisp's answer for `id`: from the second level when another instance read it (fresh for
+   * what is left of its freshness), else read (by one instance for all of them).
+   */
+  async #fetch<T>(
+    id: string,
+    ttl: number,
+    load: (signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<{ value: T; freshForMs: number }> {
+    const shared = ttl > 0 ? this.#secondLevel : undefined;
+    if (shared === undefined) {
+      return { value: await load(signal), freshForMs: ttl };
+    }
+    const stored = await shared.get(id);
+    if (stored !== undefined) {
+      this.stats.secondLevelHits += 1;
+      return {
+        value: stored.value as T,
+        freshForMs: Math.min(ttl, stored.freshUntil - Date.now()),
+      };
+    }
+    let readHere = false;
+    const loaded = await shared.load(
+      id,
+      () => {
+        readHere = true;
+        return load(signal);
+      },
+      { ttlMs: Math.min(ttl, this.#secondLevelMaxMs), signal },
+    );
+    if (!readHere) {
+      this.stats.secondLevelHits += 1;
+    }
+    return {
+      value: loaded.value,
+      freshForMs: readHere ? ttl : Math.min(ttl, loaded.freshUntil - Date.now()),
+    };
+  }
+
+  #store(id: string, key: CacheKey, value: unknown, freshForMs: number, ttl: number): void {
     const size = Math.max(1, JSON.stringify(value ?? null).length);
     this.#entries.set(
       id,
-      { value, key, freshUntil: this.#now() + ttl, size },
+      { value, key, freshUntil: this.#now() + freshForMs, size },
       { ttl: ttl + this.#maxStaleMs },
     );
     // Refused only when larger than the whole cache; `has` would disturb its TTL clock.
