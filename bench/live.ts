@@ -216,7 +216,7 @@ async function fanout(): Promise<FanoutResult[]> {
     sockets: [] as WebSocket[],
     pending: 0,
     t0: 0,
-    done: () => undefined as void,
+    done: (): void => undefined,
   }));
   for (const side of sides) {
     for (let index = 0; index < SUBSCRIBERS; index += 1) {
