@@ -10,13 +10,13 @@ import { subscribe, wsClient } from "./helpers/live.js";
 import { type GatewayProcess, printedUrl, startGateway } from "./helpers/process.js";
 import { startRedis } from "./helpers/redis.js";
 
-/** A demo gateway process on `redisUrl`, with what a test needs of it. */
-async function gatewayProcess(redisUrl: string) {
+/** A demo gateway process on `redisUrl` (none: the memory log), with what a test needs of it. */
+async function gatewayProcess(redisUrl: string | undefined) {
   const process: GatewayProcess = startGateway({
     PORT: "0",
     DEMO_ACTIVITY_MS: "0",
     LOG_LEVEL: "warn",
-    REDIS_URL: redisUrl,
+    ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
     CRISP_HOOK_SECRET: HOOK_SECRET,
   });
   const url = await printedUrl(process);
@@ -126,32 +126,39 @@ describe("Redis killed and restarted mid-traffic", () => {
 });
 
 describe("a hostile hook", () => {
-  it("nested 6,000 deep is refused 400 with Redis on; the process lives and subscriptions still deliver", async () => {
-    const redis = await startRedis();
-    const gateway = await gatewayProcess(redis.url);
-    const W = gateway.websiteId;
-    const subscriber = subscribe<{ crispEvents: { data: { marker: string } } }>(
-      wsClient(gateway.wsUrl),
-      EVENTS,
-    );
-    await gateway.subscriptions(1);
-    const first = await postPluginHook(
-      gateway.hookUrl,
-      hookBody(W, "session:set_segments", { marker: "before", segments: [] }),
-    );
-    expect(first.status).toBe(200);
-    await subscriber.take(1);
-    const deep = `{"website_id":"${W}","event":"session:set_segments","data":{"segments":${"[".repeat(6_000)}${"]".repeat(6_000)}},"timestamp":1}`;
-    const refused = await postPluginHook(gateway.hookUrl, undefined, { rawBody: deep });
-    expect(refused.status).toBe(400);
-    await gateway.process.waitFor(/crisp web hook refused/);
-    const after = await postPluginHook(
-      gateway.hookUrl,
-      hookBody(W, "session:set_segments", { marker: "after", segments: [] }),
-    );
-    expect(after.status).toBe(200);
-    const [delivered] = await subscriber.take(1);
-    expect(delivered?.data?.crispEvents.data.marker).toBe("after");
-    expect(gateway.alive()).toBe(true);
-  }, 30_000);
+  it.each([
+    ["on Redis", true],
+    ["in memory", false],
+  ])(
+    "nested 6,000 deep is refused 400 %s; the process lives and subscriptions still deliver",
+    async (_name, withRedis) => {
+      const redis = withRedis ? await startRedis() : undefined;
+      const gateway = await gatewayProcess(redis?.url);
+      const W = gateway.websiteId;
+      const subscriber = subscribe<{ crispEvents: { data: { marker: string } } }>(
+        wsClient(gateway.wsUrl),
+        EVENTS,
+      );
+      await gateway.subscriptions(1);
+      const first = await postPluginHook(
+        gateway.hookUrl,
+        hookBody(W, "session:set_segments", { marker: "before", segments: [] }),
+      );
+      expect(first.status).toBe(200);
+      await subscriber.take(1);
+      const deep = `{"website_id":"${W}","event":"session:set_segments","data":{"segments":${"[".repeat(6_000)}${"]".repeat(6_000)}},"timestamp":1}`;
+      const refused = await postPluginHook(gateway.hookUrl, undefined, { rawBody: deep });
+      expect(refused.status).toBe(400);
+      await gateway.process.waitFor(/crisp web hook refused/);
+      const after = await postPluginHook(
+        gateway.hookUrl,
+        hookBody(W, "session:set_segments", { marker: "after", segments: [] }),
+      );
+      expect(after.status).toBe(200);
+      const [delivered] = await subscriber.take(1);
+      expect(delivered?.data?.crispEvents.data.marker).toBe("after");
+      expect(gateway.alive()).toBe(true);
+    },
+    30_000,
+  );
 });

@@ -123,7 +123,7 @@ function join(group: Group, forget: () => void): AsyncIterableIterator<Execution
       // The last subscriber left: stop the shared execution.
       forget();
       group.controller.abort();
-      void group.source?.return?.();
+      Promise.resolve(group.source?.return?.()).catch(() => undefined);
     }
   });
   group.consumers.add(channel);
