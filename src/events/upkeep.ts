@@ -1,9 +1,10 @@
-import type { ConversationListParams } from "../crisp/conversations.js";
 import type { MessageBatch } from "../crisp/messages.js";
 import type { CrispConversation, CrispMessage, CrispPeopleProfile } from "../crisp/types.js";
-import { type CachedEntry, type CacheKey, cacheTag, type SharedCache } from "../loaders/cache.js";
+import type { CachedEntry, SharedCache } from "../loaders/cache.js";
+import { cacheTag } from "../loaders/cache-index.js";
 import type { CrispHookEvent } from "./event.js";
 import type { EventJournal } from "./journal.js";
+import { type PageEntry, pageParams, pageWithChange, pageWithout } from "./pages.js";
 import {
   bumpOf,
   isMessageEvent,
@@ -20,7 +21,8 @@ import {
  * objects it changes are patched from what it carries, found through the cache's index (by
  * conversation, person, kind and website: never a scan of the cache); only what it cannot
  * patch is dropped; events that change nothing the gateway serves change nothing. Every event
- * is also journaled, so a load that lands after it shows it (`overlayEvents`).
+ * is also journaled, so a load that lands after it shows it (`overlayEvents`, overlay.ts); list
+ * pages follow pages.ts.
  */
 
 /** The cache tags of what an event is about: its conversation, its person. */
@@ -240,118 +242,6 @@ function applyToConversations(
   return changed;
 }
 
-interface PageEntry extends CachedEntry {
-  params: ConversationListParams;
-}
-
-function pageParams(key: CacheKey): ConversationListParams | null {
-  try {
-    const params = JSON.parse(String(key[2])) as ConversationListParams;
-    return isRecord(params) ? params : null;
-  } catch {
-    return null;
-  }
-}
-
-/** A page whose filters may take a conversation in or out as it changes (any filter or search). */
-function filtered(params: ConversationListParams): boolean {
-  return (
-    params.searchQuery !== undefined ||
-    params.filterInboxId !== undefined ||
-    params.filterUnread === true ||
-    params.filterResolved === true ||
-    params.filterNotResolved === true ||
-    params.filterMention === true ||
-    params.filterAssigned !== undefined ||
-    params.filterUnassigned === true ||
-    params.filterDateStart !== undefined ||
-    params.filterDateEnd !== undefined
-  );
-}
-
-const orderOf = (params: ConversationListParams) => params.order ?? "updated";
-
-/** Crisp's default order: the latest update first (then the session id, for ties). */
-function byUpdatedDesc(a: CrispConversation, b: CrispConversation): number {
-  return b.updated_at - a.updated_at || (a.session_id < b.session_id ? -1 : 1);
-}
-
-/** A page holding the conversation, after it changed: patched, reordered, or null (drop it). */
-function pageWithChange(
-  page: PageEntry,
-  items: CrispConversation[],
-  index: number,
-  patched: CrispConversation,
-): CrispConversation[] | null {
-  const before = items[index];
-  if (before === undefined || filtered(page.params)) {
-    return null;
-  }
-  const order = orderOf(page.params);
-  if (order === "waiting" && before.waiting_since !== patched.waiting_since) {
-    return null;
-  }
-  if (order === "updated" && before.updated_at !== patched.updated_at) {
-    if (page.params.page !== 1) {
-      // It moves up to another page, and every page above shifts.
-      return null;
-    }
-    const others = items.filter((_item, at) => at !== index);
-    return insertSorted(others, patched);
-  }
-  const next = [...items];
-  next[index] = patched;
-  return next;
-}
-
-/**
- * A page not holding the conversation, after it changed: unchanged, the conversation put in
- * its place on the first page of an unfiltered list by update (when the gateway holds it
- * whole), or null where it may now belong and cannot be placed.
- */
-function pageWithout(
-  page: PageEntry,
-  event: CrispHookEvent,
-  bump: number | undefined,
-  latest: CrispConversation | undefined,
-): CrispConversation[] | null | unknown {
-  const items = page.value as CrispConversation[];
-  const order = orderOf(page.params);
-  const moves = bump !== undefined;
-  if (filtered(page.params)) {
-    // It may now match the filter: only events that change nothing a filter reads are safe.
-    return moves || event.name === "session:set_inbox" || event.name === "session:set_mentions"
-      ? null
-      : page.value;
-  }
-  if (order === "waiting") {
-    return isMessageEvent(event.name) || event.name === "session:set_state" ? null : page.value;
-  }
-  if (order !== "updated" || !moves) {
-    return page.value;
-  }
-  if (page.params.page !== 1) {
-    return null;
-  }
-  if (latest === undefined) {
-    return null;
-  }
-  const inserted = insertSorted(items, latest);
-  const position = inserted.indexOf(latest);
-  if (position >= items.length && items.length >= page.params.perPage) {
-    // It belongs on a later page.
-    return page.value;
-  }
-  return inserted.length > page.params.perPage ? inserted.slice(0, page.params.perPage) : inserted;
-}
-
-function insertSorted(items: CrispConversation[], item: CrispConversation): CrispConversation[] {
-  const position = items.findIndex((other) => byUpdatedDesc(item, other) < 0);
-  const next = [...items];
-  next.splice(position < 0 ? next.length : position, 0, item);
-  return next;
-}
-
 function applyPeopleEvent(cache: SharedCache, event: CrispHookEvent): number {
   const { websiteId, name } = event;
   const peopleId = peopleIdOf(event);
@@ -426,62 +316,6 @@ function applyPeopleEvent(cache: SharedCache, event: CrispHookEvent): number {
     );
   }
   return changed;
-}
-
-/**
- * Lays the journaled events of what a load returned over it (`SharedCache`'s overlay): a
- * conversation, page, batch, message or profile read just after an event shows it, whatever
- * Crisp's own cache answered. Membership and order of list pages are Crisp's.
- */
-export function overlayEvents(journal: EventJournal) {
-  return (key: CacheKey, value: unknown): unknown => {
-    const [kind, websiteId, subject] = key;
-    const sessionEvents = (sessionId: string) =>
-      journal.eventsOf(cacheTag.session(websiteId, sessionId));
-    switch (kind) {
-      case "conversation":
-        return isConversation(value)
-          ? sessionEvents(value.session_id).reduce<CrispConversation | null>(
-              (current, event) => (current === null ? null : patchConversation(current, event)),
-              value,
-            )
-          : value;
-      case "conversationPage":
-        return Array.isArray(value)
-          ? (value as CrispConversation[]).map((item) =>
-              sessionEvents(item.session_id).reduce<CrispConversation>(
-                (current, event) => patchConversation(current, event) ?? current,
-                item,
-              ),
-            )
-          : value;
-      case "messageBatch":
-        return isBatch(value) && typeof subject === "string"
-          ? sessionEvents(subject).reduce(
-              (current, event) => patchMessageBatch(current, event, key[3] === undefined),
-              value,
-            )
-          : value;
-      case "message":
-        return isRecord(value) && typeof subject === "string"
-          ? sessionEvents(subject).reduce<CrispMessage | null>(
-              (current, event) => (current === null ? null : patchMessage(current, event)),
-              value as unknown as CrispMessage,
-            )
-          : value;
-      case "person":
-        return isProfile(value)
-          ? journal
-              .eventsOf(cacheTag.person(websiteId, value.people_id.toLowerCase()))
-              .reduce<CrispPeopleProfile | null>(
-                (current, event) => (current === null ? null : patchPerson(current, event)),
-                value,
-              )
-          : value;
-      default:
-        return value;
-    }
-  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,5 @@
-import { cacheTag, type SharedCache } from "./cache.js";
+import type { SharedCache } from "./cache.js";
+import { cacheTag } from "./cache-index.js";
 
 /**
  * What the gateway's own writes make stale in the shared cache, found through its index: the

@@ -30,7 +30,8 @@ import { countVisitors, listVisitors } from "../crisp/visitors.js";
 import { getWebsite, websiteExists } from "../crisp/website.js";
 import { ErrorCode, GatewayError } from "../errors.js";
 import type { UsageCounters } from "../usage.js";
-import { type CacheKey, type CacheKind, cacheTag, type SharedCache } from "./cache.js";
+import type { CacheKey, CacheKind, SharedCache } from "./cache.js";
+import { cacheTag } from "./cache-index.js";
 import {
   dropConversationAfterWrite,
   dropPersonAfterWrite,
