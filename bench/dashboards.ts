@@ -1,13 +1,11 @@
 /**
- * `npm run bench`: many dashboards polling the README's dashboard query against the embedded
- * simulator (with a per-request latency standing in for the network to Crisp), once with the
- * shared cache and once without, side by side in one run. Writes docs/benchmarks.md.
+ * Many dashboards polling the README's dashboard query against the embedded simulator (with a
+ * per-request latency standing in for the network to Crisp), once with the shared cache and
+ * once without, side by side in one run (a section of `npm run bench`, bench/index.ts).
  *
  * What matters is the ratio between the two runs, measured on the same machine at the same
  * time, not the absolute numbers: the machine is shared and noisy.
  */
-import { writeFileSync } from "node:fs";
-import { cpus } from "node:os";
 import { createGateway, type Gateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
 
@@ -76,19 +74,16 @@ async function run(name: string, cache: boolean): Promise<Result> {
   };
 }
 
-const uncached = await run(
-  "cache: false (stores nothing; only in-flight requests are shared)",
-  false,
-);
-const cached = await run("with the shared cache (defaults)", true);
-const row = (r: Result) =>
-  `| ${r.name} | ${r.operations} | ${r.errors} | ${r.crispRequests} | ${(r.crispRequests / r.operations).toFixed(2)} | ${r.p50Ms.toFixed(0)} | ${r.p95Ms.toFixed(0)} | ${r.wallMs.toFixed(0)} |`;
-const report = `# Benchmarks
-
-Produced by \`npm run bench\` (bench/dashboards.ts) on ${new Date().toISOString().slice(0, 10)},
-Node ${process.version}, ${cpus().length} CPUs. Re-run it to refresh this file.
-
-## Dashboards polling the README query
+/** Runs the dashboards benchmark; its section of docs/benchmarks.md. */
+export async function benchDashboards(): Promise<string> {
+  const uncached = await run(
+    "cache: false (stores nothing; only in-flight requests are shared)",
+    false,
+  );
+  const cached = await run("with the shared cache (defaults)", true);
+  const row = (r: Result) =>
+    `| ${r.name} | ${r.operations} | ${r.errors} | ${r.crispRequests} | ${(r.crispRequests / r.operations).toFixed(2)} | ${r.p50Ms.toFixed(0)} | ${r.p95Ms.toFixed(0)} | ${r.wallMs.toFixed(0)} |`;
+  return `## Dashboards polling the README query
 
 ${DASHBOARDS} dashboards poll the README's dashboard query ${POLLS} times each, all at once,
 against the embedded simulator answering every request after ${LATENCY_MS} ms. The two runs are
@@ -109,5 +104,4 @@ ${row(cached)}
 
 Environment knobs: \`BENCH_DASHBOARDS\`, \`BENCH_POLLS\`, \`BENCH_LATENCY_MS\`.
 `;
-writeFileSync(new URL("../docs/benchmarks.md", import.meta.url), report);
-console.log(report);
+}

@@ -140,8 +140,37 @@ export class OperationBudget {
     };
   }
 
+  /** Shared reads this event was charged for (each once, however many fields use it). */
+  #shared = new WeakSet<object>();
+
+  /**
+   * Charges this event for a read made once for every subscriber of the event (the
+   * conversation an event changed, when the gateway did not hold it): what it sent is what
+   * this event needed, whoever's resolver asked first.
+   */
+  chargeShared(read: object, cost: { crispRequests: number; loads: number; misses: number }): void {
+    if (this.#shared.has(read)) {
+      return;
+    }
+    this.#shared.add(read);
+    this.crispRequests += cost.crispRequests;
+    this.loads += cost.loads;
+    this.misses += cost.misses;
+  }
+
+  /**
+   * Counts an event this subscription got from an execution it shares with identical ones
+   * (src/plugins/use-shared-subscriptions.ts), at that execution's cost, in `totals()`.
+   */
+  countSharedEvent(cost: CostReport): void {
+    this.#earlier.events += 1;
+    this.#earlier.crispRequests += cost.crispRequests;
+    this.#earlier.cacheHits += cost.cacheHits;
+  }
+
   /** A subscription's next event is a new read of Crisp, with a budget of its own. */
   startEvent(): void {
+    this.#shared = new WeakSet();
     if (this.#ended) {
       this.#earlier.events += 1;
       this.#earlier.crispRequests += this.crispRequests;

@@ -28,7 +28,11 @@ export interface Config {
   hookSecret: string | undefined;
   /** Website hooks' `?key=`. */
   hookKey: string | undefined;
-  /** Shared event bus across instances, when set. */
+  /** How far a signed hook's timestamp may be from now, ms (redeliveries: twice as long). */
+  hookWindowMs: number;
+  /** The event log's retention: most events kept, and for how long (ms). */
+  eventLog: { maxEvents: number; maxAgeMs: number };
+  /** Shared event log, redelivery check, guard state and cache across instances, when set. */
   redisUrl: string | undefined;
   /** Demo mode: ms between the simulator's live visitor/operator actions; 0 turns them off. */
   demoActivityMs: number;
@@ -178,6 +182,9 @@ const EnvSchema = z.object({
   CRISP_HOOK_KEY: optionalString.refine((value) => value === undefined || value.length >= 16, {
     message: "a key of at least 16 characters (the ?key= of website hooks)",
   }),
+  CRISP_HOOK_WINDOW_MS: integer(60_000, 604_800_000).default(3_600_000),
+  EVENT_LOG_MAX_EVENTS: integer(100, 10_000_000).default(20_000),
+  EVENT_LOG_MAX_AGE_MS: integer(60_000, 2_592_000_000).default(86_400_000),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "a redis:// or rediss:// URL" }).optional(),
 });
 
@@ -279,6 +286,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dailyQuota: vars.CRISP_DAILY_QUOTA ?? DEFAULT_DAILY_QUOTA[tier],
     hookSecret: vars.CRISP_HOOK_SECRET,
     hookKey: vars.CRISP_HOOK_KEY,
+    hookWindowMs: vars.CRISP_HOOK_WINDOW_MS,
+    eventLog: { maxEvents: vars.EVENT_LOG_MAX_EVENTS, maxAgeMs: vars.EVENT_LOG_MAX_AGE_MS },
     redisUrl: vars.REDIS_URL,
     demoActivityMs: vars.DEMO_ACTIVITY_MS,
     simulatorLatencyMs: vars.SIMULATOR_LATENCY_MS,

@@ -3,12 +3,14 @@ import { Redis } from "ioredis";
 import { createAuthenticator, loadKeysFile } from "./auth.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { GUARD_REDIS_OPTIONS, type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
+import { createMemoryEventLog } from "./events/log.js";
+import { createRedisEventLog } from "./events/redis-log.js";
 import type { ReadinessCheck } from "./http/readiness.js";
+import { createRedisSecondLevel } from "./loaders/second-level.js";
 import { createLogger } from "./logger.js";
 import { redisOperationLimiter } from "./plugins/use-client-rate-limit.js";
 import { loadTrustedDocuments } from "./plugins/use-persisted-operations.js";
 import { createGateway } from "./server.js";
-import { createEventBus } from "./subscriptions/event-bus.js";
 
 /**
  * Entry point: config -> (demo: the embedded simulator) -> gateway. The only module of src
@@ -63,7 +65,18 @@ async function main(): Promise<void> {
     console.log(`Crisp: ${config.crisp.apiUrl} (tier ${config.crisp.tier}).`);
   }
 
-  const events = await createEventBus({ redisUrl: config.redisUrl });
+  const scope = `${crisp.identifier}:${crisp.tier ?? "plugin"}`;
+  // With Redis, every instance records into and follows one stream: a hook received by any
+  // instance reaches the subscribers and the cache of every instance.
+  const events =
+    config.redisUrl === undefined
+      ? createMemoryEventLog(config.eventLog)
+      : await createRedisEventLog({ redisUrl: config.redisUrl, scope, ...config.eventLog });
+  // With Redis, a miss of one instance is the fleet's: one Crisp request, the others wait.
+  const secondLevel =
+    config.redisUrl === undefined
+      ? undefined
+      : await createRedisSecondLevel({ redisUrl: config.redisUrl, scope });
   // With Redis, every instance counts one quota and backs off together.
   const guardStore =
     config.redisUrl === undefined ? undefined : await connectGuardStore(config.redisUrl, crisp);
@@ -76,8 +89,9 @@ async function main(): Promise<void> {
     demo: config.crisp.mode === "demo",
     dailyQuota: config.dailyQuota,
     events,
-    hooks: { secret: hookSecret, key: config.hookKey },
+    hooks: { secret: hookSecret, key: config.hookKey, windowMs: config.hookWindowMs },
     cache: config.cache,
+    ...(secondLevel === undefined ? {} : { secondLevel }),
     maxOperationCost: config.maxOperationCost,
     operationDeadlineMs: config.operationDeadlineMs,
     logger: createLogger(config.logLevel),

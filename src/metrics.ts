@@ -11,11 +11,19 @@ export interface Metrics {
   recordExchange(exchange: CrispExchange): void;
   subscriptionOpened(): void;
   subscriptionClosed(): void;
+  /** Executions running for open subscriptions (identical ones share one). */
+  subscriptionExecutions(running: number): void;
   hookReceived(status: number): void;
 }
 
 export interface MetricsSources {
-  cache: () => { hits: number; misses: number; staleServes: number; size: number };
+  cache: () => {
+    hits: number;
+    misses: number;
+    secondLevelHits: number;
+    staleServes: number;
+    size: number;
+  };
   quota: () => Promise<{ used: number; limit: number | null }>;
 }
 
@@ -66,6 +74,11 @@ export function createMetrics({ cache, quota }: MetricsSources): Metrics {
     help: "Subscriptions currently open (graphql-ws and SSE).",
     registers: [registry],
   });
+  const executions = new Gauge({
+    name: "gateway_subscription_executions",
+    help: "Executions running for the open subscriptions: identical subscriptions share one.",
+    registers: [registry],
+  });
   const hooks = new Counter({
     name: "gateway_webhooks_total",
     help: "Web hooks received, by the status answered.",
@@ -106,6 +119,11 @@ export function createMetrics({ cache, quota }: MetricsSources): Metrics {
     () => cache().misses,
   );
   tally(
+    "gateway_cache_second_level_hits_total",
+    "Misses of this instance answered by the shared second level (Redis): another instance had read it.",
+    () => cache().secondLevelHits,
+  );
+  tally(
     "gateway_cache_stale_serves_total",
     "Answers served past their TTL.",
     () => cache().staleServes,
@@ -134,6 +152,7 @@ export function createMetrics({ cache, quota }: MetricsSources): Metrics {
     },
     subscriptionOpened: () => subscriptions.inc(),
     subscriptionClosed: () => subscriptions.dec(),
+    subscriptionExecutions: (running) => executions.set(running),
     hookReceived: (status) => hooks.inc({ status: String(status) }),
   };
 }

@@ -5,7 +5,9 @@ import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Dispatcher } from "undici";
 import type { Authenticator } from "./auth.js";
 import {
+  type ContextFactoryOptions,
   createContextFactory,
+  createContextForker,
   type GatewayContext,
   type GatewayInfo,
   type GatewayServerContext,
@@ -14,6 +16,15 @@ import { CrispClient, createCrispDispatcher } from "./crisp/client.js";
 import { memoryGuardStore, resilientGuardStore } from "./crisp/guard-store.js";
 import type { CrispTier } from "./crisp/types.js";
 import { UpstreamGuard, type UpstreamGuardOptions } from "./crisp/upstream-guard.js";
+import { HOOK_TIMESTAMP_WINDOW_MS } from "./crisp/webhook.js";
+import type { EventSource, IncomingEvent } from "./events/event.js";
+import { createWebhookRoute, type IngestResult } from "./events/hook-route.js";
+import { EventJournal } from "./events/journal.js";
+import { createMemoryEventLog, type EventLog } from "./events/log.js";
+import { overlayEvents } from "./events/overlay.js";
+import { createEventPipeline } from "./events/pipeline.js";
+import { Projections } from "./events/projection.js";
+import { applyEventToCache, subjectTags } from "./events/upkeep.js";
 import { createLimitedServer, type HttpServerLimits } from "./http/connections.js";
 import type { DocumentCacheOptions } from "./http/document-cache.js";
 import { graphiqlDefaultQuery } from "./http/graphiql.js";
@@ -23,19 +34,13 @@ import { checkReadiness, type ReadinessCheck, type ReadinessProblem } from "./ht
 import { createRouter } from "./http/router.js";
 import { createGatewayYoga } from "./http/yoga.js";
 import { CACHE_KINDS, SharedCache, type SharedCacheOptions } from "./loaders/cache.js";
-import { applyEventToCache } from "./loaders/coherence.js";
+import { createLoaders } from "./loaders/index.js";
+import type { SecondLevel } from "./loaders/second-level.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, routeOf } from "./metrics.js";
 import { createPersistedOperations } from "./plugins/use-persisted-operations.js";
 import type { RequestLimits } from "./plugins/use-request-limits.js";
 import { schema } from "./schema/index.js";
-import {
-  ALL_EVENTS,
-  BusTopic,
-  createMemoryEventBus,
-  type EventBus,
-} from "./subscriptions/event-bus.js";
-import { createWebhookRoute } from "./subscriptions/webhook-route.js";
 import { UsageCounters } from "./usage.js";
 import { VERSION } from "./version.js";
 
@@ -62,10 +67,22 @@ export interface GatewayOptions {
   dailyQuota?: number | null;
   /** Yoga's own logs into `logger`. @default false (tests stay quiet) */
   logging?: boolean;
-  /** Where verified web hook events go. @default an in-memory bus */
-  events?: EventBus;
-  /** Web hook verification: plugin hooks' secret and/or website hooks' `?key=`. Neither: every hook is refused. */
-  hooks?: { secret?: string | undefined; key?: string | undefined; maxBodyBytes?: number };
+  /**
+   * Where verified events are recorded and followed: the memory log, or a Redis Stream shared
+   * by every instance (src/events/redis-log.ts). The gateway closes it. @default createMemoryEventLog()
+   */
+  events?: EventLog;
+  /**
+   * Web hook verification: plugin hooks' secret and/or website hooks' `?key=` (neither: every
+   * hook is refused), the body limit, and how far a signed hook's timestamp may be from now
+   * (`windowMs`, CRISP_HOOK_WINDOW_MS; redeliveries are recognised for twice as long).
+   */
+  hooks?: {
+    secret?: string | undefined;
+    key?: string | undefined;
+    maxBodyBytes?: number;
+    windowMs?: number;
+  };
   /** graphql-ws ping interval, ms. @default 12_000 */
   keepAliveMs?: number;
   /** How long a WebSocket may wait before connection_init, ms (then 4408). @default 3_000 */
@@ -134,6 +151,12 @@ export interface GatewayOptions {
   readinessChecks?: readonly ReadinessCheck[];
   /** The cache shared by requests; `false` stores nothing (in-flight requests are still shared). @default the documented defaults */
   cache?: SharedCacheOptions | false;
+  /**
+   * The shared cache's second level, shared by every instance (Redis: main.ts opens it with
+   * REDIS_URL): concurrent misses across instances send one Crisp request. The gateway
+   * closes it. @default none
+   */
+  secondLevel?: SecondLevel;
 }
 
 /** Where a listening gateway answers. */
@@ -152,6 +175,26 @@ export interface GatewayAddress {
 export interface Gateway {
   yoga: YogaServerInstance<GatewayServerContext, GatewayContext>;
   usage: UsageCounters;
+  /**
+   * Records a verified Crisp event as the hook route does (the entry point of every event
+   * source: an RTM client calls it too). Rejects when the event log cannot take it.
+   */
+  ingest(
+    event: IncomingEvent,
+    options: { source: EventSource; dedupeKey?: string },
+  ): Promise<IngestResult>;
+  /**
+   * Resolves once this instance has applied the event `id` (or a later one) to its cache and
+   * delivered it to its subscriptions, whichever instance recorded it.
+   */
+  eventApplied(id: string): Promise<void>;
+  /** Resolves once this instance has applied every event recorded so far, by any instance. */
+  eventsCaughtUp(): Promise<void>;
+  /**
+   * Resolves once exactly `count` subscriptions are open (gateway_open_subscriptions):
+   * registered with the live events, so an event recorded now reaches them.
+   */
+  openSubscriptions(count: number): Promise<void>;
   /** Starts listening. */
   listen(host: string, port: number): Promise<GatewayAddress>;
   /**
@@ -173,7 +216,7 @@ export function createGateway({
   demo = false,
   dailyQuota = null,
   logging = false,
-  events = createMemoryEventBus(),
+  events = createMemoryEventLog(),
   hooks = {},
   keepAliveMs,
   connectionInitWaitTimeoutMs,
@@ -191,6 +234,7 @@ export function createGateway({
   operationsPerMinute = 600, // 10 a second on average: a busy dashboard, not a scraper
   maxBodyBytes = 1_048_576, // 1 MiB: a GraphQL request is a few KiB; variables rarely more
   cache: cacheOptions = {},
+  secondLevel,
   guard: guardOptions = {},
   maxOperationCost = 500,
   logger = createLogger("silent"),
@@ -220,12 +264,19 @@ export function createGateway({
           }),
         }),
   });
+  // What recent events changed, laid over what Crisp answers just after them.
+  const journal = new EventJournal();
   // Entries are per token: another identifier or tier never reads this one's data.
   const cache = new SharedCache(
     `${crisp.identifier}:${tier}`,
     cacheOptions === false
       ? { ttlMs: Object.fromEntries(CACHE_KINDS.map((kind) => [kind, 0])) }
       : cacheOptions,
+    {
+      overlay: overlayEvents(journal),
+      forget: (tag) => journal.forget(tag),
+      ...(secondLevel === undefined ? {} : { secondLevel, secondLevelMaxMs: journal.maxAgeMs }),
+    },
   );
   const metrics = createMetrics({
     cache: () => ({ ...cache.stats, size: cache.size }),
@@ -260,21 +311,37 @@ export function createGateway({
   });
   const gateway: GatewayInfo = { version: VERSION, demo, tier, defaultWebsiteId, dailyQuota };
   const persistedOperations = createPersistedOperations({ trusted: trustedDocuments });
-  const cacheUpkeep = keepCacheTrue(events, cache, logger);
+  const pipeline = createEventPipeline({
+    log: events,
+    upkeep: (event) => applyEventToCache(cache, journal, event),
+    // An instance joining a fleet learns of what the others applied lately.
+    recall: { ms: journal.maxAgeMs, event: (event) => journal.record(subjectTags(event), event) },
+    dedupeTtlMs: 2 * (hooks.windowMs ?? HOOK_TIMESTAMP_WINDOW_MS),
+    logger,
+  });
   const shutdown = new AbortController();
+  const openSubscriptions = new Tally();
 
+  const contextOptions: ContextFactoryOptions = {
+    client,
+    usage,
+    cache,
+    gateway,
+    events: {
+      live: pipeline.live,
+      log: events,
+      projections: new Projections((budget) =>
+        createLoaders({ crisp: client, usage, cache, budget }),
+      ),
+    },
+    authenticate,
+    upstream: guard,
+    maxOperationCost,
+  };
   const yoga = createGatewayYoga({
     schema,
-    context: createContextFactory({
-      client,
-      usage,
-      cache,
-      gateway,
-      events: events.pubsub,
-      authenticate,
-      upstream: guard,
-      maxOperationCost,
-    }),
+    context: createContextFactory(contextOptions),
+    forkContext: createContextForker(contextOptions),
     graphiql: graphiql
       ? {
           title: demo ? "Crisp GraphQL gateway (demo)" : "Crisp GraphQL gateway",
@@ -292,7 +359,17 @@ export function createGateway({
     maxOperationCost,
     operationDeadlineMs,
     shutdown: shutdown.signal,
-    subscriptions: { opened: metrics.subscriptionOpened, closed: metrics.subscriptionClosed },
+    subscriptions: {
+      opened: () => {
+        metrics.subscriptionOpened();
+        openSubscriptions.change(1);
+      },
+      closed: () => {
+        metrics.subscriptionClosed();
+        openSubscriptions.change(-1);
+      },
+      executions: metrics.subscriptionExecutions,
+    },
     logger: logging ? logger : null,
     accessLog: logger,
   });
@@ -310,11 +387,15 @@ export function createGateway({
   const router = createRouter({
     yoga,
     webhook: createWebhookRoute({
-      pubsub: events.pubsub,
+      ingest: pipeline.ingest,
       ...hooks,
       onOutcome: (outcome) => {
         metrics.hookReceived(outcome.status);
-        logger.info({ hook: outcome }, "crisp web hook");
+        if (outcome.status >= 400) {
+          logger.warn({ hook: outcome }, "crisp web hook refused");
+        } else {
+          logger.info({ hook: outcome }, "crisp web hook");
+        }
       },
     }),
     upgrade: webSockets.handleUpgrade,
@@ -324,7 +405,7 @@ export function createGateway({
         [
           () => crispReadiness(guard, readyMaxBackoffMs),
           () => {
-            const reason = events.problem?.();
+            const reason = events.problem() ?? secondLevel?.problem();
             return reason === undefined ? undefined : { component: "redis", reason };
           },
           ...readinessChecks,
@@ -359,8 +440,8 @@ export function createGateway({
     server?.closeAllConnections();
     await closed;
     await webSockets.dispose();
-    await cacheUpkeep.stop();
-    await events.close();
+    await pipeline.close();
+    await secondLevel?.close();
     if (ownsDispatcher) {
       await dispatcher.close();
     }
@@ -369,6 +450,10 @@ export function createGateway({
   return {
     yoga,
     usage,
+    ingest: pipeline.ingest,
+    eventApplied: pipeline.applied,
+    eventsCaughtUp: pipeline.caughtUp,
+    openSubscriptions: (count) => openSubscriptions.reached(count),
     listen: (host, port) =>
       new Promise((resolve, reject) => {
         const listening = createLimitedServer(router.handleRequest, http);
@@ -395,36 +480,27 @@ export function createGateway({
   };
 }
 
-/**
- * Every verified hook, whichever instance received it (`crisp:any`), drops what it changed.
- * One event that fails to apply is logged and skipped: the loop must outlive it.
- */
-function keepCacheTrue(
-  events: EventBus,
-  cache: SharedCache,
-  logger: Logger,
-): { stop(): Promise<void> } {
-  const upkeep = events.pubsub.subscribe(BusTopic.ANY, ALL_EVENTS);
-  const done = (async () => {
-    for await (const event of upkeep) {
-      try {
-        applyEventToCache(cache, event);
-      } catch (error) {
-        logger.error(
-          { err: error, event: { name: event.name, websiteId: event.websiteId } },
-          "a Crisp event could not be applied to the cache",
-        );
+/** A count others can wait on. */
+class Tally {
+  #value = 0;
+  #waiters: { count: number; wake: () => void }[] = [];
+
+  change(by: number): void {
+    this.#value += by;
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (waiter.count === this.#value) {
+        waiter.wake();
+        return false;
       }
-    }
-  })().catch((error: unknown) => {
-    logger.error({ err: error }, "the cache upkeep stopped: the event bus failed");
-  });
-  return {
-    stop: async () => {
-      await upkeep.return?.();
-      await done;
-    },
-  };
+      return true;
+    });
+  }
+
+  reached(count: number): Promise<void> {
+    return count === this.#value
+      ? Promise.resolve()
+      : new Promise((wake) => this.#waiters.push({ count, wake }));
+  }
 }
 
 /** Crisp is usable unless the breaker is open or the backoff (or a spent quota) lasts long. */

@@ -12,6 +12,8 @@ describe("configuration", () => {
       dailyQuota: 5_000,
       hookSecret: undefined,
       hookKey: undefined,
+      hookWindowMs: 3_600_000,
+      eventLog: { maxEvents: 20_000, maxAgeMs: 86_400_000 },
       redisUrl: undefined,
       demoActivityMs: 4_000,
       simulatorLatencyMs: 0,

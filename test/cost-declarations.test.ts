@@ -6,6 +6,8 @@
  * and none at all for a field that declares nothing. Mutations and subscriptions are probed the
  * same way, so a new field that loads data without a declaration fails here.
  */
+
+import { randomUUID } from "node:crypto";
 import {
   type GraphQLField,
   type GraphQLNamedType,
@@ -17,22 +19,15 @@ import {
   isNonNullType,
   isObjectType,
 } from "graphql";
-import { createPubSub } from "graphql-yoga";
 import { describe, expect, it } from "vitest";
+import type { IncomingEvent } from "../src/events/event.js";
 import { declaredCost, ownRequests } from "../src/schema/cost.js";
 import { schema } from "../src/schema/index.js";
-import type { CrispEventPubSub, CrispHookEvent, EventBus } from "../src/subscriptions/event-bus.js";
 import { startTestGateway, userTierGateway } from "./helpers/gateway.js";
-import { ListenedTarget, readEvents } from "./helpers/streams.js";
+import { readEvents } from "./helpers/streams.js";
 
-const target = new ListenedTarget();
-const bus: EventBus = {
-  pubsub: createPubSub({ eventTarget: target }) as CrispEventPubSub,
-  kind: "memory",
-  close: async () => {},
-};
 // No cost limit in the way: the point is to see what each field really sends.
-const t = await startTestGateway({}, { maxOperationCost: 1_000_000, events: bus });
+const t = await startTestGateway({}, { maxOperationCost: 1_000_000 });
 const store = t.simulator.store;
 const W = t.simulator.defaultWebsiteId;
 const userGateway = userTierGateway(t.simulator);
@@ -60,6 +55,17 @@ const PERSON = store
   .people(W)
   .find((p) => (store.personConversations(W, p.people_id, {})?.length ?? 0) > 1);
 const P = PERSON?.people_id ?? "";
+// One recorded event, so the change feed (Website.changes) has an event whose fields are probed.
+await t.gateway.ingest(
+  {
+    name: "session:set_state",
+    websiteId: W,
+    sessionId: S,
+    data: { state: "unresolved" },
+    timestamp: 1,
+  },
+  { source: "hook", dedupeKey: randomUUID() },
+);
 
 type Args = Record<string, unknown>;
 
@@ -398,7 +404,7 @@ describe("what each field really costs, against the simulator with the cache off
 
   it("finds every subscription, and every field of its events, within its declared cost per event", async () => {
     const message = store.messages(W, S)?.at(-1);
-    const events: Record<string, { args: Args; event: CrispHookEvent }> = {
+    const events: Record<string, { args: Args; event: IncomingEvent }> = {
       messageAdded: {
         args: { websiteId: W, sessionId: S },
         event: hook("message:send", S, { ...message }),
@@ -523,12 +529,12 @@ describe("what each field really costs, against the simulator with the cache off
   });
 });
 
-function hook(name: string, sessionId: string | null, data: Args): CrispHookEvent {
+function hook(name: string, sessionId: string | null, data: Args): IncomingEvent {
   return { name, websiteId: W, sessionId, data, timestamp: Date.now() };
 }
 
 /** Subscribes over SSE, publishes one event, and counts the Crisp requests that event cost. */
-async function perEvent(query: string, event: CrispHookEvent): Promise<number> {
+async function perEvent(query: string, event: IncomingEvent): Promise<number> {
   const response = await t.gateway.yoga.fetch("http://gateway.test/graphql", {
     method: "POST",
     headers: { "content-type": "application/json", accept: "text/event-stream" },
@@ -539,15 +545,13 @@ async function perEvent(query: string, event: CrispHookEvent): Promise<number> {
     throw new Error("no event stream");
   }
   const results = readEvents(reader);
-  const listening = target.nextListener();
   const first = results.next();
-  await listening;
+  await t.gateway.openSubscriptions(1);
   t.takeRequests();
-  await bus.pubsub.publish("crisp:event", W, event);
+  await t.gateway.ingest(event, { source: "hook", dedupeKey: randomUUID() });
   const result = (await first).value;
-  const left = target.nextLeaving();
   await reader.cancel();
-  await left;
+  await t.gateway.openSubscriptions(0);
   expect(result?.errors, query).toBeUndefined();
   const sent = t.takeRequests().length;
   expect(result?.extensions?.cost).toMatchObject({ crispRequests: sent });

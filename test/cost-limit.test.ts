@@ -1,27 +1,21 @@
+import { randomUUID } from "node:crypto";
 import { parse } from "graphql";
-import { createPubSub, createYoga } from "graphql-yoga";
+import { createYoga } from "graphql-yoga";
 import { Agent } from "undici";
 import { describe, expect, it } from "vitest";
 import { OperationBudget } from "../src/budget.js";
 import { CrispClient } from "../src/crisp/client.js";
+import type { IncomingEvent } from "../src/events/event.js";
 import { SharedCache } from "../src/loaders/cache.js";
 import { createLoaders } from "../src/loaders/index.js";
 import { useCostLimit } from "../src/plugins/use-cost-limit.js";
 import { estimateCost } from "../src/schema/cost.js";
 import { schema } from "../src/schema/index.js";
-import type { CrispEventPubSub, CrispHookEvent, EventBus } from "../src/subscriptions/event-bus.js";
 import { UsageCounters } from "../src/usage.js";
 import { startTestGateway } from "./helpers/gateway.js";
-import { ListenedTarget, readEvents } from "./helpers/streams.js";
+import { readEvents } from "./helpers/streams.js";
 
-const target = new ListenedTarget();
-const bus: EventBus = {
-  pubsub: createPubSub({ eventTarget: target }) as CrispEventPubSub,
-  kind: "memory",
-  close: async () => {},
-};
-
-const t = await startTestGateway({}, { maxOperationCost: 500, events: bus });
+const t = await startTestGateway({}, { maxOperationCost: 500 });
 const W = t.simulator.defaultWebsiteId;
 
 const DASHBOARD = `{ website { name conversations(first: 20) { nodes { sessionId state meta { nickname email } person { email company { name } } assignee { firstName } messages(last: 5) { nodes { type text from timestamp } } } } } }`;
@@ -159,25 +153,24 @@ describe("what every response says it cost", () => {
       throw new Error("no event stream");
     }
     const events = readEvents(reader);
-    const event: CrispHookEvent = {
+    const event: IncomingEvent = {
       name: "session:set_state",
       websiteId: W,
       sessionId,
       data: { state: "resolved" },
       timestamp: Date.now(),
     };
-    const listening = target.nextListener();
     // The stream opens with a comment; reading past it starts the subscription.
     const first = events.next();
-    await listening;
+    await t.gateway.openSubscriptions(1);
     t.takeRequests();
-    await bus.pubsub.publish("crisp:event", W, event);
+    await t.gateway.ingest(event, { source: "hook", dedupeKey: randomUUID() });
     const one = (await first).value;
     expect(one?.data?.conversationUpdated?.conversation?.sessionId).toBe(sessionId);
     expect(one?.extensions?.cost).toEqual({ estimated: 2, crispRequests: 2, cacheHits: 0 });
     expect(t.takeRequests()).toHaveLength(2);
     const second = events.next();
-    await bus.pubsub.publish("crisp:event", W, event);
+    await t.gateway.ingest(event, { source: "hook", dedupeKey: randomUUID() });
     expect((await second).value?.extensions?.cost).toEqual({
       estimated: 2,
       crispRequests: 2,

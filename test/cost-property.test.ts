@@ -4,6 +4,8 @@
  * and nesting over the whole schema: queries, mutations, subscriptions); each runs against the
  * simulator with the cache off, and its response must say so in `extensions.cost`.
  */
+
+import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import {
   type GraphQLField,
@@ -14,21 +16,14 @@ import {
   isNonNullType,
   isObjectType,
 } from "graphql";
-import { createPubSub } from "graphql-yoga";
 import { describe, expect, it } from "vitest";
+import type { IncomingEvent } from "../src/events/event.js";
 import { encodeOffsetCursor } from "../src/schema/connection.js";
 import { schema } from "../src/schema/index.js";
-import type { CrispEventPubSub, CrispHookEvent, EventBus } from "../src/subscriptions/event-bus.js";
 import { startTestGateway } from "./helpers/gateway.js";
-import { ListenedTarget, readEvents } from "./helpers/streams.js";
+import { readEvents } from "./helpers/streams.js";
 
-const target = new ListenedTarget();
-const bus: EventBus = {
-  pubsub: createPubSub({ eventTarget: target }) as CrispEventPubSub,
-  kind: "memory",
-  close: async () => {},
-};
-const t = await startTestGateway({}, { events: bus });
+const t = await startTestGateway({}, {});
 const store = t.simulator.store;
 const W = t.simulator.defaultWebsiteId;
 const OTHER_WEBSITE = store.websites[1]?.website_id ?? W;
@@ -274,7 +269,7 @@ describe("the estimate bounds what an operation really costs", () => {
 
   it("for generated subscriptions, per event", async () => {
     const fields = subscriptionType.getFields();
-    const events: Record<string, CrispHookEvent> = {
+    const events: Record<string, IncomingEvent> = {
       messageAdded: hook("message:send", S, { ...store.messages(W, S)?.at(-1) }),
       messageUpdated: hook("message:updated", S, { fingerprint, content: "x" }),
       conversationUpdated: hook("session:set_state", S, { state: "resolved" }),
@@ -307,7 +302,7 @@ describe("the estimate bounds what an operation really costs", () => {
           throw new Error("no event stream");
         }
         const results = readEvents(reader);
-        const listening = target.nextListener().then(() => "listening" as const);
+        const listening = t.gateway.openSubscriptions(1).then(() => "listening" as const);
         const first = results.next();
         const started = await Promise.race([listening, first.then(() => "refused" as const)]);
         if (started === "refused") {
@@ -318,11 +313,10 @@ describe("the estimate bounds what an operation really costs", () => {
           return;
         }
         t.takeRequests();
-        await bus.pubsub.publish("crisp:event", W, event);
+        await t.gateway.ingest(event, { source: "hook", dedupeKey: randomUUID() });
         const result = (await first).value;
-        const left = target.nextLeaving();
         await reader.cancel();
-        await left;
+        await t.gateway.openSubscriptions(0);
         const sent = t.takeRequests().length;
         const cost = result?.extensions?.cost as
           | { estimated: number; crispRequests: number }
@@ -340,6 +334,6 @@ function hook(
   name: string,
   sessionId: string | null,
   data: Record<string, unknown>,
-): CrispHookEvent {
+): IncomingEvent {
   return { name, websiteId: W, sessionId, data, timestamp: Date.now() };
 }

@@ -4,12 +4,11 @@ import { request } from "node:http";
 import { Writable } from "node:stream";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
+import type { IncomingEvent } from "../src/events/event.js";
 import { preferredEncoding } from "../src/http/graphiql.js";
 import { createLogger } from "../src/logger.js";
 import { createGateway, type GatewayOptions } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
-import type { CrispHookEvent } from "../src/subscriptions/event-bus.js";
-import { createMemoryEventBus } from "../src/subscriptions/event-bus.js";
 import { VERSION } from "../src/version.js";
 
 const simulator = await startSimulator({ seed: 1 });
@@ -231,8 +230,7 @@ describe("the cache upkeep loop", () => {
         done();
       },
     });
-    const events = createMemoryEventBus();
-    await listening({ events, logger: createLogger("error", sink) });
+    const { gateway } = await listening({ logger: createLogger("error", sink) });
     const failures = () =>
       lines.filter((line) => line.includes("a Crisp event could not be applied to the cache"));
     const failed = (count: number) =>
@@ -244,14 +242,14 @@ describe("the cache upkeep loop", () => {
         };
         logged();
       });
-    // What another instance's older version might publish on a shared bus.
+    // What another instance's older version might record in a shared event log.
     const malformed = {
       name: 42,
       websiteId: simulator.defaultWebsiteId,
-    } as unknown as CrispHookEvent;
-    events.pubsub.publish("crisp:any", "all", malformed);
+    } as unknown as IncomingEvent;
+    await gateway.ingest(malformed, { source: "hook", dedupeKey: "malformed-1" });
     await failed(1);
-    events.pubsub.publish("crisp:any", "all", malformed);
+    await gateway.ingest(malformed, { source: "hook", dedupeKey: "malformed-2" });
     await failed(2);
     expect(JSON.parse(failures()[1] ?? "{}")).toMatchObject({
       level: 50,

@@ -1,28 +1,20 @@
 import { Buffer } from "node:buffer";
-import { createPubSub } from "graphql-yoga";
 import { describe, expect, it } from "vitest";
 import { canonicalId } from "../src/crisp/ids.js";
-import type { CrispEventPubSub } from "../src/subscriptions/event-bus.js";
 import { startTestGateway } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
-import { ListenedTarget, readEvents } from "./helpers/streams.js";
+import { readEvents } from "./helpers/streams.js";
 
 /**
  * Crisp's ids are lower-case; a client may write them in any case. Each is made canonical once,
  * where the schema reads it (`canonicalId`), so Crisp, the cache and the event topics only
  * ever see one spelling, whatever the transport.
  */
-const target = new ListenedTarget();
 const t = await startTestGateway(
   {},
   {
     cache: {},
     hooks: { secret: HOOK_SECRET },
-    events: {
-      pubsub: createPubSub({ eventTarget: target }) as CrispEventPubSub,
-      kind: "memory",
-      close: async () => {},
-    },
   },
 );
 const { url, hookUrl } = await t.gateway.listen("127.0.0.1", 0);
@@ -79,7 +71,7 @@ describe("ids in any case", () => {
   });
 
   it("a subscription to an upper-case website id receives that website's events", async () => {
-    const listening = target.nextListener();
+    const listening = t.gateway.openSubscriptions(1);
     const response = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "text/event-stream" },

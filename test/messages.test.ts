@@ -4,21 +4,13 @@
  * fingerprint, messages since / until a time, Crisp's signed fingerprints everywhere (ids,
  * arguments, hooks), and one selection of `text` across the content union.
  */
-import { createPubSub } from "graphql-yoga";
 import { describe, expect, it } from "vitest";
 import { encodeGlobalId } from "../src/schema/global-id.js";
-import type { CrispEventPubSub, EventBus } from "../src/subscriptions/event-bus.js";
 import { type GraphQLResponse, startTestGateway } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
-import { ListenedTarget, readEvents } from "./helpers/streams.js";
+import { readEvents } from "./helpers/streams.js";
 
-const target = new ListenedTarget();
-const bus: EventBus = {
-  pubsub: createPubSub({ eventTarget: target }) as CrispEventPubSub,
-  kind: "memory",
-  close: async () => {},
-};
-const t = await startTestGateway({}, { events: bus, hooks: { secret: HOOK_SECRET } });
+const t = await startTestGateway({}, { hooks: { secret: HOOK_SECRET } });
 const W = t.simulator.defaultWebsiteId;
 const store = t.simulator.store;
 const { url } = await t.gateway.listen("127.0.0.1", 0);
@@ -279,7 +271,7 @@ describe("signed fingerprints", () => {
 
   it("delivers a message:send hook with a negative fingerprint to messageAdded", async () => {
     const sessionId = busy[2] ?? "";
-    const listening = target.nextListener();
+    const listening = t.gateway.openSubscriptions(1);
     const response = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "text/event-stream" },

@@ -2,16 +2,16 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { Writable } from "node:stream";
 import { createClient } from "graphql-ws";
-import { createPubSub } from "graphql-yoga";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { GUARD_REDIS_OPTIONS, redisGuardStore } from "../src/crisp/guard-store.js";
+import { createMemoryEventLog, type EventLog } from "../src/events/log.js";
+import { createRedisEventLog } from "../src/events/redis-log.js";
 import { createLogger } from "../src/logger.js";
 import { redisOperationLimiter } from "../src/plugins/use-client-rate-limit.js";
-import { type CrispEventPubSub, createEventBus } from "../src/subscriptions/event-bus.js";
 import { startTestGateway } from "./helpers/gateway.js";
-import { freePort, killRedis, startRedis } from "./helpers/redis.js";
+import { startRedis } from "./helpers/redis.js";
 
 /**
  * Redis unavailable never turns a cached or a Crisp-reachable read into an error: the guard
@@ -19,15 +19,18 @@ import { freePort, killRedis, startRedis } from "./helpers/redis.js";
  * to its in-memory insurance, and whatever does fail on a transport reaches the client masked
  * and coded. A redis-server of this file's own, killed halfway.
  */
-const port = await freePort();
-const server = await startRedis(port, { scope: "file" });
-const redisUrl = `redis://127.0.0.1:${port}`;
+const server = await startRedis({ scope: "file" });
+const redisUrl = server.url;
 const redis = new Redis(redisUrl, { ...GUARD_REDIS_OPTIONS });
 redis.on("error", () => undefined);
 await redis.connect();
 afterAll(() => redis.disconnect());
-const busTrouble: Error[] = [];
-const events = await createEventBus({ redisUrl, onError: (error) => busTrouble.push(error) });
+const logTrouble: unknown[] = [];
+const events = await createRedisEventLog({
+  redisUrl,
+  scope: `outage-${randomUUID()}`,
+  onError: (error) => logTrouble.push(error),
+});
 
 const lines: { msg: string; err?: { message?: string } }[] = [];
 const logger = createLogger(
@@ -56,7 +59,7 @@ describe("while Redis is down", () => {
     const warm = await t.query<{ website: { name: string } }>(NAME);
     expect(warm.errors).toBeUndefined();
     const lost = once(redis, "close");
-    await killRedis(server);
+    await server.kill();
     await lost;
 
     const cached = await t.query<{ website: { name: string } }>(NAME);
@@ -82,30 +85,24 @@ describe("while Redis is down", () => {
 });
 
 /**
- * An event bus whose every subscription fails with a raw driver error (as ioredis' did when
- * Redis was gone): what the client sees on each transport is masked and coded, and the socket
- * stays open.
+ * An event log whose every read fails with a raw driver error (as ioredis' does when Redis is
+ * gone): a subscription resuming from an event id reads it first, and what the client sees on
+ * each transport is masked and coded, and the socket stays open.
  */
-describe("an event bus that fails on subscribe", async () => {
+describe("an event log that fails on read", async () => {
   const RAW = "connect ECONNREFUSED 127.0.0.1:6390 (redis secret detail)";
-  const failing = new EventTarget();
-  failing.addEventListener = () => {
-    throw new Error(RAW);
-  };
-  const f = await startTestGateway(
-    {},
-    {
-      events: {
-        pubsub: createPubSub({ eventTarget: failing }) as CrispEventPubSub,
-        kind: "memory",
-        close: async () => {},
-      },
+  const failing: EventLog = {
+    ...createMemoryEventLog(),
+    range: async () => {
+      throw new Error(RAW);
     },
-  );
+  };
+  const f = await startTestGateway({}, { events: failing });
   const { wsUrl, url } = await f.gateway.listen("127.0.0.1", 0);
   const SUBSCRIPTION = {
-    query: "subscription($w: ID!) { crispEvents(websiteId: $w) { name } }",
-    variables: { w: f.simulator.defaultWebsiteId },
+    query:
+      "subscription($w: ID!, $after: ID) { crispEvents(websiteId: $w, after: $after) { name } }",
+    variables: { w: f.simulator.defaultWebsiteId, after: `${Date.now()}-0` },
   };
 
   it("graphql-ws: an error result with a code, not a 4500 close carrying the error's text; the socket keeps serving", async () => {

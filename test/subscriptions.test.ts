@@ -80,11 +80,12 @@ async function messageHook(sessionId: string, index = -1) {
 }
 
 /**
- * Lets a subscription reach the event bus before a hook is posted. graphql-ws acknowledges a
- * connection but not a subscription, so there is no event to await here.
+ * Waits until `count` subscriptions are open on the gateway (gateway_open_subscriptions):
+ * graphql-ws acknowledges a connection but not a subscription, so this is the signal that a
+ * hook posted now reaches it.
  */
-async function subscribed(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 150));
+function subscribed(count = 1): Promise<void> {
+  return gateway.openSubscriptions(count);
 }
 
 describe("graphql-ws", () => {
@@ -113,6 +114,7 @@ describe("graphql-ws", () => {
     });
     expect(sub.received).toHaveLength(1);
     sub.dispose();
+    await subscribed(0);
   });
 
   it("never delivers another website's events", async () => {
@@ -132,6 +134,7 @@ describe("graphql-ws", () => {
       expect.objectContaining({ name: "session:set_state", websiteId: OTHER_WEBSITE }),
     ]);
     sub.dispose();
+    await subscribed(0);
   });
 
   it("shows the new state in conversationUpdated after session:set_state, read fresh from Crisp", async () => {
@@ -163,6 +166,7 @@ describe("graphql-ws", () => {
     ]);
     expect(received[0]?.conversationUpdated.name).toBe("session:set_state");
     sub.dispose();
+    await subscribed(0);
   });
 
   it("refuses a subscription to a malformed website id with BAD_USER_INPUT", async () => {
@@ -190,7 +194,10 @@ describe("Server-Sent Events", () => {
     });
     expect(response.headers.get("content-type")).toMatch(/text\/event-stream/);
     const reader = response.body?.getReader();
+    // Yoga opens the stream with a comment; reading it is what starts the subscription.
+    const opening = reader?.read();
     await subscribed();
+    await opening;
     const message = await messageHook(S1, -3);
     let text = "";
     const decoder = new TextDecoder();
@@ -205,7 +212,10 @@ describe("Server-Sent Events", () => {
     expect(JSON.parse(data ?? "{}")).toEqual({
       data: { messageAdded: { fingerprint: message?.fingerprint, text: expect.any(String) } },
       // The message comes whole in the hook: this event cost Crisp nothing.
-      extensions: { cost: { estimated: 0, crispRequests: 0, cacheHits: 0 } },
+      extensions: {
+        cost: { estimated: 0, crispRequests: 0, cacheHits: 0 },
+        eventId: expect.stringMatching(/^\d+-\d+$/),
+      },
     });
     controller.abort();
   });

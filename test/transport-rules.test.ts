@@ -1,13 +1,10 @@
 import { createHash } from "node:crypto";
 import { type Client, createClient, type SubscribePayload } from "graphql-ws";
-import { createPubSub } from "graphql-yoga";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { createAuthenticator } from "../src/auth.js";
-import type { CrispEventPubSub } from "../src/subscriptions/event-bus.js";
 import { startTestGateway } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
-import { ListenedTarget } from "./helpers/streams.js";
 
 /**
  * The rules a client meets must not depend on the transport it picked: trusted documents and
@@ -138,7 +135,7 @@ async function firstSseEvent(response: Response, keepOpen = false): Promise<Answ
       throw new Error(`the stream ended before a result:\n${text}`);
     }
     text += decoder.decode(value, { stream: true });
-    const match = /event: next\ndata: (.*)\n\n/.exec(text);
+    const match = /event: next\ndata: (.*)\n(?:id: [^\n]*\n)?\n/.exec(text);
     if (match?.[1] !== undefined) {
       if (keepOpen) {
         reader.releaseLock();
@@ -290,18 +287,11 @@ describe("graphql-ws answers refusals as errors, never by closing the socket wit
 });
 
 describe("caps on open subscriptions", async () => {
-  // Says when a subscription starts listening, so hooks are sent only to open subscriptions.
-  const target = new ListenedTarget();
   const t = await startTestGateway(
     {},
     {
       authenticate,
       hooks: { secret: HOOK_SECRET },
-      events: {
-        pubsub: createPubSub({ eventTarget: target }) as CrispEventPubSub,
-        kind: "memory",
-        close: async () => {},
-      },
       maxOperationsPerSocket: 2,
       maxSubscriptionsPerClient: 3,
     },
@@ -318,12 +308,25 @@ describe("caps on open subscriptions", async () => {
     );
     expect(answer.status).toBe(200);
   };
+  // Subscriptions open in this block, so hooks are sent only once they listen (the gateway's
+  // count of open subscriptions is the signal).
+  let open = 0;
   /** Subscribes over graphql-ws and resolves once the subscription listens to its events. */
   const listening = async (client: Client) => {
-    const listened = target.nextListener();
+    open += 1;
+    const listened = t.gateway.openSubscriptions(open);
     const subscription = liveSubscription(client, EVENTS);
     await listened;
     return subscription;
+  };
+  /** Stops subscriptions and resolves once the gateway has closed them. */
+  const stopping = async (...subscriptions: { stop(): void }[]) => {
+    open -= subscriptions.length;
+    const closed = t.gateway.openSubscriptions(open);
+    for (const subscription of subscriptions) {
+      subscription.stop();
+    }
+    await closed;
   };
 
   it("one socket: past its cap a subscription gets REQUEST_LIMIT_EXCEEDED, the open ones keep receiving, and a freed slot is usable", async () => {
@@ -336,23 +339,19 @@ describe("caps on open subscriptions", async () => {
     await sendHook();
     expect(await one.nextEvent()).toMatchObject(EVENT);
     expect(await two.nextEvent()).toMatchObject(EVENT);
-    const left = target.nextLeaving();
-    one.stop();
-    await left;
+    await stopping(one);
     const three = await listening(client);
     await sendHook();
     expect(await two.nextEvent()).toMatchObject(EVENT);
     expect(await three.nextEvent()).toMatchObject(EVENT);
-    const gone = [target.nextLeaving(), target.nextLeaving()];
-    two.stop();
-    three.stop();
-    await Promise.all(gone);
+    await stopping(two, three);
   });
 
   it("one client across sockets and SSE: past its cap a new subscription is refused on either transport", async () => {
     const first = await listening(wsClient(wsUrl));
     await listening(wsClient(wsUrl));
-    const listened = target.nextListener();
+    open += 1;
+    const listened = t.gateway.openSubscriptions(open);
     const third = await sseRequest(url, EVENTS);
     await listened;
     const refusedWs = await firstResult(wsClient(wsUrl), EVENTS);

@@ -9,8 +9,14 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 
 export type HookCheck = { ok: true } | { ok: false; status: 400 | 401 | 403; message: string };
 
-/** How far a hook's timestamp may be from now, either way. */
-export const HOOK_TIMESTAMP_WINDOW_MS = 5 * 60_000;
+/**
+ * How far a hook's timestamp may be from now, either way, by default (CRISP_HOOK_WINDOW_MS).
+ * Neither official SDK checks freshness, and nothing says a retry carries a new timestamp:
+ * the window must cover Crisp's whole retry schedule (undocumented), or a late retry is
+ * refused forever. Replays inside it are caught by the redelivery check, whose memory lasts
+ * twice the window (docs/configuration.md).
+ */
+export const HOOK_TIMESTAMP_WINDOW_MS = 60 * 60_000; // 1 hour
 
 /**
  * Crisp does not document the header's unit (crisp-api.md §5.2): a value of 10^12 or more
@@ -38,6 +44,8 @@ export interface PluginHookInput {
   signature: string | undefined;
   rawBody: Buffer;
   now?: number;
+  /** How far the timestamp may be from `now`, either way, ms. @default HOOK_TIMESTAMP_WINDOW_MS */
+  windowMs?: number;
 }
 
 export function verifyPluginHook({
@@ -46,6 +54,7 @@ export function verifyPluginHook({
   signature,
   rawBody,
   now = Date.now(),
+  windowMs = HOOK_TIMESTAMP_WINDOW_MS,
 }: PluginHookInput): HookCheck {
   if (timestamp === undefined || timestamp === "") {
     return { ok: false, status: 400, message: "Missing X-Crisp-Request-Timestamp header." };
@@ -57,12 +66,11 @@ export function verifyPluginHook({
   if (at === null) {
     return { ok: false, status: 400, message: "X-Crisp-Request-Timestamp is not a timestamp." };
   }
-  if (Math.abs(now - at) > HOOK_TIMESTAMP_WINDOW_MS) {
+  if (Math.abs(now - at) > windowMs) {
     return {
       ok: false,
       status: 401,
-      message:
-        "X-Crisp-Request-Timestamp is more than 5 minutes from now: refused as stale or replayed.",
+      message: `X-Crisp-Request-Timestamp is more than ${describeWindow(windowMs)} from now: refused as stale or replayed.`,
     };
   }
   if (!/^[0-9a-f]{64}$/i.test(signature)) {
@@ -90,4 +98,16 @@ export function verifyWebsiteHook(configuredKey: string, givenKey: string | null
     return { ok: false, status: 403, message: "The hook key does not match." };
   }
   return { ok: true };
+}
+
+/** "5 minutes", "1 hour", "90 seconds": the window as its refusal states it. */
+function describeWindow(ms: number): string {
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (ms % 3_600_000 === 0) {
+    return unit(ms / 3_600_000, "hour");
+  }
+  if (ms % 60_000 === 0) {
+    return unit(ms / 60_000, "minute");
+  }
+  return unit(Math.round(ms / 1000), "second");
 }

@@ -1,5 +1,5 @@
 import { CloseCode } from "graphql-ws";
-import { WEBHOOK_PATH } from "../subscriptions/webhook-route.js";
+import { WEBHOOK_PATH } from "../events/hook-route.js";
 
 /** Every path the gateway answers on. */
 export const Route = {

@@ -11,6 +11,7 @@ import { useAuthentication } from "../plugins/use-authentication.js";
 import { memoryOperationLimiter, useClientRateLimit } from "../plugins/use-client-rate-limit.js";
 import { useCostLimit } from "../plugins/use-cost-limit.js";
 import { useDrain } from "../plugins/use-drain.js";
+import { useEventIds } from "../plugins/use-event-ids.js";
 import { useOperationDeadline } from "../plugins/use-operation-deadline.js";
 import {
   type PersistedOperations,
@@ -19,6 +20,7 @@ import {
 import { useProductionSchemaPrivacy } from "../plugins/use-production-schema-privacy.js";
 import { useReadOnlyViewers } from "../plugins/use-read-only-viewers.js";
 import { type RequestLimits, useRequestLimits } from "../plugins/use-request-limits.js";
+import { useSharedSubscriptions } from "../plugins/use-shared-subscriptions.js";
 import { useStaleMarker } from "../plugins/use-stale-marker.js";
 import { useSubscriptionCount } from "../plugins/use-subscription-count.js";
 import { useSubscriptionLimits } from "../plugins/use-subscription-limits.js";
@@ -45,6 +47,8 @@ const CSRF_HEADERS = ["x-graphql-yoga-csrf", "apollo-require-preflight", "x-apol
 export interface GatewayYogaOptions {
   schema: GraphQLSchema;
   context: (initial: YogaInitialContext & GatewayServerContext) => Promise<GatewayContext>;
+  /** A context of its own for a viewer: where identical subscriptions share an execution. */
+  forkContext: (from: GatewayContext, signal: AbortSignal) => GatewayContext;
   /** Null: GraphiQL off. */
   graphiql: { title: string; defaultQuery: string } | null;
   allowedOrigins: readonly string[];
@@ -63,7 +67,7 @@ export interface GatewayYogaOptions {
   operationDeadlineMs: number;
   /** Aborts when the gateway stops: open subscriptions complete. */
   shutdown: AbortSignal;
-  subscriptions: { opened(): void; closed(): void };
+  subscriptions: { opened(): void; closed(): void; executions(running: number): void };
   /** Yoga's own logs go here; null keeps them quiet. */
   logger: Logger | null;
   /** Where the one line per operation goes (useAccessLog); silent loggers write nothing. */
@@ -96,11 +100,16 @@ export interface GatewayYogaOptions {
  * 9. `useStaleMarker`: outside the cost and deadline plugins, so it marks their results too.
  * 10. `useCostLimit`: estimates and refuses last, when the operation is otherwise allowed: a
  *    refused operation never costs an estimate's work, and the estimate becomes the budget.
- * 11. `useOperationDeadline`: innermost, so it times only the execution itself.
+ * 11. `useEventIds`: after the cost plugin, so the result it marks with its event's id (and
+ *     the SSE `id:` line) is the one sent.
+ * 12. `useOperationDeadline`: so it times only the execution itself.
+ * 13. `useSharedSubscriptions`: innermost, as it replaces the subscribe function itself:
+ *     identical subscriptions share one execution, everything above stays per subscriber.
  */
 export function createGatewayYoga({
   schema,
   context,
+  forkContext,
   graphiql,
   allowedOrigins,
   introspection,
@@ -170,7 +179,9 @@ export function createGatewayYoga({
       useReadOnlyViewers(),
       useStaleMarker(),
       useCostLimit({ maxCost: maxOperationCost }),
+      useEventIds(),
       useOperationDeadline({ deadlineMs: operationDeadlineMs }),
+      useSharedSubscriptions({ fork: forkContext, onExecutions: subscriptions.executions }),
     ],
   });
 }

@@ -1,4 +1,6 @@
 import { LRUCache } from "lru-cache";
+import { tagsOf } from "./cache-index.js";
+import type { SecondLevel } from "./second-level.js";
 
 /**
  * The cache shared by every request, beneath the per-request loaders. Keyed by token, website
@@ -7,6 +9,10 @@ import { LRUCache } from "lru-cache";
  *
  * Concurrent requests for the same key share one in-flight Crisp request, so a hundred
  * dashboards opening at once cost what one costs.
+ *
+ * Entries are indexed by tags (`cacheTag`): their kind and website, the conversations and
+ * people they hold. What a Crisp event or a write changes is found through the index, never
+ * by a scan of the cache, and patched in place (src/events/upkeep.ts) or dropped.
  */
 
 export const CACHE_KINDS = [
@@ -32,8 +38,8 @@ export type CacheKind = (typeof CACHE_KINDS)[number];
 
 /**
  * How long each kind is served without asking Crisp, in ms. Slow-changing configuration
- * lives minutes; conversations and lists seconds, because web hooks (when configured) drop
- * what they change at once and the TTL only bounds staleness when they are not.
+ * lives minutes; conversations and lists seconds, because web hooks (when configured) patch
+ * what they change at once and the TTL only bounds staleness when they do not.
  */
 export const DEFAULT_CACHE_TTLS_MS: Readonly<Record<CacheKind, number>> = {
   website: 300_000, // 5 minutes: names and domains hardly change
@@ -43,7 +49,7 @@ export const DEFAULT_CACHE_TTLS_MS: Readonly<Record<CacheKind, number>> = {
   conversation: 30_000,
   conversationPage: 15_000,
   messageBatch: 30_000,
-  message: 300_000, // a message only changes through message:updated, which drops it
+  message: 300_000, // a message only changes through message:updated, which patches it
   person: 120_000,
   peoplePage: 60_000,
   personConversationPage: 60_000,
@@ -71,6 +77,33 @@ export interface SharedCacheOptions {
   now?: () => number;
 }
 
+/** What the gateway wires in beside the options (src/server.ts). */
+export interface SharedCacheHooks {
+  /**
+   * Applied to every value loaded from Crisp before it is stored or answered: the recent
+   * events it may not show yet (Crisp's own GET cache can answer the state from before an
+   * event that announced a change). @default none
+   */
+  overlay?: (key: CacheKey, value: unknown) => unknown;
+  /**
+   * Told of every tag a write dropped, so the recent events of that object are not laid over
+   * the write's own read-back. @default none
+   */
+  forget?: (tag: string) => void;
+  /**
+   * The second level shared by every instance (src/loaders/second-level.ts): asked on a miss
+   * of this one, and where concurrent misses across instances wait for one Crisp read.
+   * @default none (one instance)
+   */
+  secondLevel?: SecondLevel;
+  /**
+   * Longest a value is kept in the second level, ms: no longer than recent events are laid
+   * over what is loaded (a value stored before an event must not outlive its memory of it).
+   * @default 120_000 (2 minutes, the event journal's)
+   */
+  secondLevelMaxMs?: number;
+}
+
 /** A cache key: its parts, of which the first two are always the kind and the website. */
 export type CacheKey = readonly [
   kind: CacheKind,
@@ -81,11 +114,14 @@ export type CacheKey = readonly [
 export interface CacheStats {
   hits: number;
   misses: number;
+  /** Misses of this instance the second level answered (another instance had read it). */
+  secondLevelHits: number;
   /** Answers served past their TTL (while refreshing, or because Crisp could not answer). */
   staleServes: number;
 }
 
 interface Inflight {
+  key: CacheKey;
   promise: Promise<unknown>;
   controller: AbortController;
   /** Callers waiting for it; when the last one leaves, the Crisp request is aborted. */
@@ -99,16 +135,34 @@ interface Entry {
   key: CacheKey;
   /** When it stops being fresh (clock of the cache). */
   freshUntil: number;
+  /** Bytes of its JSON when stored; a patch keeps it (patches hardly change sizes). */
+  size: number;
+}
+
+/** One entry as a patch sees it. */
+export interface CachedEntry {
+  key: CacheKey;
+  value: unknown;
+  fresh: boolean;
 }
 
 export class SharedCache {
-  readonly stats: CacheStats = { hits: 0, misses: 0, staleServes: 0 };
+  readonly stats: CacheStats = { hits: 0, misses: 0, secondLevelHits: 0, staleServes: 0 };
   readonly #entries: LRUCache<string, Entry>;
   readonly #maxStaleMs: number;
   readonly #now: () => number;
   readonly #inflight = new Map<string, Inflight>();
   readonly #ttl: Record<CacheKind, number>;
   readonly #scope: string;
+  readonly #overlay: ((key: CacheKey, value: unknown) => unknown) | undefined;
+  readonly #forget: ((tag: string) => void) | undefined;
+  readonly #secondLevel: SecondLevel | undefined;
+  readonly #secondLevelMaxMs: number;
+  /** tag -> ids of the entries carrying it, and back. */
+  readonly #byTag = new Map<string, Set<string>>();
+  readonly #tagsOf = new Map<string, readonly string[]>();
+  /** One abort listener per signal, whatever number of keys its request waits for. */
+  readonly #leavers = new WeakMap<AbortSignal, Set<() => void>>();
 
   /** @param scope separates tokens: two tokens never share entries. */
   constructor(
@@ -120,17 +174,23 @@ export class SharedCache {
       maxStaleMs = 600_000, // 10 minutes
       now = () => performance.now(),
     }: SharedCacheOptions = {},
+    { overlay, forget, secondLevel, secondLevelMaxMs = 120_000 }: SharedCacheHooks = {},
   ) {
     this.#scope = scope;
+    this.#forget = forget;
+    this.#secondLevel = secondLevel;
+    this.#secondLevelMaxMs = secondLevelMaxMs;
     this.#maxStaleMs = maxStaleMs;
     this.#now = now;
+    this.#overlay = overlay;
     this.#ttl = { ...DEFAULT_CACHE_TTLS_MS, ...ttlMs };
     this.#entries = new LRUCache({
       max: maxEntries,
       maxSize: maxBytes,
-      sizeCalculation: (entry) => Math.max(1, JSON.stringify(entry.value ?? null).length),
+      sizeCalculation: (entry) => entry.size,
       ttlAutopurge: false,
       perf: { now },
+      dispose: (_entry, id) => this.#untag(id),
     });
   }
 
@@ -183,6 +243,81 @@ export class SharedCache {
     ) as Promise<T>;
   }
 
+  /** The cached value of `key` if it is there and fresh, without loading anything. */
+  peek(key: CacheKey): unknown {
+    const entry = this.#entries.peek(this.#id(key));
+    return entry !== undefined && entry.freshUntil > this.#now() ? entry.value : undefined;
+  }
+
+  /** Every entry carrying `tag` now (a snapshot: patching them while iterating is safe). */
+  tagged(tag: string): CachedEntry[] {
+    const ids = this.#byTag.get(tag);
+    if (ids === undefined) {
+      return [];
+    }
+    const now = this.#now();
+    const found: CachedEntry[] = [];
+    for (const id of ids) {
+      const entry = this.#entries.peek(id, { allowStale: true });
+      if (entry !== undefined) {
+        found.push({ key: entry.key, value: entry.value, fresh: entry.freshUntil > now });
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Replaces the value of the entry of `key` with what a patch made of it, keeping its
+   * freshness and expiry, and re-indexes it. Nothing happens if the entry is gone.
+   */
+  replace(key: CacheKey, value: unknown): void {
+    const id = this.#id(key);
+    const entry = this.#entries.peek(id, { allowStale: true });
+    if (entry === undefined) {
+      return;
+    }
+    this.#entries.set(id, { ...entry, value }, { noUpdateTTL: true, size: entry.size });
+    this.#tag(id, entry.key, value);
+    // Other instances patch their own copies; one that has none reads Crisp's anew.
+    this.#secondLevel?.delete(id);
+  }
+
+  /** Drops the entry of `key`; a load in flight for it will not be stored. */
+  dropKey(key: CacheKey): void {
+    const id = this.#id(key);
+    this.#entries.delete(id);
+    this.#inflight.delete(id);
+    this.#secondLevel?.delete(id);
+  }
+
+  /**
+   * Drops every entry carrying `tag` that `select` picks (all of them without `select`), and
+   * the loads in flight it picks, so the next read asks Crisp. Returns how many were dropped.
+   */
+  dropTagged(tag: string, select: (key: CacheKey, value: unknown) => boolean = () => true): number {
+    this.#forget?.(tag);
+    let dropped = 0;
+    for (const entry of this.tagged(tag)) {
+      if (select(entry.key, entry.value)) {
+        const id = this.#id(entry.key);
+        this.#entries.delete(id);
+        this.#secondLevel?.delete(id);
+        dropped += 1;
+      }
+    }
+    for (const [id, inflight] of this.#inflight) {
+      // Loads in flight are few (bounded by concurrent reads): this is not a cache scan.
+      if (tagsOf(inflight.key, undefined).includes(tag) && select(inflight.key, undefined)) {
+        this.#inflight.delete(id);
+      }
+    }
+    return dropped;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
   #start<T>(
     id: string,
     key: CacheKey,
@@ -191,15 +326,20 @@ export class SharedCache {
     { background }: { background: boolean },
   ): Inflight {
     const controller = new AbortController();
-    const inflight: Inflight = { promise: Promise.resolve(), controller, waiters: 0, background };
-    inflight.promise = load(controller.signal).then((value) => {
+    const inflight: Inflight = {
+      key,
+      promise: Promise.resolve(),
+      controller,
+      waiters: 0,
+      background,
+    };
+    inflight.promise = this.#fetch(id, ttl, load, controller.signal).then((loaded) => {
+      const value = (
+        this.#overlay === undefined ? loaded.value : this.#overlay(key, loaded.value)
+      ) as T;
       // A drop that happened while this load was in flight wins: it knew of a newer change.
       if (this.#inflight.get(id) === inflight && ttl > 0) {
-        this.#entries.set(
-          id,
-          { value, key, freshUntil: this.#now() + ttl },
-          { ttl: ttl + this.#maxStaleMs },
-        );
+        this.#store(id, key, value, loaded.freshForMs, ttl);
       }
       return value;
     });
@@ -212,6 +352,59 @@ export class SharedCache {
       .catch(() => undefined);
     this.#inflight.set(id, inflight);
     return inflight;
+  }
+
+  /**
+   * Crisp's answer for `id`: from the second level when another instance read it (fresh for
+   * what is left of its freshness), else read (by one instance for all of them).
+   */
+  async #fetch<T>(
+    id: string,
+    ttl: number,
+    load: (signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<{ value: T; freshForMs: number }> {
+    const shared = ttl > 0 ? this.#secondLevel : undefined;
+    if (shared === undefined) {
+      return { value: await load(signal), freshForMs: ttl };
+    }
+    const stored = await shared.get(id);
+    if (stored !== undefined) {
+      this.stats.secondLevelHits += 1;
+      return {
+        value: stored.value as T,
+        freshForMs: Math.min(ttl, stored.freshUntil - Date.now()),
+      };
+    }
+    let readHere = false;
+    const loaded = await shared.load(
+      id,
+      () => {
+        readHere = true;
+        return load(signal);
+      },
+      { ttlMs: Math.min(ttl, this.#secondLevelMaxMs), signal },
+    );
+    if (!readHere) {
+      this.stats.secondLevelHits += 1;
+    }
+    return {
+      value: loaded.value,
+      freshForMs: readHere ? ttl : Math.min(ttl, loaded.freshUntil - Date.now()),
+    };
+  }
+
+  #store(id: string, key: CacheKey, value: unknown, freshForMs: number, ttl: number): void {
+    const size = Math.max(1, JSON.stringify(value ?? null).length);
+    this.#entries.set(
+      id,
+      { value, key, freshUntil: this.#now() + freshForMs, size },
+      { ttl: ttl + this.#maxStaleMs },
+    );
+    // Refused only when larger than the whole cache; `has` would disturb its TTL clock.
+    if (this.#entries.peek(id, { allowStale: true }) !== undefined) {
+      this.#tag(id, key, value);
+    }
   }
 
   /** Waits for an in-flight load on behalf of one caller, who may leave early. */
@@ -232,40 +425,69 @@ export class SharedCache {
           }
         }
       };
-      signal.addEventListener("abort", leave, { once: true });
+      const leavers = this.#listen(signal);
+      leavers.add(leave);
       inflight.promise.then(
         (value) => {
-          signal.removeEventListener("abort", leave);
+          leavers.delete(leave);
           resolve(value);
         },
         (error: unknown) => {
-          signal.removeEventListener("abort", leave);
+          leavers.delete(leave);
           reject(error);
         },
       );
     });
   }
 
-  /** Drops every entry (and in-flight load) of the website whose key `select` picks. */
-  drop(websiteId: string, select: (key: CacheKey, value: unknown) => boolean): number {
-    let dropped = 0;
-    for (const [id, entry] of this.#entries.entries()) {
-      if (entry.key[1] === websiteId && select(entry.key, entry.value)) {
-        this.#entries.delete(id);
-        dropped += 1;
-      }
+  /** The callbacks to run when `signal` aborts: one listener on it, however many keys wait. */
+  #listen(signal: AbortSignal): Set<() => void> {
+    let leavers = this.#leavers.get(signal);
+    if (leavers === undefined) {
+      const set = new Set<() => void>();
+      leavers = set;
+      this.#leavers.set(signal, set);
+      signal.addEventListener(
+        "abort",
+        () => {
+          for (const leave of [...set]) {
+            leave();
+          }
+          set.clear();
+        },
+        { once: true },
+      );
     }
-    for (const id of [...this.#inflight.keys()]) {
-      const key = JSON.parse(id).slice(1) as CacheKey;
-      if (key[1] === websiteId && select(key, undefined)) {
-        this.#inflight.delete(id);
-      }
-    }
-    return dropped;
+    return leavers;
   }
 
-  get size(): number {
-    return this.#entries.size;
+  #tag(id: string, key: CacheKey, value: unknown): void {
+    this.#untag(id);
+    const tags = tagsOf(key, value);
+    this.#tagsOf.set(id, tags);
+    for (const tag of tags) {
+      let ids = this.#byTag.get(tag);
+      if (ids === undefined) {
+        ids = new Set();
+        this.#byTag.set(tag, ids);
+      }
+      ids.add(id);
+    }
+  }
+
+  #untag(id: string): void {
+    const tags = this.#tagsOf.get(id);
+    if (tags === undefined) {
+      return;
+    }
+    this.#tagsOf.delete(id);
+    for (const tag of tags) {
+      const ids = this.#byTag.get(tag);
+      ids?.delete(id);
+      if (ids?.size === 0) {
+        this.#byTag.delete(tag);
+      }
+    }
   }
 
   #id(key: CacheKey): string {

@@ -1,88 +1,12 @@
-import { CrispEvent, CrispEventFamily, isEventOf } from "../crisp/events.js";
-import type { CrispHookEvent } from "../subscriptions/event-bus.js";
-import type { CacheKey, SharedCache } from "./cache.js";
+import { CACHE_KINDS, type SharedCache } from "./cache.js";
+import { cacheTag } from "./cache-index.js";
 
 /**
- * What each change makes stale in the shared cache, and nothing more.
- *
- * Web hook events drop exactly what they changed (crisp-api.md §5.5): a message event drops
- * that conversation's messages and summary, and the list pages holding it; a session event
- * drops that conversation and the pages holding it; a people event drops that person and the
- * pages holding them. Pages that should now hold a changed object but did not refresh when
- * their (short) TTL ends.
- *
- * The gateway's own writes drop more: every list page of the website of the kind written,
- * because the writer reads its write back at once and expects filters and ordering to show it.
+ * What the gateway's own writes make stale in the shared cache, found through its index: the
+ * written object, and every list page of the website of the kind written, because the writer
+ * reads its write back at once and expects filters and ordering to show it. (What a Crisp
+ * event changes is src/events/upkeep.ts.)
  */
-
-const holdsSession = (sessionId: string) => (value: unknown) =>
-  Array.isArray(value) &&
-  value.some((item) => item === sessionId || (isRecord(item) && item.session_id === sessionId));
-
-const holdsPerson = (peopleId: string) => (value: unknown) =>
-  Array.isArray(value) && value.some((item) => isRecord(item) && item.people_id === peopleId);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
-}
-
-function isConversationOwn(key: CacheKey, sessionId: string): boolean {
-  const [kind, , session] = key;
-  return (
-    (kind === "conversation" || kind === "messageBatch" || kind === "message") &&
-    session === sessionId
-  );
-}
-
-/** After a web hook event. Returns how many entries were dropped. */
-export function applyEventToCache(cache: SharedCache, event: CrispHookEvent): number {
-  const { websiteId, sessionId, name, data } = event;
-  if (isEventOf(name, CrispEventFamily.PEOPLE)) {
-    const peopleId = typeof data.people_id === "string" ? data.people_id : undefined;
-    const email = typeof data.email === "string" ? data.email : undefined;
-    if (peopleId === undefined) {
-      return 0;
-    }
-    return cache.drop(websiteId, (key, value) => {
-      const [kind, , subject] = key;
-      if (kind === "person") {
-        return subject === peopleId || (email !== undefined && subject === email);
-      }
-      if (kind === "personConversationPage") {
-        return subject === peopleId;
-      }
-      return kind === "peoplePage" && value !== undefined && holdsPerson(peopleId)(value);
-    });
-  }
-  if (
-    sessionId === null ||
-    !(isEventOf(name, CrispEventFamily.MESSAGE) || isEventOf(name, CrispEventFamily.SESSION))
-  ) {
-    return 0;
-  }
-  const pagesHolding = holdsSession(sessionId);
-  // A session event changes the conversation, not its messages; a message event (or the
-  // conversation's removal) changes both.
-  const messagesToo =
-    isEventOf(name, CrispEventFamily.MESSAGE) || name === CrispEvent.SESSION_REMOVED;
-  return cache.drop(websiteId, (key, value) => {
-    if (
-      key[0] === "conversation"
-        ? key[2] === sessionId
-        : messagesToo && isConversationOwn(key, sessionId)
-    ) {
-      return true;
-    }
-    const [kind] = key;
-    return (
-      (kind === "conversationPage" ||
-        kind === "personConversationPage" ||
-        kind === "visitorPage") &&
-      value !== undefined &&
-      pagesHolding(value)
-    );
-  });
-}
 
 /** After the gateway wrote to a conversation or its messages. */
 export function dropConversationAfterWrite(
@@ -90,12 +14,13 @@ export function dropConversationAfterWrite(
   websiteId: string,
   sessionId: string,
 ): number {
-  return cache.drop(
-    websiteId,
-    (key) =>
-      isConversationOwn(key, sessionId) ||
-      key[0] === "conversationPage" ||
-      key[0] === "personConversationPage",
+  const own = (key: readonly unknown[]) =>
+    (key[0] === "conversation" || key[0] === "messageBatch" || key[0] === "message") &&
+    key[2] === sessionId;
+  return (
+    cache.dropTagged(cacheTag.session(websiteId, sessionId), own) +
+    cache.dropTagged(cacheTag.kind("conversationPage", websiteId)) +
+    cache.dropTagged(cacheTag.kind("personConversationPage", websiteId))
   );
 }
 
@@ -105,20 +30,49 @@ export function dropPersonAfterWrite(
   websiteId: string,
   peopleId: string,
 ): number {
-  return cache.drop(websiteId, (key) => {
-    const [kind, , subject] = key;
-    return (
-      kind === "peoplePage" ||
-      (kind === "person" && (subject === peopleId || String(subject).includes("@"))) ||
-      (kind === "personConversationPage" && subject === peopleId)
-    );
-  });
+  return (
+    cache.dropTagged(cacheTag.kind("peoplePage", websiteId)) +
+    cache.dropTagged(cacheTag.person(websiteId, peopleId)) +
+    // The profile may be cached under its old email too.
+    cache.dropTagged(cacheTag.kind("person", websiteId), (key) => String(key[2]).includes("@"))
+  );
 }
 
 /** After a website was created or deleted. */
 export function dropWebsiteAfterWrite(cache: SharedCache, websiteId: string): number {
   return (
-    cache.drop(websiteId, (key) => key[0] === "website") +
-    cache.drop("*", (key) => key[0] === "connectedWebsites" || key[0] === "websiteExists")
+    cache.dropTagged(cacheTag.kind("website", websiteId)) +
+    cache.dropTagged(cacheTag.kind("connectedWebsites", "*")) +
+    cache.dropTagged(cacheTag.kind("websiteExists", "*"))
+  );
+}
+
+/** After the gateway wrote a person's custom data (or a raw write may have). */
+export function dropPersonDataAfterWrite(
+  cache: SharedCache,
+  websiteId: string,
+  peopleId: string,
+): number {
+  return cache.dropTagged(cacheTag.kind("personData", websiteId), (key) => key[2] === peopleId);
+}
+
+/**
+ * After a raw write: it may have changed anything of the website its path names, or anything
+ * outside websites for a path that names none (kept under the website "*").
+ */
+export function dropEverythingAfterRawWrite(cache: SharedCache, websiteId: string | null): number {
+  let dropped = 0;
+  for (const kind of CACHE_KINDS) {
+    dropped += cache.dropTagged(cacheTag.kind(kind, websiteId ?? "*"));
+  }
+  return dropped;
+}
+
+/** After the plugin's settings of a website were written: they, and the installations list. */
+export function dropPluginSettingsAfterWrite(cache: SharedCache, websiteId: string): number {
+  return (
+    cache.dropTagged(cacheTag.kind("pluginSettings", websiteId)) +
+    // The installations list carries every website's settings too.
+    cache.dropTagged(cacheTag.kind("connectedWebsites", "*"))
   );
 }

@@ -32,9 +32,13 @@ import { getWebsite, websiteExists } from "../crisp/website.js";
 import { ErrorCode, GatewayError } from "../errors.js";
 import type { UsageCounters } from "../usage.js";
 import type { CacheKey, CacheKind, SharedCache } from "./cache.js";
+import { cacheTag } from "./cache-index.js";
 import {
   dropConversationAfterWrite,
+  dropEverythingAfterRawWrite,
   dropPersonAfterWrite,
+  dropPersonDataAfterWrite,
+  dropPluginSettingsAfterWrite,
   dropWebsiteAfterWrite,
 } from "./coherence.js";
 import { CrispLoader, type Key, type LoadCounts } from "./loader.js";
@@ -84,10 +88,15 @@ export function createLoaders({
       : Promise.reject(
           new GatewayError(ErrorCode.NOT_FOUND, "Crisp has no such website for this token."),
         );
-  const from = <K extends Key>(kind: CacheKind, scope?: (key: K) => CacheKey) => ({
+  const from = <K extends Key, V = unknown>(
+    kind: CacheKind,
+    scope?: (key: K) => CacheKey,
+    peek?: (key: K) => V | undefined,
+  ) => ({
     cache,
     kind,
     ...(scope ? { scope } : {}),
+    ...(peek ? { peek } : {}),
     ...(onStale ? { onStale } : {}),
     ...(signal ? { signal } : {}),
   });
@@ -124,7 +133,10 @@ export function createLoaders({
 
   const conversation = new CrispLoader<[string, string], CrispConversation | null>(
     counts,
-    from("conversation"),
+    // A conversation a cached list page holds is as fresh as that page: no request for it.
+    from<[string, string], CrispConversation>("conversation", undefined, ([websiteId, sessionId]) =>
+      cachedInPage(cache, websiteId, sessionId),
+    ),
     ([websiteId, sessionId], signal) => getConversation(api, websiteId, sessionId, signal),
   );
   const conversationPage = new CrispLoader<[string, string], CrispConversation[]>(
@@ -146,7 +158,12 @@ export function createLoaders({
 
   const message = new CrispLoader<[string, string, number], CrispMessage | null>(
     counts,
-    from("message"),
+    from<[string, string, number], CrispMessage>(
+      "message",
+      undefined,
+      ([websiteId, sessionId, fingerprint]) =>
+        cachedInBatch(cache, websiteId, sessionId, fingerprint),
+    ),
     ([websiteId, sessionId, fingerprint], signal) =>
       getMessage(api, websiteId, sessionId, fingerprint, signal),
   );
@@ -298,7 +315,7 @@ export function createLoaders({
     forgetPerson(websiteId: string, peopleId: string) {
       dropPersonAfterWrite(cache, websiteId, peopleId);
       // Its custom data too (a raw write may have changed it).
-      cache.drop(websiteId, ([kind, , subject]) => kind === "personData" && subject === peopleId);
+      dropPersonDataAfterWrite(cache, websiteId, peopleId);
       personData.clearWhere(([w, p]) => w === websiteId && p === peopleId);
       // By id, and by any email: the profile may be cached under its old email too.
       person.clearWhere(([w, key]) => w === websiteId && (key === peopleId || key.includes("@")));
@@ -311,16 +328,14 @@ export function createLoaders({
      * cache and in this request's loaders.
      */
     forgetAfterRawWrite(websiteId: string | null) {
-      cache.drop(websiteId ?? "*", () => true);
+      dropEverythingAfterRawWrite(cache, websiteId);
       for (const loader of all) {
         loader.clearWhere(() => true);
       }
     },
     /** After the plugin's settings of a website were written. */
     forgetPluginSettings(websiteId: string) {
-      // The installations list carries every website's settings too.
-      cache.drop(websiteId, ([kind]) => kind === "pluginSettings");
-      cache.drop("*", ([kind]) => kind === "connectedWebsites");
+      dropPluginSettingsAfterWrite(cache, websiteId);
       pluginSettings.clearWhere(([w]) => w === websiteId);
       connectedWebsites.clearWhere(() => true);
     },
@@ -394,3 +409,41 @@ export function createLoaders({
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/** The conversation as a fresh cached list page holds it, if one does. */
+function cachedInPage(
+  cache: SharedCache,
+  websiteId: string,
+  sessionId: string,
+): CrispConversation | undefined {
+  for (const entry of cache.tagged(cacheTag.session(websiteId, sessionId))) {
+    if (entry.fresh && entry.key[0] === "conversationPage" && Array.isArray(entry.value)) {
+      const found = (entry.value as CrispConversation[]).find(
+        (item) => item.session_id === sessionId,
+      );
+      if (found !== undefined) {
+        return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The message as a fresh cached batch of its conversation holds it, if one does. */
+function cachedInBatch(
+  cache: SharedCache,
+  websiteId: string,
+  sessionId: string,
+  fingerprint: number,
+): CrispMessage | undefined {
+  for (const entry of cache.tagged(cacheTag.session(websiteId, sessionId))) {
+    const value = entry.value as Partial<MessageBatch> | null;
+    if (entry.fresh && entry.key[0] === "messageBatch" && Array.isArray(value?.messages)) {
+      const found = value.messages.find((item) => item.fingerprint === fingerprint);
+      if (found !== undefined) {
+        return found;
+      }
+    }
+  }
+  return undefined;
+}

@@ -34,6 +34,8 @@ export class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
       onStale?: () => void;
       /** The request's: its leaving cancels the Crisp requests only it waits for. */
       signal?: AbortSignal;
+      /** Finds the value in another cached entry (a list page holding it), for free. */
+      peek?: (key: K) => V | undefined;
     },
     fetchOne: (key: K, signal: AbortSignal) => Promise<V>,
   ) {
@@ -55,14 +57,17 @@ export class CrispLoader<K extends Key, V> extends DataLoader<K, V, string> {
     super(
       async (keys) => {
         const settled = await Promise.allSettled(
-          keys.map((key) =>
-            shared.cache.get(
-              cacheKey(key),
-              (signal) => fetchCounted(key, signal),
-              shared.onStale,
-              shared.signal,
-            ),
-          ),
+          keys.map((key) => {
+            const found = shared.peek?.(key);
+            return found !== undefined
+              ? Promise.resolve(found)
+              : shared.cache.get(
+                  cacheKey(key),
+                  (signal) => fetchCounted(key, signal),
+                  shared.onStale,
+                  shared.signal,
+                );
+          }),
         );
         // DataLoader's contract: one result per key, in key order, an Error in a failed slot.
         return settled.map((result) =>

@@ -8,7 +8,8 @@ import { estimateCost } from "../schema/cost.js";
 /** What the plugin reads of the context: the operation's budget, and what costs depend on. */
 type CostContext = Partial<GatewayContext>;
 
-const withCost = (result: ExecutionResult, cost: CostReport): ExecutionResult => ({
+/** `result` saying what it cost (`extensions.cost`). */
+export const withCost = (result: ExecutionResult, cost: CostReport): ExecutionResult => ({
   ...result,
   extensions: { ...result.extensions, cost },
 });
@@ -115,6 +116,12 @@ export function useCostLimit({ maxCost }: { maxCost: number }): Plugin<CostConte
           return {
             onNext({ result, setResult }) {
               if (budget === undefined) {
+                return;
+              }
+              const shared = result.extensions?.cost as CostReport | undefined;
+              if (shared !== undefined) {
+                // An execution shared by identical subscriptions reported its own cost.
+                budget.countSharedEvent(shared);
                 return;
               }
               setResult(withCost(result, budget.report()));

@@ -32,15 +32,16 @@ export function endOnAbort<T>(
     wake = () => resolve({ done: true, value: undefined });
   });
   const onAbort = () => wake();
+  const enders = endersOf(signal);
   if (signal.aborted) {
     wake();
   } else {
-    signal.addEventListener("abort", onAbort, { once: true });
+    enders.add(onAbort);
   }
   const end = async (): Promise<IteratorReturnResult<undefined>> => {
     if (!ended) {
       ended = true;
-      signal.removeEventListener("abort", onAbort);
+      enders.delete(onAbort);
       await iterator.return?.();
     }
     return { done: true, value: undefined };
@@ -64,4 +65,29 @@ export function endOnAbort<T>(
     },
   };
   return ending;
+}
+
+/**
+ * What to end when `signal` aborts: one listener on it however many subscriptions are open
+ * (a listener each would pass Node's 10-listener warning at the eleventh).
+ */
+const enderSets = new WeakMap<AbortSignal, Set<() => void>>();
+function endersOf(signal: AbortSignal): Set<() => void> {
+  let enders = enderSets.get(signal);
+  if (enders === undefined) {
+    const set = new Set<() => void>();
+    enders = set;
+    enderSets.set(signal, set);
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const end of [...set]) {
+          end();
+        }
+        set.clear();
+      },
+      { once: true },
+    );
+  }
+  return enders;
 }

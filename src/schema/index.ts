@@ -18,6 +18,7 @@ import "./visitor.js";
 import "./gateway.js";
 import "./raw.js";
 import "./plugin.js";
+import "./event.js";
 import "./subscription.js";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, onTestFinished } from "vitest";
 
-/** A free loopback port, for a server of the test's own. */
+/** A free loopback port, for a Redis of the test's own. */
 export async function freePort(): Promise<number> {
   const probe = createServer();
   probe.listen(0, "127.0.0.1");
@@ -17,41 +20,52 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * A redis-server of the test's own on `port` (tests that kill Redis must not kill the
- * machine's), resolved once it accepts connections; killed after the test (or, started outside
- * a test, after the file: `scope: "file"`).
+ * A redis-server of the test's own on a free port (tests that kill Redis must not kill the
+ * machine's), killed after the test (or after the file: `scope: "file"`). With `persist`, it
+ * keeps an append-only file synced on every write in a directory of its own, so `restart()`
+ * (after `kill()`) brings back what it had acknowledged, as a production Redis with AOF does.
  */
-export async function startRedis(
-  port: number,
-  { scope = "test" }: { scope?: "test" | "file" } = {},
-): Promise<ChildProcess> {
-  const redis = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  (scope === "file" ? afterAll : onTestFinished)(() => {
-    redis.kill("SIGKILL");
-  });
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    redis.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Ready to accept connections")) {
-        resolve();
-      }
+export async function startRedis({
+  persist = false,
+  scope = "test",
+}: {
+  persist?: boolean;
+  /** "file": killed after the file's tests, for a server started outside a test. */
+  scope?: "test" | "file";
+} = {}) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "gateway-redis-"));
+  let server: ChildProcess | undefined;
+  const start = async () => {
+    const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""];
+    args.push(
+      ...(persist ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
+    );
+    const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "inherit"] });
+    server = child;
+    let output = "";
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes("Ready to accept connections")) {
+          resolve();
+        }
+      });
+      child.once("exit", () => reject(new Error(`redis-server exited:\n${output}`)));
     });
-    redis.once("exit", () => reject(new Error(`redis-server exited:\n${output}`)));
+  };
+  await start();
+  const kill = async () => {
+    const child = server;
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+    }
+  };
+  (scope === "file" ? afterAll : onTestFinished)(async () => {
+    await kill();
+    rmSync(dir, { recursive: true, force: true });
   });
-  return redis;
-}
-
-/** Kills a redis-server and resolves once it is gone. */
-export async function killRedis(redis: ChildProcess): Promise<void> {
-  if (redis.exitCode !== null || redis.signalCode !== null) {
-    return;
-  }
-  const exited = once(redis, "exit");
-  redis.kill("SIGKILL");
-  await exited;
+  return { url: `redis://127.0.0.1:${port}`, port, kill, restart: start };
 }

@@ -1,39 +1,5 @@
 /** Helpers for subscriptions over Server-Sent Events, waiting on signals rather than time. */
 
-/** An event target that says when a subscription starts listening to a website's events. */
-export class ListenedTarget extends EventTarget {
-  #waiting: (() => void)[] = [];
-  #leaving: (() => void)[] = [];
-
-  override addEventListener(...args: Parameters<EventTarget["addEventListener"]>): void {
-    super.addEventListener(...args);
-    if (args[0].startsWith("crisp:event")) {
-      for (const wake of this.#waiting.splice(0)) {
-        wake();
-      }
-    }
-  }
-
-  override removeEventListener(...args: Parameters<EventTarget["removeEventListener"]>): void {
-    super.removeEventListener(...args);
-    if (args[0].startsWith("crisp:event")) {
-      for (const wake of this.#leaving.splice(0)) {
-        wake();
-      }
-    }
-  }
-
-  /** Resolves when the next subscriber stops listening. */
-  nextLeaving(): Promise<void> {
-    return new Promise((resolve) => this.#leaving.push(resolve));
-  }
-
-  /** Resolves when the next subscriber starts listening. */
-  nextListener(): Promise<void> {
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-}
-
 /** One result of a subscription, as an SSE `next` event carries it. */
 export interface StreamedResult {
   data?: Record<string, Record<string, unknown> | null> | null;

@@ -1,51 +1,79 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { LRUCache } from "lru-cache";
-import { isSessionId, isUuid } from "../crisp/ids.js";
-import { type HookCheck, verifyPluginHook, verifyWebsiteHook } from "../crisp/webhook.js";
-import { ALL_EVENTS, BusTopic, type CrispEventPubSub, type CrispHookEvent } from "./event-bus.js";
+import {
+  HOOK_TIMESTAMP_WINDOW_MS,
+  type HookCheck,
+  verifyPluginHook,
+  verifyWebsiteHook,
+} from "../crisp/webhook.js";
+import type { EventSource, IncomingEvent } from "./event.js";
+import { readHookBody } from "./hook-body.js";
 
 export const WEBHOOK_PATH = "/webhooks/crisp";
 
+/** What recording an event came to: recorded (with its id), or a redelivery already recorded. */
+export type IngestResult = { recorded: true; id: string } | { recorded: false; duplicate: true };
+
+/** The entry point every event source calls (src/events/pipeline.ts). */
+export type Ingest = (
+  event: IncomingEvent,
+  options: { source: EventSource; dedupeKey: string },
+) => Promise<IngestResult>;
+
+/** One hook's outcome, for metrics and logs: never its body. */
+export interface HookOutcome {
+  status: number;
+  event?: string;
+  duplicate?: boolean;
+  /** Why it was refused (a 4xx or 503). */
+  reason?: string;
+}
+
 export interface WebhookRouteOptions {
-  pubsub: CrispEventPubSub;
+  ingest: Ingest;
   /** Plugin hooks' signing secret (CRISP_HOOK_SECRET). */
   secret?: string | undefined;
   /** Website hooks' `?key=` (CRISP_HOOK_KEY). */
   key?: string | undefined;
   /** Largest accepted body. @default 262_144 (256 KiB: Crisp's hooks are a few KiB) */
   maxBodyBytes?: number;
+  /**
+   * How far a signed hook's timestamp may be from now, ms (CRISP_HOOK_WINDOW_MS); the
+   * redelivery check remembers a body twice as long. @default HOOK_TIMESTAMP_WINDOW_MS (1 hour)
+   */
+  windowMs?: number;
   /** Told about each hook's outcome (metrics, logs). */
-  onOutcome?: (outcome: { status: number; event?: string; duplicate?: boolean }) => void;
+  onOutcome?: (outcome: HookOutcome) => void;
 }
 
 /**
- * `POST /webhooks/crisp`: verify, answer 200 at once, then publish. Every refusal has its own
- * status and message, and nothing a sender does can throw past this handler.
+ * `POST /webhooks/crisp`: read (bounded), verify, parse (depth-limited), then record the event
+ * in the event log, and only then answer 200: Crisp does not redeliver a hook it got a 2xx
+ * for, so an event the log could not take is answered 503 for Crisp to retry. Every refusal
+ * has its own status and message, and nothing a sender does can throw past this handler.
  */
 export function createWebhookRoute({
-  pubsub,
+  ingest,
   secret,
   key,
   maxBodyBytes = 262_144,
+  windowMs = HOOK_TIMESTAMP_WINDOW_MS,
   onOutcome,
 }: WebhookRouteOptions): (request: IncomingMessage, response: ServerResponse) => void {
-  // Crisp retries deliveries (X-Delivery-Attempt-*): the same body may arrive again, with a
-  // new timestamp and signature. Remember processed bodies long enough to cover its retries.
-  const processed = new LRUCache<string, true>({ max: 50_000, ttl: 60 * 60_000 });
-
   const answer = (
     response: ServerResponse,
     status: number,
     body: Record<string, unknown>,
-    event?: string,
+    outcome: Omit<HookOutcome, "status"> = {},
   ) => {
     onOutcome?.({
       status,
-      ...(event === undefined ? {} : { event }),
-      ...(body.duplicate ? { duplicate: true } : {}),
+      ...outcome,
+      ...(typeof body.error === "string" && outcome.reason === undefined
+        ? { reason: body.error }
+        : {}),
     });
-    if (response.headersSent) {
+    if (response.headersSent || response.destroyed) {
       return;
     }
     response.writeHead(status, { "content-type": "application/json; charset=utf-8" });
@@ -93,44 +121,46 @@ export function createWebhookRoute({
       if (refused) {
         return;
       }
-      try {
-        handleBody(request, response, Buffer.concat(chunks));
-      } catch {
+      handleBody(request, response, Buffer.concat(chunks)).catch(() => {
         answer(response, 400, { error: "The hook could not be read." });
-      }
+      });
     });
   };
 
-  function handleBody(request: IncomingMessage, response: ServerResponse, rawBody: Buffer) {
+  async function handleBody(request: IncomingMessage, response: ServerResponse, rawBody: Buffer) {
     const check = authenticate(request, rawBody);
     if (!check.ok) {
       answer(response, check.status, { error: check.message });
       return;
     }
-    let parsed: unknown;
+    const read = readHookBody(rawBody);
+    if (!read.ok) {
+      answer(response, read.status, { error: read.message });
+      return;
+    }
+    const { event } = read;
+    // Crisp retries deliveries (X-Delivery-Attempt-*): the same body may arrive again, with a
+    // new timestamp and signature. Its hash is the redelivery key (the body's own `timestamp`
+    // is when the event occurred, so two genuine events differ).
+    const dedupeKey = createHash("sha256").update(rawBody).digest("hex");
+    let result: IngestResult;
     try {
-      parsed = JSON.parse(rawBody.toString("utf8"));
+      result = await ingest(event, { source: "hook", dedupeKey });
     } catch {
-      answer(response, 400, { error: "The body is not valid JSON." });
+      response.setHeader("retry-after", "5");
+      answer(
+        response,
+        503,
+        { error: "The event could not be recorded now; retry later." },
+        { event: event.name, reason: "event log unavailable" },
+      );
       return;
     }
-    const event = toEvent(parsed);
-    if (typeof event === "string") {
-      answer(response, 422, { error: event });
-      return;
+    if (result.recorded) {
+      answer(response, 200, { ok: true, id: result.id }, { event: event.name });
+    } else {
+      answer(response, 200, { ok: true, duplicate: true }, { event: event.name, duplicate: true });
     }
-    const fingerprint = createHash("sha256").update(rawBody).digest("hex");
-    if (processed.has(fingerprint)) {
-      answer(response, 200, { ok: true, duplicate: true }, event.name);
-      return;
-    }
-    processed.set(fingerprint, true);
-    answer(response, 200, { ok: true }, event.name);
-    // Crisp only needs to know the hook arrived; relaying happens after the answer.
-    setImmediate(() => {
-      pubsub.publish(BusTopic.ANY, ALL_EVENTS, event);
-      pubsub.publish(BusTopic.EVENT, event.websiteId, event);
-    });
   }
 
   function authenticate(request: IncomingMessage, rawBody: Buffer): HookCheck {
@@ -148,6 +178,7 @@ export function createWebhookRoute({
         timestamp: header(request, "x-crisp-request-timestamp"),
         signature,
         rawBody,
+        windowMs,
       });
     }
     if (key !== undefined) {
@@ -161,33 +192,4 @@ export function createWebhookRoute({
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** The hook body Crisp sends (crisp-api.md §5.2), or why it is not one. */
-function toEvent(body: unknown): CrispHookEvent | string {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return "The body must be a JSON object {website_id, event, data, timestamp}.";
-  }
-  const { website_id: websiteId, event, data, timestamp } = body as Record<string, unknown>;
-  if (typeof websiteId !== "string" || !isUuid(websiteId)) {
-    return "website_id must be a Crisp website id.";
-  }
-  if (typeof event !== "string" || !/^[a-z_]+(:[a-z_]+){1,3}$/.test(event)) {
-    return "event must be a Crisp event name such as message:send.";
-  }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    return "data must be an object.";
-  }
-  const fields = data as Record<string, unknown>;
-  const sessionId =
-    typeof fields.session_id === "string" && isSessionId(fields.session_id)
-      ? fields.session_id
-      : null;
-  return {
-    name: event,
-    websiteId: websiteId.toLowerCase(),
-    sessionId,
-    data: fields,
-    timestamp: typeof timestamp === "number" && Number.isFinite(timestamp) ? timestamp : Date.now(),
-  };
 }

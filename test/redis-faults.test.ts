@@ -1,0 +1,164 @@
+/**
+ * The event path when Redis fails, with gateway processes started as `npm start` starts them
+ * and a redis-server of the test's own (killed and restarted here): nothing acknowledged is
+ * lost, nothing is relayed twice, nothing a sender does takes the process down.
+ */
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
+import { subscribe, wsClient } from "./helpers/live.js";
+import { type GatewayProcess, printedUrl, startGateway } from "./helpers/process.js";
+import { startRedis } from "./helpers/redis.js";
+
+/** A demo gateway process on `redisUrl` (none: the memory log), with what a test needs of it. */
+async function gatewayProcess(redisUrl: string | undefined) {
+  const process: GatewayProcess = startGateway({
+    PORT: "0",
+    DEMO_ACTIVITY_MS: "0",
+    LOG_LEVEL: "warn",
+    ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
+    CRISP_HOOK_SECRET: HOOK_SECRET,
+  });
+  const url = await printedUrl(process);
+  const origin = new URL(url).origin;
+  const answer = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query: "{ website { websiteId } }" }),
+  });
+  const { data } = (await answer.json()) as { data: { website: { websiteId: string } } };
+  return {
+    process,
+    /** Resolves once `count` subscriptions are open (gateway_open_subscriptions on /metrics). */
+    async subscriptions(count: number): Promise<void> {
+      for (;;) {
+        const metrics = await (await fetch(`${origin}/metrics`)).text();
+        if (new RegExp(`^gateway_open_subscriptions ${count}$`, "m").test(metrics)) {
+          return;
+        }
+      }
+    },
+    wsUrl: url.replace(/^http/, "ws"),
+    hookUrl: `${origin}/webhooks/crisp`,
+    websiteId: data.website.websiteId,
+    alive: () => process.child.exitCode === null && process.child.signalCode === null,
+  };
+}
+
+const EVENTS = `subscription { crispEvents(names: ["session:set_segments"]) { id data } }`;
+
+describe("Redis killed and restarted mid-traffic", () => {
+  it("delivers every acknowledged hook once to the subscribers of both instances, and the processes live on", async () => {
+    const redis = await startRedis({ persist: true });
+    const a = await gatewayProcess(redis.url);
+    const b = await gatewayProcess(redis.url);
+    const W = a.websiteId;
+    const subscribers = [a, b].map((instance) =>
+      subscribe<{ crispEvents: { id: string; data: { marker: string } } }>(
+        wsClient(instance.wsUrl),
+        EVENTS,
+      ),
+    );
+    await a.subscriptions(1);
+    await b.subscriptions(1);
+    const warm = await postPluginHook(
+      a.hookUrl,
+      hookBody(W, "session:set_segments", { marker: "warm", segments: [] }),
+    );
+    expect(warm.status, a.process.output()).toBe(200);
+    for (const subscriber of subscribers) {
+      await subscriber.take(1);
+    }
+
+    const acknowledged: string[] = [];
+    const refused: string[] = [];
+    let acknowledgedSinceRestart = 0;
+    const post = async (index: number) => {
+      const marker = `m${index}-${randomUUID()}`;
+      const target = index % 2 === 0 ? a : b;
+      const answer = await postPluginHook(
+        target.hookUrl,
+        hookBody(W, "session:set_segments", { marker, segments: [] }),
+      ).catch(() => ({ status: 0, body: {} }));
+      (answer.status === 200 ? acknowledged : refused).push(marker);
+      if (answer.status === 200 && index >= 20) {
+        acknowledgedSinceRestart += 1;
+      }
+      return answer.status;
+    };
+    for (let index = 0; index < 10; index += 1) {
+      expect(await post(index), a.process.output() + b.process.output()).toBe(200);
+    }
+    await redis.kill();
+    // Redis is gone: a hook is answered 503 (Crisp retries it), never 200 unrecorded.
+    for (let index = 10; index < 20; index += 1) {
+      expect(await post(index)).toBe(503);
+    }
+    await redis.restart();
+    // Each instance reconnects on its own: hooks are acknowledged again once it has.
+    let index = 20;
+    while (acknowledgedSinceRestart < 10) {
+      await post(index);
+      index += 1;
+    }
+    const last = await postPluginHook(
+      b.hookUrl,
+      hookBody(W, "session:set_segments", { marker: "last", segments: [] }),
+    );
+    expect(last.status).toBe(200);
+
+    for (const subscriber of subscribers) {
+      const received: string[] = [];
+      for (;;) {
+        const [result] = await subscriber.take(1);
+        const marker = result?.data?.crispEvents.data.marker ?? "";
+        if (marker === "last") {
+          break;
+        }
+        received.push(marker);
+      }
+      // In log order, each acknowledged one once, none of the refused ones.
+      expect([...received].sort()).toEqual([...acknowledged].sort());
+    }
+    expect(a.alive() && b.alive()).toBe(true);
+    expect(refused.length).toBeGreaterThanOrEqual(10);
+  }, 60_000);
+});
+
+describe("a hostile hook", () => {
+  it.each([
+    ["on Redis", true],
+    ["in memory", false],
+  ])(
+    "nested 6,000 deep is refused 400 %s; the process lives and subscriptions still deliver",
+    async (_name, withRedis) => {
+      const redis = withRedis ? await startRedis() : undefined;
+      const gateway = await gatewayProcess(redis?.url);
+      const W = gateway.websiteId;
+      const subscriber = subscribe<{ crispEvents: { data: { marker: string } } }>(
+        wsClient(gateway.wsUrl),
+        EVENTS,
+      );
+      await gateway.subscriptions(1);
+      const first = await postPluginHook(
+        gateway.hookUrl,
+        hookBody(W, "session:set_segments", { marker: "before", segments: [] }),
+      );
+      expect(first.status).toBe(200);
+      await subscriber.take(1);
+      const deep = `{"website_id":"${W}","event":"session:set_segments","data":{"segments":${"[".repeat(6_000)}${"]".repeat(6_000)}},"timestamp":1}`;
+      const refused = await postPluginHook(gateway.hookUrl, undefined, { rawBody: deep });
+      expect(refused.status).toBe(400);
+      await gateway.process.waitFor(/crisp web hook refused/);
+      const after = await postPluginHook(
+        gateway.hookUrl,
+        hookBody(W, "session:set_segments", { marker: "after", segments: [] }),
+      );
+      expect(after.status).toBe(200);
+      const [delivered] = await subscriber.take(1);
+      expect(delivered?.data?.crispEvents.data.marker).toBe("after");
+      expect(gateway.alive()).toBe(true);
+    },
+    30_000,
+  );
+});
