@@ -14,6 +14,7 @@ import { CrispEventRef, eventIdArgument, resyncError } from "./event.js";
 import { decodeGlobalId } from "./global-id.js";
 import { MessageRef } from "./message/type.js";
 import { PersonRef, type PersonShape } from "./person/type.js";
+import { WebsiteRef } from "./website.js";
 
 /**
  * Subscriptions deliver from the gateway's state: each recorded event, once applied to what
@@ -197,6 +198,34 @@ const PersonEventRef = builder.objectRef<PersonEventShape>("PersonEvent").implem
   }),
 });
 
+interface WebsiteConnectionShape {
+  websiteId: string;
+  connected: boolean;
+}
+
+const WebsiteConnectionEventRef = builder
+  .objectRef<WebsiteConnectionShape>("WebsiteConnectionEvent")
+  .implement({
+    description:
+      "A website installed or removed the plugin (plugin:subscription:updated). The gateway forgets the installations it held, so the next `websites` read lists them anew.",
+    fields: (t) => ({
+      websiteId: t.exposeID("websiteId", {
+        description: "Crisp's website id, from the event (no Crisp request).",
+      }),
+      connected: t.exposeBoolean("connected", {
+        description: "True once installed, false once removed (the event's `bound`).",
+      }),
+      website: t.field({
+        type: WebsiteRef,
+        nullable: true,
+        description:
+          "The website, null once removed. Costs nothing itself; its fields cost what they cost on Website (GET /website/{website_id} for its profile).",
+        crispCost: { requests: 0 },
+        resolve: (e) => (e.connected ? { websiteId: e.websiteId } : null),
+      }),
+    }),
+  });
+
 const scopeDescriptions = {
   websiteId:
     "Only this website's events: Crisp's website id or the Website's id. Without it, the events of every website these credentials may see.",
@@ -308,6 +337,26 @@ builder.subscriptionFields((t) => ({
         },
       ),
     resolve: (delivered: Delivered<PersonEventShape>) => unwrap(delivered),
+  }),
+  websiteConnectionChanged: t.field({
+    type: WebsiteConnectionEventRef,
+    description:
+      "plugin:subscription:updated: the plugin was installed on or removed from a website (plugin tier). Delivered to credentials that see that website (a plugin token sees every website). The event says everything: no Crisp request.",
+    crispCost: { requests: 0 },
+    args: {
+      after: t.arg.id({ description: scopeDescriptions.after }),
+    },
+    subscribe: (_root, args, ctx) =>
+      subscribeTo(
+        ctx,
+        { after: args.after },
+        (event) => event.name === "plugin:subscription:updated",
+        (event): WebsiteConnectionShape | undefined =>
+          typeof event.data.bound === "boolean"
+            ? { websiteId: event.websiteId.toLowerCase(), connected: event.data.bound }
+            : undefined,
+      ),
+    resolve: (delivered: Delivered<WebsiteConnectionShape>) => unwrap(delivered),
   }),
   crispEvents: t.field({
     type: CrispEventRef,
