@@ -422,6 +422,10 @@ describe("what each field really costs, against the simulator with the cache off
         event: hook("people:profile:updated", null, { people_id: P }),
       },
       crispEvents: { args: { websiteId: W }, event: hook("session:set_state", S, {}) },
+      websiteConnectionChanged: {
+        args: {},
+        event: hook("plugin:subscription:updated", null, { bound: true, target: "website" }),
+      },
     };
     const subscription = schema.getSubscriptionType();
     const fields = Object.values(subscription?.getFields() ?? {});
