@@ -48,7 +48,8 @@ async function fleet(
   return gateways;
 }
 
-describe("three instances on one Redis", () => {
+// 200 concurrent operations across three gateways: CPU-bound, seconds on a busy 2-core machine.
+describe("three instances on one Redis", { timeout: 20_000 }, () => {
   it("200 cold dashboards spread across them cost exactly the Crisp requests of one; a warm one costs none on any instance", async () => {
     const simulator = await startSimulator({ seed: 1, latencyMs: 20 });
     onTestFinished(() => simulator.close());

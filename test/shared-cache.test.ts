@@ -28,7 +28,8 @@ function takeRequests(): string[] {
 
 const DASHBOARD = `{ website { name conversations(first: 20) { nodes { sessionId state meta { nickname email } person { email company { name } } assignee { firstName } messages(last: 5) { nodes { type text from timestamp } } } } } }`;
 
-describe("the shared cache", () => {
+// 200 concurrent operations through one gateway: CPU-bound, seconds on a busy 2-core machine.
+describe("the shared cache", { timeout: 20_000 }, () => {
   it("sends the Crisp requests of one dashboard query for 200 concurrent identical ones on a cold cache", async () => {
     const reference = createGateway({
       crisp: { baseUrl: simulator.url, ...simulator.credentials },

@@ -122,7 +122,9 @@ async function drains(command: StartCommand, signal: NodeJS.Signals) {
   expect(Date.now() - signalled).toBeLessThan(GRACE_MS);
 }
 
-describe("stopping on a signal", () => {
+// Each test starts the gateway as a child process (npm and tsx compiling it) and waits for it
+// to drain and exit: seconds on a busy machine.
+describe("stopping on a signal", { timeout: 30_000 }, () => {
   it("on SIGTERM to the node process: finishes the request in flight, completes SSE, closes WebSockets with 1001, exits 0", async () => {
     await drains("main", "SIGTERM");
   });

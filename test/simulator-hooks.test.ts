@@ -3,7 +3,7 @@ import { createHmac } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { describe, expect, onTestFinished, test } from "vitest";
+import { describe, expect, onTestFinished, test, vi } from "vitest";
 import {
   hookBody,
   type Simulator,
@@ -44,6 +44,24 @@ async function fresh(options: SimulatorOptions = {}): Promise<Simulator> {
 
 function pluginHooks(target: HookReceiver): SimulatorOptions["hooks"] {
   return { url: `${target.url}/crisp/hooks`, kind: "plugin", secret: SECRET };
+}
+
+/**
+ * Live activity ticks on setInterval: a fake one the test moves, so "after n intervals" needs
+ * no sleeping (everything else, sockets and hook retries, keeps the real clock).
+ */
+function fakeIntervals(): void {
+  vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+  onTestFinished(() => {
+    vi.useRealTimers();
+  });
+}
+
+/** Moves the fake intervals on, one at a time, until `done` (at most `limit` intervals). */
+function tickUntil(intervalMs: number, done: () => boolean, limit = 1_000): void {
+  for (let i = 0; i < limit && !done(); i += 1) {
+    vi.advanceTimersByTime(intervalMs);
+  }
 }
 
 function recordEvents(simulator: Simulator): SimulatorEvent[] {
@@ -400,15 +418,13 @@ describe("live activity", () => {
     const probe = await fresh({ seed: 7 });
     const second = probe.store.websites[1]?.website_id ?? "";
     const runs: SimulatorEvent[][] = [];
+    fakeIntervals();
     for (let run = 0; run < 2; run++) {
       const simulator = await fresh(options(second));
       const events = recordEvents(simulator);
-      await expect
-        .poll(() => events.filter((event) => event.event.startsWith("message:")).length, {
-          timeout: 5_000,
-          interval: 10,
-        })
-        .toBeGreaterThanOrEqual(4);
+      const messages = () => events.filter((event) => event.event.startsWith("message:")).length;
+      tickUntil(15, () => messages() >= 4);
+      expect(messages()).toBeGreaterThanOrEqual(4);
       await simulator.close();
       runs.push(events);
     }
@@ -423,18 +439,21 @@ describe("live activity", () => {
 
   test("close() stops activity and deliveries: nothing happens after it", async () => {
     const target = await receiver();
+    fakeIntervals();
     const simulator = await fresh({
       hooks: pluginHooks(target),
       liveActivity: { intervalMs: 10 },
     });
     const events = recordEvents(simulator);
+    tickUntil(10, () => events.length > 0);
     await target.waitFor(1);
     await simulator.close();
     const seen = { events: events.length, hooks: target.received.length };
     const conversations = simulator.store.conversations(simulator.defaultWebsiteId).length;
 
-    // Several intervals' worth of time: the clock here is the interval itself.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A hundred intervals on the activity's own clock: a timer close() left would tick now.
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(1_000);
     expect(events.length).toBe(seen.events);
     expect(target.received.length).toBe(seen.hooks);
     expect(simulator.store.conversations(simulator.defaultWebsiteId)).toHaveLength(conversations);

@@ -3,7 +3,9 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { printedUrl, startGateway } from "./helpers/process.js";
 
-describe("npm start", () => {
+// Each test starts `npm start` (npm, tsx compiling the gateway, the simulator) as a child
+// process: seconds on a busy machine before it prints its URL.
+describe("npm start", { timeout: 30_000 }, () => {
   it("without Crisp credentials serves GraphiQL and real-looking data from the embedded simulator", async () => {
     const main = startGateway({ PORT: "0" });
     const url = await printedUrl(main);
