@@ -1,8 +1,9 @@
 import { requireAnsweredId } from "./answers.js";
-import { type CrispApi, crispPath, type Query } from "./client.js";
+import type { CrispApi, Query } from "./client.js";
 import { requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
 import type { CrispConversation, CrispConversationMeta } from "./types.js";
+import { crispPath } from "./url.js";
 
 /** Every parameter of `GET /website/{id}/conversations/{page}` (crisp-api.md §4.4). */
 export interface ConversationListParams {

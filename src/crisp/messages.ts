@@ -1,9 +1,10 @@
 import { requireAnsweredId } from "./answers.js";
-import { type CrispApi, crispPath } from "./client.js";
+import type { CrispApi } from "./client.js";
 import { requireFingerprint, requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
 import { CRISP_MORE_MESSAGES_STATUS } from "./statuses.js";
 import type { CrispMessage } from "./types.js";
+import { crispPath } from "./url.js";
 
 export interface MessageBatch {
   /** Oldest first, as Crisp sends them. */
