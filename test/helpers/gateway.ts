@@ -28,6 +28,8 @@ export interface TestGateway {
   ): Promise<GraphQLResponse<T>>;
   /** The Crisp requests the simulator served since the last call, as `METHOD /path?query`. */
   takeRequests(): string[];
+  /** The same, each with the JSON body it carried (what a write sent). */
+  takeWrites(): { request: string; body: unknown }[];
 }
 
 /**
@@ -75,8 +77,20 @@ export async function startTestGateway(
       simulator.clearRequests();
       return served;
     },
+    takeWrites() {
+      const served = simulator.requests.map((request) => ({
+        request: `${request.method} ${request.url}`,
+        body: request.body,
+      }));
+      simulator.clearRequests();
+      return served;
+    },
   };
 }
+
+/** The code of a response's first error, if any. */
+export const errorCode = (response: GraphQLResponse): unknown =>
+  response.errors?.[0]?.extensions?.code;
 
 /** A guard that forgets a throttle within a millisecond and never opens its breaker. */
 export const LENIENT_GUARD = { backoffBaseMs: 1, backoffMaxMs: 1, breakerThreshold: 1_000_000 };
