@@ -2,6 +2,7 @@ import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
+  defaultWebsiteOf,
   type GatewayProcess,
   printedUrl,
   type StartCommand,
@@ -95,14 +96,7 @@ async function drains(command: StartCommand, signal: NodeJS.Signals) {
     { command },
   );
   const url = await printedUrl(gateway);
-  const site = (await (
-    await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: "{ website { websiteId } }" }),
-    })
-  ).json()) as { data: { website: { websiteId: string } } };
-  const websiteId = site.data.website.websiteId;
+  const websiteId = await defaultWebsiteOf(url);
   const socket = await openSocket(url, websiteId);
   const stream = await openEventStream(url, websiteId);
   const slow = inFlightQuery(url, "{ website { operators { id } } }");

@@ -20,7 +20,12 @@ import {
   type ReceivedHook,
   startHookReceiver,
 } from "./helpers/simulator-hook-receiver.js";
-import { crispWrite } from "./helpers/simulator-write.js";
+import {
+  crispWrite,
+  newConversation,
+  recordEvents,
+  websitePath,
+} from "./helpers/simulator-write.js";
 
 const SECRET = "3c1f0e5b9a7d4c2e8f6a1b0d9c8e7f6a";
 const FIXTURE = new URL("./fixtures/crisp/webhook-message-send.json", import.meta.url);
@@ -64,12 +69,6 @@ function tickUntil(intervalMs: number, done: () => boolean, limit = 1_000): void
   }
 }
 
-function recordEvents(simulator: Simulator): SimulatorEvent[] {
-  const events: SimulatorEvent[] = [];
-  onTestFinished(simulator.onEvent((event) => events.push(event)));
-  return events;
-}
-
 function header(hook: ReceivedHook, name: string): string | undefined {
   const value = hook.headers[name];
   return Array.isArray(value) ? value.join(", ") : value;
@@ -81,25 +80,11 @@ function signatureOf(hook: ReceivedHook, secret = SECRET): string {
   return createHmac("sha256", secret).update(`[${timestamp};${hook.body}]`).digest("hex");
 }
 
-function base(simulator: Simulator): string {
-  return `/website/${simulator.defaultWebsiteId}`;
-}
-
-async function newConversation(simulator: Simulator): Promise<string> {
-  const reply = await crispWrite<{ session_id: string }>(
-    simulator,
-    "POST",
-    `${base(simulator)}/conversation`,
-  );
-  expect(reply.status).toBe(201);
-  return reply.body?.data.session_id ?? "";
-}
-
 async function sendText(simulator: Simulator, sessionId: string, content: string): Promise<number> {
   const reply = await crispWrite(
     simulator,
     "POST",
-    `${base(simulator)}/conversation/${sessionId}/message`,
+    `${websitePath(simulator)}/conversation/${sessionId}/message`,
     { body: { type: "text", from: "user", origin: "chat", content } },
   );
   return reply.status;
@@ -259,7 +244,7 @@ describe("web hook delivery", () => {
     // And the write happened.
     const messages = await crispData<WireMessage[]>(
       simulator,
-      `${base(simulator)}/conversation/${sessionId}/messages`,
+      `${websitePath(simulator)}/conversation/${sessionId}/messages`,
     );
     expect(messages.map((message) => message.content)).toEqual(["Is this thing on?"]);
   });
@@ -270,7 +255,7 @@ describe("web hook delivery", () => {
     const simulator = await fresh({ hooks: pluginHooks(target) });
     const events = recordEvents(simulator);
     const sessionId = await newConversation(simulator);
-    const path = `${base(simulator)}/conversation/${sessionId}`;
+    const path = `${websitePath(simulator)}/conversation/${sessionId}`;
 
     await sendText(simulator, sessionId, "First");
     await crispWrite(simulator, "PATCH", `${path}/meta`, {
@@ -387,7 +372,7 @@ describe("live activity", () => {
     // Each message is readable, each conversation ends in the last state it was set to.
     const sessions = new Set(events.map((event) => String(event.data.session_id)));
     for (const sessionId of sessions) {
-      const path = `${base(simulator)}/conversation/${sessionId}`;
+      const path = `${websitePath(simulator)}/conversation/${sessionId}`;
       const mine = events.filter((event) => event.data.session_id === sessionId);
       const messages = await crispData<WireMessage[]>(simulator, `${path}/messages`);
       const fingerprints = messages.map((message) => message.fingerprint);
@@ -405,7 +390,7 @@ describe("live activity", () => {
     // The conversation touched last tops the list, as in Crisp's inbox.
     const page = await crispData<WireConversation[]>(
       simulator,
-      `${base(simulator)}/conversations/1`,
+      `${websitePath(simulator)}/conversations/1`,
     );
     expect(page[0]?.session_id).toBe(events[events.length - 1]?.data.session_id);
   });

@@ -15,6 +15,7 @@ import { useRequestLimits } from "../../src/plugins/use-request-limits.js";
 import { type Staleness, useStaleMarker } from "../../src/plugins/use-stale-marker.js";
 import { useSubscriptionCount } from "../../src/plugins/use-subscription-count.js";
 import { useSubscriptionLimits } from "../../src/plugins/use-subscription-limits.js";
+import { sseText } from "../helpers/streams.js";
 
 /**
  * Each plugin of src/plugins alone on a small schema, driven with `yoga.fetch` (no port, no
@@ -91,23 +92,11 @@ function smallYoga(plugins: Plugins, context: Context = {}) {
       body: JSON.stringify({ query }),
       signal: controller.signal,
     });
-    const reader = response.body?.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
+    const stream = sseText(response);
     return {
-      async until(pattern: RegExp): Promise<string> {
-        while (reader !== undefined && !pattern.test(text)) {
-          const { done, value } = await reader.read();
-          if (done) {
-            break;
-          }
-          text += decoder.decode(value);
-        }
-        return text;
-      },
-      /** Leaves as a client does: cancels the stream (Yoga then ends the subscription). */
+      until: stream.until,
       close: () => {
-        void reader?.cancel();
+        stream.cancel();
         controller.abort();
       },
     };
