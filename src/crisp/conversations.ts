@@ -129,14 +129,7 @@ export async function setConversationState(
   state: CrispConversation["state"],
   signal?: AbortSignal,
 ): Promise<void> {
-  requireId("websiteId", websiteId);
-  requireId("sessionId", sessionId);
-  await client.request({
-    method: "PATCH",
-    path: crispPath`/website/${websiteId}/conversation/${sessionId}/state`,
-    body: { state },
-    signal,
-  });
+  await patchConversation(client, websiteId, sessionId, "state", { state }, signal);
 }
 
 /** `PATCH …/conversation/{session_id}/routing`: `{assigned: {user_id}}`, or `{assigned: null}` to unassign. */
@@ -147,17 +140,20 @@ export async function assignConversation(
   userId: string | null,
   signal?: AbortSignal,
 ): Promise<void> {
+  // The ids first, as every other write checks them.
   requireId("websiteId", websiteId);
   requireId("sessionId", sessionId);
   if (userId !== null) {
     requireId("userId", userId, "operatorId");
   }
-  await client.request({
-    method: "PATCH",
-    path: crispPath`/website/${websiteId}/conversation/${sessionId}/routing`,
-    body: { assigned: userId === null ? null : { user_id: userId } },
+  await patchConversation(
+    client,
+    websiteId,
+    sessionId,
+    "routing",
+    { assigned: userId === null ? null : { user_id: userId } },
     signal,
-  });
+  );
 }
 
 /** `PATCH …/conversation/{session_id}/meta`: only the given metas change. */
@@ -173,12 +169,24 @@ export async function updateConversationMeta(
   >,
   signal?: AbortSignal,
 ): Promise<void> {
+  await patchConversation(client, websiteId, sessionId, "meta", meta, signal);
+}
+
+/** `PATCH …/conversation/{session_id}/{part}`: Crisp changes only what `body` gives. */
+async function patchConversation(
+  client: CrispApi,
+  websiteId: string,
+  sessionId: string,
+  part: "state" | "routing" | "meta",
+  body: unknown,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   requireId("websiteId", websiteId);
   requireId("sessionId", sessionId);
   await client.request({
     method: "PATCH",
-    path: crispPath`/website/${websiteId}/conversation/${sessionId}/meta`,
-    body: meta,
+    path: crispPath`/website/${websiteId}/conversation/${sessionId}/${part}`,
+    body,
     signal,
   });
 }
