@@ -9,9 +9,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
-    // Servers under test listen on real loopback ports; keep a slow shared machine from
-    // turning into flaky timeouts.
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // vitest's own timeouts (5 s a test, 10 s a hook): tests wait on signals, not time; the
+    // few that spawn processes or drive Chromium say so with their own timeout.
   },
 });

@@ -1,18 +1,12 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { gatewayOn } from "./helpers/gateway.js";
 
 const simulator = await startSimulator({ seed: 1 });
-const W = simulator.defaultWebsiteId;
-const gateway = createGateway({
-  crisp: { baseUrl: simulator.url, ...simulator.credentials },
-  defaultWebsiteId: W,
-});
+afterAll(() => simulator.close());
+const _W = simulator.defaultWebsiteId;
+const gateway = gatewayOn(simulator);
 const { url } = await gateway.listen("127.0.0.1", 0);
-afterAll(async () => {
-  await gateway.stop();
-  await simulator.close();
-});
 
 async function post(body: string, headers: Record<string, string> = {}) {
   const response = await fetch(url, {

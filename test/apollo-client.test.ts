@@ -4,8 +4,8 @@ import { getMainDefinition } from "@apollo/client/utilities";
 import { createClient } from "graphql-ws";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { gatewayOn } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
 
 /**
@@ -13,11 +13,8 @@ import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
  * InMemoryCache, watching a conversation while messageAdded pushes new messages into it.
  */
 const simulator = await startSimulator({ seed: 1 });
-const gateway = createGateway({
-  crisp: { baseUrl: simulator.url, ...simulator.credentials },
-  defaultWebsiteId: simulator.defaultWebsiteId,
-  hooks: { secret: HOOK_SECRET },
-});
+afterAll(() => simulator.close());
+const gateway = gatewayOn(simulator, { hooks: { secret: HOOK_SECRET } });
 const { url, wsUrl, hookUrl } = await gateway.listen("127.0.0.1", 0);
 const wsClient = createClient({
   url: wsUrl,
@@ -38,8 +35,6 @@ const client = new ApolloClient({
 afterAll(async () => {
   client.stop();
   await wsClient.dispose();
-  await gateway.stop();
-  await simulator.close();
 });
 
 const W = simulator.defaultWebsiteId;
@@ -107,11 +102,11 @@ describe("Apollo Client", () => {
           notify?.();
         }
       });
+    /** Waits for results until one satisfies `predicate` (no timer: each result wakes it). */
     const waitFor = async (predicate: () => boolean) => {
-      for (let i = 0; i < 100 && !predicate(); i += 1) {
+      while (!predicate()) {
         await new Promise<void>((resolve) => {
           notify = resolve;
-          setTimeout(resolve, 50);
         });
       }
     };
@@ -152,8 +147,8 @@ describe("Apollo Client", () => {
               : previous,
         );
       });
-    // graphql-ws does not acknowledge subscriptions: give it a moment to reach the event bus.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // graphql-ws does not acknowledge subscriptions: the gateway's count of open ones does.
+    await gateway.openSubscriptions(1);
 
     const fingerprint = 987654321012345;
     const message = {

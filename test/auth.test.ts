@@ -9,11 +9,12 @@ import WebSocket from "ws";
 import { createAuthenticator, loadKeysFile } from "../src/auth.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { encodeGlobalId } from "../src/schema/global-id.js";
-import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
 import type { GraphQLResponse } from "./helpers/gateway.js";
+import { gatewayOn } from "./helpers/gateway.js";
 
 const simulator = await startSimulator({ seed: 1 });
+afterAll(() => simulator.close());
 const [A, B] = simulator.store.websites.map((website) => website.website_id);
 const WEBSITE_A = A ?? "";
 const WEBSITE_B = B ?? "";
@@ -44,17 +45,11 @@ writeFileSync(
   ]),
 );
 
-const gateway = createGateway({
-  crisp: { baseUrl: simulator.url, ...simulator.credentials },
-  defaultWebsiteId: WEBSITE_A,
+const gateway = gatewayOn(simulator, {
   cache: false,
   authenticate: createAuthenticator({ keys: loadKeysFile(keysFile), jwt: { secret: JWT_SECRET } }),
 });
 const { url, wsUrl } = await gateway.listen("127.0.0.1", 0);
-afterAll(async () => {
-  await gateway.stop();
-  await simulator.close();
-});
 
 async function as(token: string | null, query: string, variables?: Record<string, unknown>) {
   const response = await fetch(url, {
@@ -273,12 +268,11 @@ describe("safe defaults", () => {
   });
 
   it("in production mode, refuses introspection and hides field suggestions", async () => {
-    const production = createGateway({
-      crisp: { baseUrl: simulator.url, ...simulator.credentials },
+    const production = gatewayOn(simulator, {
+      defaultWebsiteId: undefined,
       graphiql: false,
       introspection: false,
     });
-    afterAll(() => production.stop());
     const run = async (query: string) =>
       (await (
         await production.yoga.fetch("http://gateway.test/graphql", {

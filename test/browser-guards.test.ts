@@ -1,21 +1,17 @@
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { originRefusal } from "../src/http/graphql-ws.js";
-import { createGateway, originAllowed } from "../src/server.js";
+import { originAllowed } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { gatewayOn } from "./helpers/gateway.js";
 
 const DASHBOARD = "https://dashboard.example.com";
 const simulator = await startSimulator({ seed: 1 });
-const gateway = createGateway({
-  crisp: { baseUrl: simulator.url, ...simulator.credentials },
-  defaultWebsiteId: simulator.defaultWebsiteId,
+afterAll(() => simulator.close());
+const gateway = gatewayOn(simulator, {
   allowedOrigins: [DASHBOARD],
 });
 const { url, wsUrl } = await gateway.listen("127.0.0.1", 0);
-afterAll(async () => {
-  await gateway.stop();
-  await simulator.close();
-});
 const QUERY = "{ website { name } }";
 
 describe("CSRF prevention", () => {

@@ -3,8 +3,8 @@ import { Redis } from "ioredis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
 import { afterAll, describe, expect, it } from "vitest";
 import { createAuthenticator } from "../src/auth.js";
-import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { gatewayOn } from "./helpers/gateway.js";
 
 const simulator = await startSimulator({ seed: 1 });
 afterAll(() => simulator.close());
@@ -19,13 +19,10 @@ const authenticate = createAuthenticator({
 });
 
 function gatewayWith(operationsPerMinute: number | RateLimiterRedis) {
-  const gateway = createGateway({
-    crisp: { baseUrl: simulator.url, ...simulator.credentials },
-    defaultWebsiteId: simulator.defaultWebsiteId,
+  const gateway = gatewayOn(simulator, {
     authenticate,
     operationsPerMinute,
   });
-  afterAll(() => gateway.stop());
   return async (key: string) => {
     const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
       method: "POST",

@@ -9,7 +9,7 @@ import type { IncomingEvent } from "../src/events/event.js";
 import { SharedCache } from "../src/loaders/cache.js";
 import { createLoaders } from "../src/loaders/index.js";
 import { useCostLimit } from "../src/plugins/use-cost-limit.js";
-import { estimateCost } from "../src/schema/cost.js";
+import { estimateCost } from "../src/schema/cost-estimate.js";
 import { schema } from "../src/schema/index.js";
 import { UsageCounters } from "../src/usage.js";
 import { startTestGateway } from "./helpers/gateway.js";

@@ -18,8 +18,7 @@ import {
 } from "./helpers/mock-crisp.js";
 
 const crisp = mockCrisp();
-const seen: string[] = [];
-const take = () => seen.splice(0).map((path) => path.replace(`/v1/website/${WEBSITE_ID}`, "~"));
+const take = () => crisp.take().map(({ path }) => path.replace(`/v1/website/${WEBSITE_ID}`, "~"));
 
 const sessionIds = Array.from(
   { length: 65 },
@@ -33,7 +32,6 @@ const pageOf = <T>(items: T[], path: string): T[] => {
 };
 
 const answer = (path: string): string => {
-  seen.push(path);
   const route = path.split("?")[0] ?? "";
   if (route === `/v1/website/${WEBSITE_ID}`) {
     return fixtureText("website.json");

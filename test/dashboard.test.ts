@@ -43,7 +43,8 @@ beforeAll(async () => {
   browser = launched;
   dashboardUrl = match[1] ?? "";
   gatewayUrl = match[2] ?? "";
-});
+  // A child process starting Vite's dev server and the demo gateway, both compiled by tsx.
+}, 60_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -54,7 +55,8 @@ afterAll(async () => {
     expect(code).toBe(0);
     await expect(fetch(gatewayUrl)).rejects.toThrow();
   }
-});
+  // Chromium, then the dev server and the gateway, each stopping as a process does.
+}, 30_000);
 
 interface Dashboard {
   page: Page;
@@ -180,7 +182,8 @@ async function openSubscriptions(): Promise<number> {
   return Number(/^gateway_open_subscriptions (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
 }
 
-describe("the example dashboard in Chromium", () => {
+// Each test drives Chromium through a development build of React and Apollo Client.
+describe("the example dashboard in Chromium", { timeout: 30_000 }, () => {
   it("pages twice with load more: the gateway's first 60 conversations, in order, each once, without a warning", async () => {
     const { page, operations, problems, shownErrors } = await openDashboard();
     const loadMore = page.getByRole("button", { name: "Load more", exact: true });

@@ -8,9 +8,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisEventLog } from "../src/events/redis-log.js";
 import { createRedisSecondLevel } from "../src/loaders/second-level.js";
-import { createGateway, type Gateway } from "../src/server.js";
+import type { Gateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
-import { queryGateway, sorted } from "./helpers/gateway.js";
+import { gatewayOn, queryGateway, sorted } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
 import { subscribe, wsClient } from "./helpers/live.js";
 import { crispWrite } from "./helpers/simulator-write.js";
@@ -20,23 +20,17 @@ const W = simulator.defaultWebsiteId;
 afterAll(() => simulator.close());
 
 /** What Crisp holds now: a gateway that stores nothing. */
-const fresh = createGateway({
-  crisp: { baseUrl: simulator.url, ...simulator.credentials },
-  defaultWebsiteId: W,
+const fresh = gatewayOn(simulator, {
   cache: false,
   operationsPerMinute: 0,
 });
-afterAll(() => fresh.stop());
 
 async function cachedGateway(): Promise<{ gateway: Gateway; hookUrl: string }> {
-  const gateway = createGateway({
-    crisp: { baseUrl: simulator.url, ...simulator.credentials },
-    defaultWebsiteId: W,
+  const gateway = gatewayOn(simulator, {
     hooks: { secret: HOOK_SECRET },
     operationsPerMinute: 0,
   });
   const { hookUrl } = await gateway.listen("127.0.0.1", 0);
-  afterAll(() => gateway.stop());
   // Describe blocks are collected first: each points the simulator's hooks at its gateway
   // when its own tests begin.
   beforeAll(() =>
@@ -302,15 +296,12 @@ describe("two instances on the real Redis", async () => {
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   const scope = `test-${randomUUID()}`;
   const instance = async () => {
-    const gateway = createGateway({
-      crisp: { baseUrl: simulator.url, ...simulator.credentials },
-      defaultWebsiteId: W,
+    const gateway = gatewayOn(simulator, {
       hooks: { secret: HOOK_SECRET },
       operationsPerMinute: 0,
       events: await createRedisEventLog({ redisUrl, scope }),
       secondLevel: await createRedisSecondLevel({ redisUrl, scope }),
     });
-    afterAll(() => gateway.stop());
     return { gateway, ...(await gateway.listen("127.0.0.1", 0)) };
   };
   const a = await instance();

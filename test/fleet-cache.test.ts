@@ -7,9 +7,9 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createRedisSecondLevel } from "../src/loaders/second-level.js";
-import { createGateway, type Gateway } from "../src/server.js";
+import type { Gateway } from "../src/server.js";
 import { type Simulator, startSimulator } from "../src/simulator/index.js";
-import { queryGateway, sorted } from "./helpers/gateway.js";
+import { gatewayOn, queryGateway, sorted } from "./helpers/gateway.js";
 import { startRedis } from "./helpers/redis.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -32,32 +32,35 @@ async function fleet(
 ): Promise<Gateway[]> {
   const gateways: Gateway[] = [];
   for (let index = 0; index < count; index += 1) {
-    const gateway = createGateway({
-      crisp: { baseUrl: simulator.url, ...simulator.credentials },
-      defaultWebsiteId: simulator.defaultWebsiteId,
-      operationsPerMinute: 0,
-      secondLevel: await createRedisSecondLevel({
-        redisUrl,
-        scope,
-        ...(report === undefined ? {} : { report }),
-      }),
-    });
-    onTestFinished(() => gateway.stop());
+    const gateway = gatewayOn(
+      simulator,
+      {
+        operationsPerMinute: 0,
+        secondLevel: await createRedisSecondLevel({
+          redisUrl,
+          scope,
+          ...(report === undefined ? {} : { report }),
+        }),
+      },
+      { stopAfter: "test" },
+    );
     gateways.push(gateway);
   }
   return gateways;
 }
 
-describe("three instances on one Redis", () => {
+// 200 concurrent operations across three gateways: CPU-bound, seconds on a busy 2-core machine.
+describe("three instances on one Redis", { timeout: 20_000 }, () => {
   it("200 cold dashboards spread across them cost exactly the Crisp requests of one; a warm one costs none on any instance", async () => {
     const simulator = await startSimulator({ seed: 1, latencyMs: 20 });
     onTestFinished(() => simulator.close());
-    const reference = createGateway({
-      crisp: { baseUrl: simulator.url, ...simulator.credentials },
-      defaultWebsiteId: simulator.defaultWebsiteId,
-      cache: false,
-    });
-    onTestFinished(() => reference.stop());
+    const reference = gatewayOn(
+      simulator,
+      {
+        cache: false,
+      },
+      { stopAfter: "test" },
+    );
     const expected = await queryGateway(reference, DASHBOARD);
     const one = sorted(takeRequests(simulator));
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { gatewayOn } from "./helpers/gateway.js";
 import { HOOK_SECRET, postPluginHook } from "./helpers/hooks.js";
 
 /**
@@ -9,18 +9,13 @@ import { HOOK_SECRET, postPluginHook } from "./helpers/hooks.js";
  * no crash, no 5xx, and the gateway keeps serving. Bounded runs, fixed seed: repeatable.
  */
 const simulator = await startSimulator({ seed: 1 });
-const gateway = createGateway({
-  crisp: { baseUrl: simulator.url, ...simulator.credentials },
-  defaultWebsiteId: simulator.defaultWebsiteId,
+afterAll(() => simulator.close());
+const gateway = gatewayOn(simulator, {
   hooks: { secret: HOOK_SECRET },
   cache: false,
   operationsPerMinute: 0,
 });
 const { url, hookUrl } = await gateway.listen("127.0.0.1", 0);
-afterAll(async () => {
-  await gateway.stop();
-  await simulator.close();
-});
 
 const RUNS = { numRuns: 150, seed: 20261121 };
 

@@ -1,7 +1,7 @@
 import type { Browser, Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./helpers/chromium.js";
-import { printedUrl, startGateway } from "./helpers/process.js";
+import { defaultWebsiteOf, printedUrl, startGateway } from "./helpers/process.js";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -28,14 +28,7 @@ describe("GraphiQL in Chromium against npm start's demo", () => {
     const url = await printedUrl(gateway);
     const origin = new URL(url).origin;
     const wsOrigin = origin.replace("http://", "ws://");
-    const site = (await (
-      await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: "{ website { websiteId } }" }),
-      })
-    ).json()) as { data: { website: { websiteId: string } } };
-    const websiteId = site.data.website.websiteId;
+    const websiteId = await defaultWebsiteOf(url);
 
     const context = await browser.newContext();
     const page = await context.newPage();

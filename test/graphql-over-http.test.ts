@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { serverAudits } from "graphql-http";
 import { afterAll, describe, expect, it } from "vitest";
 import { createAuthenticator } from "../src/auth.js";
-import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { gatewayOn } from "./helpers/gateway.js";
 
 /**
  * The GraphQL-over-HTTP audit of the graphql-http package, against the gateway as it runs in
@@ -14,9 +14,7 @@ const simulator = await startSimulator({ seed: 1 });
 afterAll(() => simulator.close());
 
 async function audit(introspection: boolean) {
-  const gateway = createGateway({
-    crisp: { baseUrl: simulator.url, ...simulator.credentials },
-    defaultWebsiteId: simulator.defaultWebsiteId,
+  const gateway = gatewayOn(simulator, {
     graphiql: false,
     introspection,
     authenticate: createAuthenticator({
@@ -29,7 +27,6 @@ async function audit(introspection: boolean) {
     }),
   });
   const { url } = await gateway.listen("127.0.0.1", 0);
-  afterAll(() => gateway.stop());
   const results: { id: string; name: string; status: string; reason?: string }[] = [];
   const fetchFn = (input: RequestInfo | URL, init?: RequestInit) =>
     fetch(input, {

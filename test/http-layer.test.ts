@@ -7,21 +7,17 @@ import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import type { IncomingEvent } from "../src/events/event.js";
 import { preferredEncoding } from "../src/http/graphiql.js";
 import { createLogger } from "../src/logger.js";
-import { createGateway, type GatewayOptions } from "../src/server.js";
+import type { GatewayOptions } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { VERSION } from "../src/version.js";
+import { gatewayOn } from "./helpers/gateway.js";
 
 const simulator = await startSimulator({ seed: 1 });
 afterAll(() => simulator.close());
 
 /** A listening gateway on the shared simulator, stopped after the test. */
 async function listening(options: Partial<GatewayOptions> = {}) {
-  const gateway = createGateway({
-    crisp: { baseUrl: simulator.url, ...simulator.credentials },
-    defaultWebsiteId: simulator.defaultWebsiteId,
-    ...options,
-  });
-  onTestFinished(() => gateway.stop());
+  const gateway = gatewayOn(simulator, options, { stopAfter: "test" });
   return { gateway, ...(await gateway.listen("127.0.0.1", 0)) };
 }
 
@@ -137,12 +133,13 @@ describe("GET /ready and /health", () => {
 
   it("answers 503 naming Crisp once the breaker opens against a stopped Crisp, while /health stays 200", async () => {
     const stopped = await startSimulator({ seed: 1 });
-    const gateway = createGateway({
-      crisp: { baseUrl: stopped.url, ...stopped.credentials },
-      defaultWebsiteId: stopped.defaultWebsiteId,
-      guard: { breakerThreshold: 1 },
-    });
-    onTestFinished(() => gateway.stop());
+    const gateway = gatewayOn(
+      stopped,
+      {
+        guard: { breakerThreshold: 1 },
+      },
+      { stopAfter: "test" },
+    );
     const { url, origin } = await gateway.listen("127.0.0.1", 0);
     await stopped.close();
     const failed = (await (
@@ -175,14 +172,15 @@ describe("GET /ready and /health", () => {
     });
     onTestFinished(() => throttling.close());
     const start = async (backoffBaseMs: number) => {
-      const gateway = createGateway({
-        crisp: { baseUrl: throttling.url, ...throttling.credentials },
-        defaultWebsiteId: throttling.defaultWebsiteId,
-        guard: { backoffBaseMs, backoffMaxMs: backoffBaseMs },
-        readyMaxBackoffMs: 15_000,
-        cache: false,
-      });
-      onTestFinished(() => gateway.stop());
+      const gateway = gatewayOn(
+        throttling,
+        {
+          guard: { backoffBaseMs, backoffMaxMs: backoffBaseMs },
+          readyMaxBackoffMs: 15_000,
+          cache: false,
+        },
+        { stopAfter: "test" },
+      );
       const address = await gateway.listen("127.0.0.1", 0);
       // Two reads: the second is throttled (429), and the guard backs off.
       for (const query of ["{ website { name } }", "{ website { domain } }"]) {

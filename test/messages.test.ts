@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { encodeGlobalId } from "../src/schema/global-id.js";
-import { type GraphQLResponse, startTestGateway } from "./helpers/gateway.js";
+import { errorCode, startTestGateway } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
 import { readEvents } from "./helpers/streams.js";
 
@@ -30,17 +30,9 @@ function conversation(): string {
   return sessionId;
 }
 
-/** Crisp requests since the last call, with their JSON bodies. */
-function takeWrites(): { request: string; body: unknown }[] {
-  const served = t.simulator.requests.map((request) => ({
-    request: `${request.method} ${request.url}`,
-    body: request.body,
-  }));
-  t.simulator.clearRequests();
-  return served;
-}
+const takeWrites = () => t.takeWrites();
 
-const code = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.code;
+const code = errorCode;
 
 const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { id fingerprint timestamp translated text author { type nickname } } }`;
 

@@ -12,15 +12,7 @@ const store = t.simulator.store;
 const MISSING_SESSION = "session_00000000-0000-4000-8000-000000000000";
 const MISSING_PERSON = "00000000-0000-4000-8000-000000000000";
 
-/** Crisp requests since the last call, with their JSON bodies. */
-function takeWrites(): { request: string; body: unknown }[] {
-  const served = t.simulator.requests.map((request) => ({
-    request: `${request.method} ${request.url}`,
-    body: request.body,
-  }));
-  t.simulator.clearRequests();
-  return served;
-}
+const takeWrites = () => t.takeWrites();
 
 function conversationWithMessages() {
   const conversation = store.listConversations(W, {}).find((c) => c.state !== "resolved");

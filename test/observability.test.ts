@@ -4,8 +4,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createLogger } from "../src/logger.js";
 import { routeOf } from "../src/metrics.js";
-import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { gatewayOn } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
 
 const simulator = await startSimulator({ seed: 1 });
@@ -22,19 +22,14 @@ const sink = new Writable({
     done();
   },
 });
-const gateway = createGateway({
-  crisp: { baseUrl: simulator.url, ...simulator.credentials },
-  defaultWebsiteId: W,
+afterAll(() => simulator.close());
+const gateway = gatewayOn(simulator, {
   hooks: { secret: HOOK_SECRET },
   dailyQuota: 5_000,
   logger: createLogger("debug", sink),
   logging: true,
 });
 const { url, origin, wsUrl, hookUrl } = await gateway.listen("127.0.0.1", 0);
-afterAll(async () => {
-  await gateway.stop();
-  await simulator.close();
-});
 
 const query = (text: string) =>
   fetch(url, {
@@ -67,11 +62,8 @@ describe("/metrics", () => {
       { query: `subscription { crispEvents(websiteId: "${W}") { name } }` },
       { next: () => undefined, error: () => undefined, complete: () => undefined },
     );
-    let text = "";
-    for (let i = 0; i < 50 && !/gateway_open_subscriptions 1/.test(text); i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      text = await (await fetch(`${origin}/metrics`)).text();
-    }
+    await gateway.openSubscriptions(1);
+    const text = await (await fetch(`${origin}/metrics`)).text();
     dispose();
     await client.dispose();
 

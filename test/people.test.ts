@@ -5,22 +5,15 @@
  * with Crisp's search_filter / search_operator.
  */
 import { describe, expect, it } from "vitest";
-import { type GraphQLResponse, startTestGateway } from "./helpers/gateway.js";
+import { errorCode, startTestGateway } from "./helpers/gateway.js";
 
 const t = await startTestGateway();
 const W = t.simulator.defaultWebsiteId;
 const store = t.simulator.store;
 
-function takeWrites(): { request: string; body: unknown }[] {
-  const served = t.simulator.requests.map((request) => ({
-    request: `${request.method} ${request.url}`,
-    body: request.body,
-  }));
-  t.simulator.clearRequests();
-  return served;
-}
+const takeWrites = () => t.takeWrites();
 
-const code = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.code;
+const code = errorCode;
 
 const PROFILE = `id peopleId email nickname avatar gender phone address description websiteUrl timezone locales segments notepad
   profiles { type handle url }

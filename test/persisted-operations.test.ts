@@ -7,21 +7,18 @@ import { createPersistedQueryLink } from "@apollo/client/link/persisted-queries"
 import { print } from "graphql";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadTrustedDocuments } from "../src/plugins/use-persisted-operations.js";
-import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { gatewayOn } from "./helpers/gateway.js";
 
 const simulator = await startSimulator({ seed: 1 });
 afterAll(() => simulator.close());
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 async function gateway(trustedDocuments?: Map<string, string>) {
-  const instance = createGateway({
-    crisp: { baseUrl: simulator.url, ...simulator.credentials },
-    defaultWebsiteId: simulator.defaultWebsiteId,
+  const instance = gatewayOn(simulator, {
     ...(trustedDocuments ? { trustedDocuments } : {}),
   });
   const { url } = await instance.listen("127.0.0.1", 0);
-  afterAll(() => instance.stop());
   return url;
 }
 

@@ -5,12 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { SimulatorEvent } from "../src/simulator/index.js";
-import {
-  type GraphQLResponse,
-  queryGateway,
-  startTestGateway,
-  userTierGateway,
-} from "./helpers/gateway.js";
+import { errorCode, queryGateway, startTestGateway, userTierGateway } from "./helpers/gateway.js";
 import { crisp } from "./helpers/simulator-client.js";
 
 // The plugin's id is cached for the token, as in production: this file checks it.
@@ -20,16 +15,9 @@ const PLUGIN = t.simulator.pluginId;
 const record = t.simulator.store.record(W);
 const SETTINGS_PATH = `/plugins/subscription/${W}/${PLUGIN}/settings`;
 
-function takeWrites(): { request: string; body: unknown }[] {
-  const served = t.simulator.requests.map((request) => ({
-    request: `${request.method} ${request.url}`,
-    body: request.body,
-  }));
-  t.simulator.clearRequests();
-  return served;
-}
+const takeWrites = () => t.takeWrites();
 
-const code = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.code;
+const code = errorCode;
 const UPDATE = `mutation($w: ID!, $s: JSON!, $replace: Boolean) { updatePluginSettings(websiteId: $w, settings: $s, replace: $replace) }`;
 
 describe("Website.pluginSettings", () => {

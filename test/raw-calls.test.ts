@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { createAuthenticator, loadKeysFile } from "../src/auth.js";
-import { type GraphQLResponse, startTestGateway } from "./helpers/gateway.js";
+import { errorCode, startTestGateway } from "./helpers/gateway.js";
 
 const JWT_SECRET = "a-jwt-secret-of-at-least-32-characters!!";
 const KEYS = {
@@ -53,7 +53,7 @@ const SESSION_A =
   store.listConversations(WEBSITE_A, {}).find((c) => c.state !== "resolved")?.session_id ?? "";
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const code = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.code;
+const code = errorCode;
 
 const GET = `query($path: String!, $query: JSON) { crispRequest(path: $path, query: $query) { status reason data } }`;
 const WRITE = `mutation($method: CrispWriteMethod!, $path: String!, $query: JSON, $body: JSON) { crispRequest(method: $method, path: $path, query: $query, body: $body) { status reason data } }`;

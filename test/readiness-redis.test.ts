@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { printedUrl, startGateway } from "./helpers/process.js";
 import { startRedis } from "./helpers/redis.js";
 
-describe("GET /ready with Redis", () => {
+// Starts its own redis-server and a gateway child process, then kills the Redis.
+describe("GET /ready with Redis", { timeout: 30_000 }, () => {
   it("answers 503 naming Redis once it is gone, while /health stays 200; the gateway still stops cleanly", async () => {
     const redis = await startRedis();
     const gateway = startGateway({

@@ -3,9 +3,8 @@ import { createClient } from "graphql-ws";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { createRedisEventLog } from "../src/events/redis-log.js";
-import { createGateway } from "../src/server.js";
 import { type Simulator, startSimulator } from "../src/simulator/index.js";
-import { queryGateway } from "./helpers/gateway.js";
+import { gatewayOn, queryGateway } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
 
 /**
@@ -20,13 +19,14 @@ async function fleet(simulator: Simulator, count: number) {
   const scope = `test-${randomUUID()}`;
   const instances = [];
   for (let index = 0; index < count; index += 1) {
-    const gateway = createGateway({
-      crisp: { baseUrl: simulator.url, ...simulator.credentials },
-      defaultWebsiteId: simulator.defaultWebsiteId,
-      hooks: { secret: HOOK_SECRET },
-      events: await createRedisEventLog({ redisUrl: REDIS_URL, scope }),
-    });
-    onTestFinished(() => gateway.stop());
+    const gateway = gatewayOn(
+      simulator,
+      {
+        hooks: { secret: HOOK_SECRET },
+        events: await createRedisEventLog({ redisUrl: REDIS_URL, scope }),
+      },
+      { stopAfter: "test" },
+    );
     instances.push({ gateway, scope, ...(await gateway.listen("127.0.0.1", 0)) });
   }
   return instances;

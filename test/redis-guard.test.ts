@@ -3,9 +3,8 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { redisGuardStore } from "../src/crisp/guard-store.js";
 import { UpstreamGuard } from "../src/crisp/upstream-guard.js";
-import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
-import { queryGateway } from "./helpers/gateway.js";
+import { gatewayOn, queryGateway } from "./helpers/gateway.js";
 
 /** The real Redis of the machine; fails, never skips, without it (.ci/run starts one). */
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -70,21 +69,15 @@ describe("quota and backoff shared through Redis", () => {
   it("two gateways on one Redis report and enforce the same quota", async () => {
     const simulator = await startSimulator({ seed: 1 });
     const scope = `test-${randomUUID()}`;
+    onTestFinished(() => simulator.close());
     const start = () =>
-      createGateway({
-        crisp: { baseUrl: simulator.url, ...simulator.credentials },
-        defaultWebsiteId: simulator.defaultWebsiteId,
-        dailyQuota: 2,
-        cache: false,
-        guard: { store: redisGuardStore(redis, scope) },
-      });
+      gatewayOn(
+        simulator,
+        { dailyQuota: 2, cache: false, guard: { store: redisGuardStore(redis, scope) } },
+        { stopAfter: "test" },
+      );
     const a = start();
     const b = start();
-    onTestFinished(async () => {
-      await a.stop();
-      await b.stop();
-      await simulator.close();
-    });
     await queryGateway(a, "{ website { name } }");
     await queryGateway(b, "{ website { name } }");
     simulator.clearRequests();

@@ -1,22 +1,19 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { createGateway } from "../src/server.js";
+import type { GatewayOptions } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
-import { queryGateway, sorted } from "./helpers/gateway.js";
+import { gatewayOn, queryGateway, sorted } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
 
 const simulator = await startSimulator({ seed: 1 });
 const W = simulator.defaultWebsiteId;
 afterAll(() => simulator.close());
 
-async function cachedGateway(options: Parameters<typeof createGateway>[0]["cache"] = {}) {
-  const gateway = createGateway({
-    crisp: { baseUrl: simulator.url, ...simulator.credentials },
-    defaultWebsiteId: W,
+async function cachedGateway(options: GatewayOptions["cache"] = {}) {
+  const gateway = gatewayOn(simulator, {
     hooks: { secret: HOOK_SECRET },
     cache: options,
   });
   const { hookUrl } = await gateway.listen("127.0.0.1", 0);
-  afterAll(() => gateway.stop());
   return { gateway, hookUrl };
 }
 
@@ -28,14 +25,12 @@ function takeRequests(): string[] {
 
 const DASHBOARD = `{ website { name conversations(first: 20) { nodes { sessionId state meta { nickname email } person { email company { name } } assignee { firstName } messages(last: 5) { nodes { type text from timestamp } } } } } }`;
 
-describe("the shared cache", () => {
+// 200 concurrent operations through one gateway: CPU-bound, seconds on a busy 2-core machine.
+describe("the shared cache", { timeout: 20_000 }, () => {
   it("sends the Crisp requests of one dashboard query for 200 concurrent identical ones on a cold cache", async () => {
-    const reference = createGateway({
-      crisp: { baseUrl: simulator.url, ...simulator.credentials },
-      defaultWebsiteId: W,
+    const reference = gatewayOn(simulator, {
       cache: false,
     });
-    afterAll(() => reference.stop());
     takeRequests();
     await queryGateway(reference, DASHBOARD);
     const one = sorted(takeRequests());

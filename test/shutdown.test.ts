@@ -2,6 +2,7 @@ import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
+  defaultWebsiteOf,
   type GatewayProcess,
   printedUrl,
   type StartCommand,
@@ -95,14 +96,7 @@ async function drains(command: StartCommand, signal: NodeJS.Signals) {
     { command },
   );
   const url = await printedUrl(gateway);
-  const site = (await (
-    await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: "{ website { websiteId } }" }),
-    })
-  ).json()) as { data: { website: { websiteId: string } } };
-  const websiteId = site.data.website.websiteId;
+  const websiteId = await defaultWebsiteOf(url);
   const socket = await openSocket(url, websiteId);
   const stream = await openEventStream(url, websiteId);
   const slow = inFlightQuery(url, "{ website { operators { id } } }");
@@ -122,7 +116,9 @@ async function drains(command: StartCommand, signal: NodeJS.Signals) {
   expect(Date.now() - signalled).toBeLessThan(GRACE_MS);
 }
 
-describe("stopping on a signal", () => {
+// Each test starts the gateway as a child process (npm and tsx compiling it) and waits for it
+// to drain and exit: seconds on a busy machine.
+describe("stopping on a signal", { timeout: 30_000 }, () => {
   it("on SIGTERM to the node process: finishes the request in flight, completes SSE, closes WebSockets with 1001, exits 0", async () => {
     await drains("main", "SIGTERM");
   });

@@ -3,7 +3,7 @@ import { createHmac } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { describe, expect, onTestFinished, test } from "vitest";
+import { describe, expect, onTestFinished, test, vi } from "vitest";
 import {
   hookBody,
   type Simulator,
@@ -20,7 +20,12 @@ import {
   type ReceivedHook,
   startHookReceiver,
 } from "./helpers/simulator-hook-receiver.js";
-import { crispWrite } from "./helpers/simulator-write.js";
+import {
+  crispWrite,
+  newConversation,
+  recordEvents,
+  websitePath,
+} from "./helpers/simulator-write.js";
 
 const SECRET = "3c1f0e5b9a7d4c2e8f6a1b0d9c8e7f6a";
 const FIXTURE = new URL("./fixtures/crisp/webhook-message-send.json", import.meta.url);
@@ -46,10 +51,22 @@ function pluginHooks(target: HookReceiver): SimulatorOptions["hooks"] {
   return { url: `${target.url}/crisp/hooks`, kind: "plugin", secret: SECRET };
 }
 
-function recordEvents(simulator: Simulator): SimulatorEvent[] {
-  const events: SimulatorEvent[] = [];
-  onTestFinished(simulator.onEvent((event) => events.push(event)));
-  return events;
+/**
+ * Live activity ticks on setInterval: a fake one the test moves, so "after n intervals" needs
+ * no sleeping (everything else, sockets and hook retries, keeps the real clock).
+ */
+function fakeIntervals(): void {
+  vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+  onTestFinished(() => {
+    vi.useRealTimers();
+  });
+}
+
+/** Moves the fake intervals on, one at a time, until `done` (at most `limit` intervals). */
+function tickUntil(intervalMs: number, done: () => boolean, limit = 1_000): void {
+  for (let i = 0; i < limit && !done(); i += 1) {
+    vi.advanceTimersByTime(intervalMs);
+  }
 }
 
 function header(hook: ReceivedHook, name: string): string | undefined {
@@ -63,25 +80,11 @@ function signatureOf(hook: ReceivedHook, secret = SECRET): string {
   return createHmac("sha256", secret).update(`[${timestamp};${hook.body}]`).digest("hex");
 }
 
-function base(simulator: Simulator): string {
-  return `/website/${simulator.defaultWebsiteId}`;
-}
-
-async function newConversation(simulator: Simulator): Promise<string> {
-  const reply = await crispWrite<{ session_id: string }>(
-    simulator,
-    "POST",
-    `${base(simulator)}/conversation`,
-  );
-  expect(reply.status).toBe(201);
-  return reply.body?.data.session_id ?? "";
-}
-
 async function sendText(simulator: Simulator, sessionId: string, content: string): Promise<number> {
   const reply = await crispWrite(
     simulator,
     "POST",
-    `${base(simulator)}/conversation/${sessionId}/message`,
+    `${websitePath(simulator)}/conversation/${sessionId}/message`,
     { body: { type: "text", from: "user", origin: "chat", content } },
   );
   return reply.status;
@@ -241,7 +244,7 @@ describe("web hook delivery", () => {
     // And the write happened.
     const messages = await crispData<WireMessage[]>(
       simulator,
-      `${base(simulator)}/conversation/${sessionId}/messages`,
+      `${websitePath(simulator)}/conversation/${sessionId}/messages`,
     );
     expect(messages.map((message) => message.content)).toEqual(["Is this thing on?"]);
   });
@@ -252,7 +255,7 @@ describe("web hook delivery", () => {
     const simulator = await fresh({ hooks: pluginHooks(target) });
     const events = recordEvents(simulator);
     const sessionId = await newConversation(simulator);
-    const path = `${base(simulator)}/conversation/${sessionId}`;
+    const path = `${websitePath(simulator)}/conversation/${sessionId}`;
 
     await sendText(simulator, sessionId, "First");
     await crispWrite(simulator, "PATCH", `${path}/meta`, {
@@ -369,7 +372,7 @@ describe("live activity", () => {
     // Each message is readable, each conversation ends in the last state it was set to.
     const sessions = new Set(events.map((event) => String(event.data.session_id)));
     for (const sessionId of sessions) {
-      const path = `${base(simulator)}/conversation/${sessionId}`;
+      const path = `${websitePath(simulator)}/conversation/${sessionId}`;
       const mine = events.filter((event) => event.data.session_id === sessionId);
       const messages = await crispData<WireMessage[]>(simulator, `${path}/messages`);
       const fingerprints = messages.map((message) => message.fingerprint);
@@ -387,7 +390,7 @@ describe("live activity", () => {
     // The conversation touched last tops the list, as in Crisp's inbox.
     const page = await crispData<WireConversation[]>(
       simulator,
-      `${base(simulator)}/conversations/1`,
+      `${websitePath(simulator)}/conversations/1`,
     );
     expect(page[0]?.session_id).toBe(events[events.length - 1]?.data.session_id);
   });
@@ -400,15 +403,13 @@ describe("live activity", () => {
     const probe = await fresh({ seed: 7 });
     const second = probe.store.websites[1]?.website_id ?? "";
     const runs: SimulatorEvent[][] = [];
+    fakeIntervals();
     for (let run = 0; run < 2; run++) {
       const simulator = await fresh(options(second));
       const events = recordEvents(simulator);
-      await expect
-        .poll(() => events.filter((event) => event.event.startsWith("message:")).length, {
-          timeout: 5_000,
-          interval: 10,
-        })
-        .toBeGreaterThanOrEqual(4);
+      const messages = () => events.filter((event) => event.event.startsWith("message:")).length;
+      tickUntil(15, () => messages() >= 4);
+      expect(messages()).toBeGreaterThanOrEqual(4);
       await simulator.close();
       runs.push(events);
     }
@@ -423,18 +424,21 @@ describe("live activity", () => {
 
   test("close() stops activity and deliveries: nothing happens after it", async () => {
     const target = await receiver();
+    fakeIntervals();
     const simulator = await fresh({
       hooks: pluginHooks(target),
       liveActivity: { intervalMs: 10 },
     });
     const events = recordEvents(simulator);
+    tickUntil(10, () => events.length > 0);
     await target.waitFor(1);
     await simulator.close();
     const seen = { events: events.length, hooks: target.received.length };
     const conversations = simulator.store.conversations(simulator.defaultWebsiteId).length;
 
-    // Several intervals' worth of time: the clock here is the interval itself.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A hundred intervals on the activity's own clock: a timer close() left would tick now.
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(1_000);
     expect(events.length).toBe(seen.events);
     expect(target.received.length).toBe(seen.hooks);
     expect(simulator.store.conversations(simulator.defaultWebsiteId)).toHaveLength(conversations);

@@ -13,7 +13,13 @@ import {
   type WireWebsite,
 } from "../src/simulator/index.js";
 import { crisp, crispData } from "./helpers/simulator-client.js";
-import { crispWrite, userToken } from "./helpers/simulator-write.js";
+import {
+  crispWrite,
+  newConversation,
+  recordEvents,
+  userToken,
+  websitePath,
+} from "./helpers/simulator-write.js";
 
 /** A fixed clock: the write clock then hands out T, T+1, T+2... so timestamps are exact. */
 const T = SEED_ANCHOR + 20 * 86_400_000;
@@ -25,36 +31,18 @@ async function fresh(options: SimulatorOptions = {}): Promise<Simulator> {
   return simulator;
 }
 
-/** Every event the simulator emits from now on. */
-function recordEvents(simulator: Simulator): SimulatorEvent[] {
-  const events: SimulatorEvent[] = [];
-  onTestFinished(simulator.onEvent((event) => events.push(event)));
-  return events;
-}
-
-function base(simulator: Simulator): string {
-  return `/website/${simulator.defaultWebsiteId}`;
-}
-
-async function createConversation(simulator: Simulator): Promise<string> {
-  const reply = await crispWrite<{ session_id: string }>(
-    simulator,
-    "POST",
-    `${base(simulator)}/conversation`,
-  );
-  expect(reply.status).toBe(201);
-  return reply.body?.data.session_id ?? "";
-}
-
 async function conversation(simulator: Simulator, sessionId: string): Promise<WireConversation> {
-  return crispData<WireConversation>(simulator, `${base(simulator)}/conversation/${sessionId}`);
+  return crispData<WireConversation>(
+    simulator,
+    `${websitePath(simulator)}/conversation/${sessionId}`,
+  );
 }
 
 async function firstPage(
   simulator: Simulator,
   query: Record<string, string | number> = {},
 ): Promise<WireConversation[]> {
-  return crispData<WireConversation[]>(simulator, `${base(simulator)}/conversations/1`, {
+  return crispData<WireConversation[]>(simulator, `${websitePath(simulator)}/conversations/1`, {
     query,
   });
 }
@@ -62,7 +50,7 @@ async function firstPage(
 async function messages(simulator: Simulator, sessionId: string): Promise<WireMessage[]> {
   return crispData<WireMessage[]>(
     simulator,
-    `${base(simulator)}/conversation/${sessionId}/messages`,
+    `${websitePath(simulator)}/conversation/${sessionId}/messages`,
   );
 }
 
@@ -127,7 +115,7 @@ describe("POST /website and DELETE /website/{id}", () => {
     });
     expect(created.status).toBe(401);
     expect(created.body).toEqual({ error: true, reason: "restricted_route_tier", data: {} });
-    const removed = await crispWrite(sim, "DELETE", base(sim), {
+    const removed = await crispWrite(sim, "DELETE", websitePath(sim), {
       body: { verify: { method: "password", secret: "demo-password" } },
     });
     expect(removed.status).toBe(401);
@@ -162,7 +150,7 @@ describe("POST /website and DELETE /website/{id}", () => {
   test("deletes a website with the account password, after which reads answer 404", async () => {
     const sim = await fresh({ accountPassword: "s3cret" });
     const user = userToken(sim);
-    const site = base(sim);
+    const site = websitePath(sim);
     const wrong = await crispWrite(sim, "DELETE", site, {
       body: { verify: { method: "password", secret: "demo-password" } },
       auth: user,
@@ -208,7 +196,7 @@ describe("conversations", () => {
     const reply = await crispWrite<{ session_id: string }>(
       sim,
       "POST",
-      `${base(sim)}/conversation`,
+      `${websitePath(sim)}/conversation`,
     );
     expect(reply.status).toBe(201);
     expect(reply.body?.reason).toBe("added");
@@ -234,7 +222,7 @@ describe("conversations", () => {
   test("removes a conversation with 200 deleted, then answers 404 session_not_found", async () => {
     const sim = await fresh();
     const sessionId = sim.store.conversations(sim.defaultWebsiteId)[0]?.session_id ?? "";
-    const path = `${base(sim)}/conversation/${sessionId}`;
+    const path = `${websitePath(sim)}/conversation/${sessionId}`;
     const removed = await crispWrite(sim, "DELETE", path);
     expect(removed.status).toBe(200);
     expect(removed.body).toEqual({ error: false, reason: "deleted", data: {} });
@@ -246,7 +234,7 @@ describe("conversations", () => {
     const all = await firstPage(sim, { include_empty: 1, per_page: 50 });
     expect(all.map((item) => item.session_id)).not.toContain(sessionId);
     for (const id of [sessionId, MISSING_SESSION, "nope"]) {
-      const again = await crispWrite(sim, "DELETE", `${base(sim)}/conversation/${id}`);
+      const again = await crispWrite(sim, "DELETE", `${websitePath(sim)}/conversation/${id}`);
       expect(again.status).toBe(404);
       expect(again.body).toEqual({ error: true, reason: "session_not_found", data: {} });
     }
@@ -256,9 +244,14 @@ describe("conversations", () => {
     const sim = await fresh({ now: () => T });
     const sessionId = seeded(sim, (item) => item.state === "unresolved");
     const before = await conversation(sim, sessionId);
-    const reply = await crispWrite(sim, "PATCH", `${base(sim)}/conversation/${sessionId}/state`, {
-      body: { state: "resolved" },
-    });
+    const reply = await crispWrite(
+      sim,
+      "PATCH",
+      `${websitePath(sim)}/conversation/${sessionId}/state`,
+      {
+        body: { state: "resolved" },
+      },
+    );
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ error: false, reason: "updated", data: {} });
     const after = await conversation(sim, sessionId);
@@ -267,7 +260,7 @@ describe("conversations", () => {
     expect((await firstPage(sim, { filter_resolved: 1 }))[0]?.session_id).toBe(sessionId);
     const notResolved = await firstPage(sim, { filter_not_resolved: 1, per_page: 50 });
     expect(notResolved.map((item) => item.session_id)).not.toContain(sessionId);
-    await crispWrite(sim, "PATCH", `${base(sim)}/conversation/${sessionId}/state`, {
+    await crispWrite(sim, "PATCH", `${websitePath(sim)}/conversation/${sessionId}/state`, {
       body: { state: "pending" },
     });
     expect(await conversation(sim, sessionId)).toMatchObject({
@@ -285,7 +278,7 @@ describe("conversations", () => {
       const reply = await crispWrite<{ message: string }>(
         sim,
         "PATCH",
-        `${base(sim)}/conversation/${sessionId}/state`,
+        `${websitePath(sim)}/conversation/${sessionId}/state`,
         { body },
       );
       expect(reply.status, JSON.stringify(body)).toBe(400);
@@ -295,7 +288,7 @@ describe("conversations", () => {
     const missing = await crispWrite(
       sim,
       "PATCH",
-      `${base(sim)}/conversation/${MISSING_SESSION}/state`,
+      `${websitePath(sim)}/conversation/${MISSING_SESSION}/state`,
       {
         body: { state: "resolved" },
       },
@@ -306,10 +299,10 @@ describe("conversations", () => {
 
   test("assigns an operator, listed under filter_assigned, and unassigns with null", async () => {
     const sim = await fresh();
-    const operators = await crispData<WireOperator[]>(sim, `${base(sim)}/operators/list`);
+    const operators = await crispData<WireOperator[]>(sim, `${websitePath(sim)}/operators/list`);
     const userId = operators[1]?.details.user_id ?? "";
     const sessionId = seeded(sim, (item) => item.assigned === undefined);
-    const path = `${base(sim)}/conversation/${sessionId}/routing`;
+    const path = `${websitePath(sim)}/conversation/${sessionId}/routing`;
     const assigned = await crispWrite(sim, "PATCH", path, {
       body: { assigned: { user_id: userId } },
     });
@@ -332,7 +325,7 @@ describe("conversations", () => {
   test("refuses routing to an unknown operator or a malformed body with 400", async () => {
     const sim = await fresh();
     const sessionId = sim.store.conversations(sim.defaultWebsiteId)[0]?.session_id ?? "";
-    const path = `${base(sim)}/conversation/${sessionId}/routing`;
+    const path = `${websitePath(sim)}/conversation/${sessionId}/routing`;
     for (const body of [
       { assigned: { user_id: MISSING_PEOPLE } },
       { assigned: { user_id: 7 } },
@@ -347,7 +340,7 @@ describe("conversations", () => {
     const missing = await crispWrite(
       sim,
       "PATCH",
-      `${base(sim)}/conversation/${MISSING_SESSION}/routing`,
+      `${websitePath(sim)}/conversation/${MISSING_SESSION}/routing`,
       {
         body: { assigned: null },
       },
@@ -359,14 +352,19 @@ describe("conversations", () => {
     const sim = await fresh();
     const sessionId = sim.store.conversations(sim.defaultWebsiteId)[0]?.session_id ?? "";
     const before = await conversation(sim, sessionId);
-    const reply = await crispWrite(sim, "PATCH", `${base(sim)}/conversation/${sessionId}/meta`, {
-      body: {
-        nickname: "Ada Lovelace",
-        email: "ada@example.com",
-        segments: ["vip-writes"],
-        data: { plan: "gold" },
+    const reply = await crispWrite(
+      sim,
+      "PATCH",
+      `${websitePath(sim)}/conversation/${sessionId}/meta`,
+      {
+        body: {
+          nickname: "Ada Lovelace",
+          email: "ada@example.com",
+          segments: ["vip-writes"],
+          data: { plan: "gold" },
+        },
       },
-    });
+    );
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ error: false, reason: "updated", data: {} });
     const after = await conversation(sim, sessionId);
@@ -386,7 +384,7 @@ describe("conversations", () => {
   test("refuses an invalid meta email or wrong types with 400 naming the field", async () => {
     const sim = await fresh();
     const sessionId = sim.store.conversations(sim.defaultWebsiteId)[0]?.session_id ?? "";
-    const path = `${base(sim)}/conversation/${sessionId}/meta`;
+    const path = `${websitePath(sim)}/conversation/${sessionId}/meta`;
     const before = await conversation(sim, sessionId);
     const cases: [unknown, string][] = [
       [{ email: "not-an-email" }, "email"],
@@ -407,7 +405,7 @@ describe("conversations", () => {
     const missing = await crispWrite(
       sim,
       "PATCH",
-      `${base(sim)}/conversation/${MISSING_SESSION}/meta`,
+      `${websitePath(sim)}/conversation/${MISSING_SESSION}/meta`,
       {
         body: { nickname: "x" },
       },
@@ -424,7 +422,7 @@ describe("messages", () => {
     const reply = await crispWrite<{ fingerprint: number }>(
       sim,
       "POST",
-      `${base(sim)}/conversation/${sessionId}/message`,
+      `${websitePath(sim)}/conversation/${sessionId}/message`,
       { body: { ...text("Hello from the API", "operator"), user: { nickname: "Bot" } } },
     );
     expect(reply.status).toBe(202);
@@ -450,7 +448,7 @@ describe("messages", () => {
     expect((last?.timestamp ?? 0) > (list.at(-2)?.timestamp ?? 0)).toBe(true);
     const one = await crispData<WireMessage>(
       sim,
-      `${base(sim)}/conversation/${sessionId}/message/${fingerprint}`,
+      `${websitePath(sim)}/conversation/${sessionId}/message/${fingerprint}`,
     );
     expect(one).toEqual(last);
 
@@ -463,8 +461,8 @@ describe("messages", () => {
 
   test("a visitor message counts as unread for operators and makes the conversation wait", async () => {
     const sim = await fresh();
-    const sessionId = await createConversation(sim);
-    const path = `${base(sim)}/conversation/${sessionId}/message`;
+    const sessionId = await newConversation(sim);
+    const path = `${websitePath(sim)}/conversation/${sessionId}/message`;
     await crispWrite(sim, "POST", path, { body: text("Hi, anyone?", "user") });
     await crispWrite(sim, "POST", path, { body: text("Hello?", "user") });
     const waiting = await conversation(sim, sessionId);
@@ -485,8 +483,8 @@ describe("messages", () => {
 
   test("an operator message sent with the user token is signed by the account owner", async () => {
     const sim = await fresh();
-    const sessionId = await createConversation(sim);
-    const path = `${base(sim)}/conversation/${sessionId}/message`;
+    const sessionId = await newConversation(sim);
+    const path = `${websitePath(sim)}/conversation/${sessionId}/message`;
     const reply = await crispWrite<{ fingerprint: number }>(sim, "POST", path, {
       body: text("From the dashboard"),
       auth: userToken(sim),
@@ -501,8 +499,8 @@ describe("messages", () => {
 
   test("timestamps strictly increase even when the clock stands still", async () => {
     const sim = await fresh({ now: () => T });
-    const sessionId = await createConversation(sim);
-    const path = `${base(sim)}/conversation/${sessionId}/message`;
+    const sessionId = await newConversation(sim);
+    const path = `${websitePath(sim)}/conversation/${sessionId}/message`;
     for (let i = 0; i < 5; i++) {
       expect((await crispWrite(sim, "POST", path, { body: text(`m${i}`) })).status).toBe(202);
     }
@@ -516,8 +514,8 @@ describe("messages", () => {
   test("sending twice with the same fingerprint stores one message and answers the same", async () => {
     const sim = await fresh();
     const events = recordEvents(sim);
-    const sessionId = await createConversation(sim);
-    const path = `${base(sim)}/conversation/${sessionId}/message`;
+    const sessionId = await newConversation(sim);
+    const path = `${websitePath(sim)}/conversation/${sessionId}/message`;
     const first = await crispWrite(sim, "POST", path, {
       body: { ...text("first"), fingerprint: 424242 },
     });
@@ -536,8 +534,8 @@ describe("messages", () => {
 
   test("accepts content of every type in its shape and refuses content that does not fit", async () => {
     const sim = await fresh();
-    const sessionId = await createConversation(sim);
-    const path = `${base(sim)}/conversation/${sessionId}/message`;
+    const sessionId = await newConversation(sim);
+    const path = `${websitePath(sim)}/conversation/${sessionId}/message`;
     const good: [string, unknown][] = [
       ["text", "hello"],
       ["note", "internal"],
@@ -602,8 +600,8 @@ describe("messages", () => {
 
   test("refuses a malformed message with 400 and an unknown conversation with 404", async () => {
     const sim = await fresh();
-    const sessionId = await createConversation(sim);
-    const path = `${base(sim)}/conversation/${sessionId}/message`;
+    const sessionId = await newConversation(sim);
+    const path = `${websitePath(sim)}/conversation/${sessionId}/message`;
     const cases: [unknown, string][] = [
       [{ ...text("hi"), from: "bot" }, "from"],
       [{ type: "text", from: "user", content: "hi" }, "origin"],
@@ -623,7 +621,7 @@ describe("messages", () => {
     const missing = await crispWrite(
       sim,
       "POST",
-      `${base(sim)}/conversation/${MISSING_SESSION}/message`,
+      `${websitePath(sim)}/conversation/${MISSING_SESSION}/message`,
       {
         body: text("hi"),
       },
@@ -634,8 +632,8 @@ describe("messages", () => {
 
   test("answers 409 too_many_messages once a conversation holds messageLimit messages", async () => {
     const sim = await fresh({ messageLimit: 2 });
-    const sessionId = await createConversation(sim);
-    const path = `${base(sim)}/conversation/${sessionId}/message`;
+    const sessionId = await newConversation(sim);
+    const path = `${websitePath(sim)}/conversation/${sessionId}/message`;
     expect(
       (await crispWrite(sim, "POST", path, { body: { ...text("1"), fingerprint: 11 } })).status,
     ).toBe(202);
@@ -649,16 +647,21 @@ describe("messages", () => {
     expect(await messages(sim, sessionId)).toHaveLength(2);
     // A seeded conversation is already past the limit.
     const seeded = sim.store.conversations(sim.defaultWebsiteId)[0]?.session_id ?? "";
-    const full = await crispWrite(sim, "POST", `${base(sim)}/conversation/${seeded}/message`, {
-      body: text("4"),
-    });
+    const full = await crispWrite(
+      sim,
+      "POST",
+      `${websitePath(sim)}/conversation/${seeded}/message`,
+      {
+        body: text("4"),
+      },
+    );
     expect(full.body?.reason).toBe("too_many_messages");
   });
 
   test("edits a message's content with 200 updated and marks it edited", async () => {
     const sim = await fresh();
-    const sessionId = await createConversation(sim);
-    const path = `${base(sim)}/conversation/${sessionId}/message`;
+    const sessionId = await newConversation(sim);
+    const path = `${websitePath(sim)}/conversation/${sessionId}/message`;
     await crispWrite(sim, "POST", path, { body: { ...text("helo"), fingerprint: 77 } });
     const reply = await crispWrite(sim, "PATCH", `${path}/77`, { body: { content: "hello" } });
     expect(reply.status).toBe(200);
@@ -685,8 +688,8 @@ describe("messages", () => {
 
   test("removes a message with 200 deleted; last_message falls back to the previous one", async () => {
     const sim = await fresh();
-    const sessionId = await createConversation(sim);
-    const path = `${base(sim)}/conversation/${sessionId}/message`;
+    const sessionId = await newConversation(sim);
+    const path = `${websitePath(sim)}/conversation/${sessionId}/message`;
     await crispWrite(sim, "POST", path, { body: { ...text("first"), fingerprint: 1 } });
     await crispWrite(sim, "POST", path, { body: { ...text("second"), fingerprint: 2 } });
     const reply = await crispWrite(sim, "DELETE", `${path}/2`);
@@ -714,7 +717,7 @@ describe("people profiles", () => {
     const reply = await crispWrite<{ people_id: string }>(
       sim,
       "POST",
-      `${base(sim)}/people/profile`,
+      `${websitePath(sim)}/people/profile`,
       {
         body: ada,
       },
@@ -728,7 +731,7 @@ describe("people profiles", () => {
     const reply = await crispWrite<{ people_id: string }>(
       sim,
       "POST",
-      `${base(sim)}/people/profile`,
+      `${websitePath(sim)}/people/profile`,
       {
         body: ada,
       },
@@ -739,25 +742,29 @@ describe("people profiles", () => {
     expect(Object.keys(reply.body?.data ?? {})).toEqual(["people_id"]);
     const profile = await crispData<WirePeopleProfile>(
       sim,
-      `${base(sim)}/people/profile/${peopleId}`,
+      `${websitePath(sim)}/people/profile/${peopleId}`,
     );
     expect(profile).toMatchObject({ ...ada, people_id: peopleId, created_at: T, updated_at: T });
     const byEmail = await crispData<WirePeopleProfile>(
       sim,
-      `${base(sim)}/people/profile/ADA@example.com`,
+      `${websitePath(sim)}/people/profile/ADA@example.com`,
     );
     expect(byEmail.people_id).toBe(peopleId);
-    const list = await crispData<WirePeopleProfile[]>(sim, `${base(sim)}/people/profiles/1`);
+    const list = await crispData<WirePeopleProfile[]>(sim, `${websitePath(sim)}/people/profiles/1`);
     expect(list[0]?.people_id).toBe(peopleId);
-    const search = await crispData<WirePeopleProfile[]>(sim, `${base(sim)}/people/profiles/1`, {
-      query: { search_text: "analytical" },
-    });
+    const search = await crispData<WirePeopleProfile[]>(
+      sim,
+      `${websitePath(sim)}/people/profiles/1`,
+      {
+        query: { search_text: "analytical" },
+      },
+    );
     expect(search.map((item) => item.people_id)).toEqual([peopleId]);
   });
 
   test("refuses a missing or invalid email with 400 and a used one with 409 people_exists", async () => {
     const sim = await fresh();
-    const path = `${base(sim)}/people/profile`;
+    const path = `${websitePath(sim)}/people/profile`;
     const cases: [unknown, string][] = [
       [{ person: { nickname: "No Email" } }, "email"],
       [{ email: "nope" }, "email"],
@@ -782,7 +789,7 @@ describe("people profiles", () => {
   test("PATCH deep-merges person and company and replaces the rest", async () => {
     const sim = await fresh();
     const peopleId = await createAda(sim);
-    const path = `${base(sim)}/people/profile/${peopleId}`;
+    const path = `${websitePath(sim)}/people/profile/${peopleId}`;
     const reply = await crispWrite(sim, "PATCH", path, {
       body: {
         person: { nickname: "Countess Lovelace" },
@@ -811,7 +818,7 @@ describe("people profiles", () => {
     const missing = await crispWrite(
       sim,
       "PATCH",
-      `${base(sim)}/people/profile/${MISSING_PEOPLE}`,
+      `${websitePath(sim)}/people/profile/${MISSING_PEOPLE}`,
       {
         body: { notepad: "x" },
       },
@@ -823,7 +830,7 @@ describe("people profiles", () => {
   test("PUT replaces the profile, keeping only Crisp's own fields", async () => {
     const sim = await fresh();
     const peopleId = await createAda(sim);
-    const path = `${base(sim)}/people/profile/${peopleId}`;
+    const path = `${websitePath(sim)}/people/profile/${peopleId}`;
     const before = await crispData<WirePeopleProfile>(sim, path);
     const reply = await crispWrite(sim, "PUT", path, {
       body: { email: "countess@example.com", person: { nickname: "Countess" } },
@@ -842,16 +849,21 @@ describe("people profiles", () => {
     });
     const noEmail = await crispWrite(sim, "PUT", path, { body: { person: { nickname: "X" } } });
     expect(noEmail.status).toBe(400);
-    const missing = await crispWrite(sim, "PUT", `${base(sim)}/people/profile/${MISSING_PEOPLE}`, {
-      body: { email: "x@y.example" },
-    });
+    const missing = await crispWrite(
+      sim,
+      "PUT",
+      `${websitePath(sim)}/people/profile/${MISSING_PEOPLE}`,
+      {
+        body: { email: "x@y.example" },
+      },
+    );
     expect(missing.body?.reason).toBe("people_not_found");
   });
 
   test("removes a profile with 200 deleted, then answers 404 people_not_found", async () => {
     const sim = await fresh();
     const peopleId = await createAda(sim);
-    const path = `${base(sim)}/people/profile/${peopleId}`;
+    const path = `${websitePath(sim)}/people/profile/${peopleId}`;
     const reply = await crispWrite(sim, "DELETE", path);
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ error: false, reason: "deleted", data: {} });
@@ -861,7 +873,7 @@ describe("people profiles", () => {
     expect(again.body?.reason).toBe("people_not_found");
     // The email is free again.
     expect(
-      (await crispWrite(sim, "POST", `${base(sim)}/people/profile`, { body: ada })).status,
+      (await crispWrite(sim, "POST", `${websitePath(sim)}/people/profile`, { body: ada })).status,
     ).toBe(201);
   });
 });
@@ -872,8 +884,8 @@ describe("events", () => {
     const events = recordEvents(sim);
     const site = sim.defaultWebsiteId;
     const userId = sim.store.operators(site)[1]?.details.user_id ?? "";
-    const sessionId = await createConversation(sim); // T, no event
-    const conversationPath = `${base(sim)}/conversation/${sessionId}`;
+    const sessionId = await newConversation(sim); // T, no event
+    const conversationPath = `${websitePath(sim)}/conversation/${sessionId}`;
     await crispWrite(sim, "PATCH", `${conversationPath}/state`, { body: { state: "unresolved" } });
     await crispWrite(sim, "PATCH", `${conversationPath}/routing`, {
       body: { assigned: { user_id: userId } },
@@ -895,19 +907,19 @@ describe("events", () => {
     const created = await crispWrite<{ people_id: string }>(
       sim,
       "POST",
-      `${base(sim)}/people/profile`,
+      `${websitePath(sim)}/people/profile`,
       {
         body: { email: "ada@example.com" },
       },
     );
     const peopleId = created.body?.data.people_id ?? "";
-    await crispWrite(sim, "PATCH", `${base(sim)}/people/profile/${peopleId}`, {
+    await crispWrite(sim, "PATCH", `${websitePath(sim)}/people/profile/${peopleId}`, {
       body: { person: { nickname: "Ada" } },
     });
-    await crispWrite(sim, "PUT", `${base(sim)}/people/profile/${peopleId}`, {
+    await crispWrite(sim, "PUT", `${websitePath(sim)}/people/profile/${peopleId}`, {
       body: { email: "lovelace@example.com" },
     });
-    await crispWrite(sim, "DELETE", `${base(sim)}/people/profile/${peopleId}`);
+    await crispWrite(sim, "DELETE", `${websitePath(sim)}/people/profile/${peopleId}`);
     await crispWrite(sim, "DELETE", conversationPath);
 
     // Session-scoped events carry website_id, session_id and inbox_id, nullable (§5.5).
@@ -1008,7 +1020,7 @@ describe("events", () => {
       .conversations(site)
       .find((item) => typeof item.inbox_id === "string" && item.state !== "resolved");
     expect(inboxed).toBeDefined();
-    const path = `${base(sim)}/conversation/${inboxed?.session_id}`;
+    const path = `${websitePath(sim)}/conversation/${inboxed?.session_id}`;
     await crispWrite(sim, "PATCH", `${path}/state`, { body: { state: "resolved" } });
     await crispWrite(sim, "POST", `${path}/message`, { body: text("Done.") });
     await crispWrite(sim, "DELETE", path);
@@ -1023,8 +1035,8 @@ describe("events", () => {
     const sim = await fresh();
     const events: SimulatorEvent[] = [];
     const stop = sim.onEvent((event) => events.push(event));
-    const sessionId = await createConversation(sim);
-    const path = `${base(sim)}/conversation/${sessionId}`;
+    const sessionId = await newConversation(sim);
+    const path = `${websitePath(sim)}/conversation/${sessionId}`;
     await crispWrite(sim, "PATCH", `${path}/state`, { body: { state: "closed" } });
     await crispWrite(sim, "POST", `${path}/message`, { body: text("") });
     await crispWrite(sim, "DELETE", `${path}/message/1`);
@@ -1054,10 +1066,15 @@ describe("events", () => {
     );
     const heard: string[] = [];
     onTestFinished(sim.onEvent((event) => heard.push(event.event)));
-    const sessionId = await createConversation(sim);
-    const reply = await crispWrite(sim, "PATCH", `${base(sim)}/conversation/${sessionId}/state`, {
-      body: { state: "resolved" },
-    });
+    const sessionId = await newConversation(sim);
+    const reply = await crispWrite(
+      sim,
+      "PATCH",
+      `${websitePath(sim)}/conversation/${sessionId}/state`,
+      {
+        body: { state: "resolved" },
+      },
+    );
     expect(reply.status).toBe(200);
     expect(heard).toEqual(["session:set_state"]);
     expect((await conversation(sim, sessionId)).state).toBe("resolved");
@@ -1068,9 +1085,9 @@ describe("events", () => {
 describe("knobs and the request log", () => {
   test("the request log records the parsed body of each write, refused ones included", async () => {
     const sim = await fresh();
-    const sessionId = await createConversation(sim);
+    const sessionId = await newConversation(sim);
     sim.clearRequests();
-    const path = `${base(sim)}/conversation/${sessionId}`;
+    const path = `${websitePath(sim)}/conversation/${sessionId}`;
     await crispWrite(sim, "PATCH", `${path}/state`, { body: { state: "resolved" } });
     await crispWrite(sim, "POST", "/website", { body: { name: "Acme", domain: "acme.example" } });
     await crispWrite(sim, "PATCH", `${path}/meta`, { body: { raw: "{broken" } });
@@ -1121,10 +1138,15 @@ describe("knobs and the request log", () => {
   test("injected errors refuse writes before they change anything", async () => {
     const sim = await fresh({ errors: { status: 503, rate: 1, match: /\/message$/ } });
     const events = recordEvents(sim);
-    const sessionId = await createConversation(sim);
-    const reply = await crispWrite(sim, "POST", `${base(sim)}/conversation/${sessionId}/message`, {
-      body: text("hi"),
-    });
+    const sessionId = await newConversation(sim);
+    const reply = await crispWrite(
+      sim,
+      "POST",
+      `${websitePath(sim)}/conversation/${sessionId}/message`,
+      {
+        body: text("hi"),
+      },
+    );
     expect(reply.status).toBe(503);
     expect(await messages(sim, sessionId)).toEqual([]);
     expect(events).toEqual([]);
@@ -1132,8 +1154,8 @@ describe("knobs and the request log", () => {
 
   test("writes count against the rate limit and the daily quota", async () => {
     const sim = await fresh({ dailyQuota: 2 });
-    const sessionId = await createConversation(sim);
-    const path = `${base(sim)}/conversation/${sessionId}/state`;
+    const sessionId = await newConversation(sim);
+    const path = `${websitePath(sim)}/conversation/${sessionId}/state`;
     expect((await crispWrite(sim, "PATCH", path, { body: { state: "resolved" } })).status).toBe(
       200,
     );
@@ -1144,9 +1166,9 @@ describe("knobs and the request log", () => {
     expect((await conversation(sim, sessionId)).state).toBe("resolved");
 
     sim.configure({ dailyQuota: null, rateLimit: { requests: 1, windowMs: 60_000 } });
-    expect((await crispWrite(sim, "DELETE", `${base(sim)}/conversation/${sessionId}`)).status).toBe(
-      200,
-    );
+    expect(
+      (await crispWrite(sim, "DELETE", `${websitePath(sim)}/conversation/${sessionId}`)).status,
+    ).toBe(200);
     expect((await createConversationReply(sim)).status).toBe(429);
   });
 
@@ -1164,5 +1186,5 @@ describe("knobs and the request log", () => {
 });
 
 async function createConversationReply(simulator: Simulator) {
-  return crispWrite(simulator, "POST", `${base(simulator)}/conversation`);
+  return crispWrite(simulator, "POST", `${websitePath(simulator)}/conversation`);
 }

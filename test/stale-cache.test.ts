@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
-import { queryGateway } from "./helpers/gateway.js";
+import { gatewayOn, queryGateway, requestsAt } from "./helpers/gateway.js";
 
 const simulator = await startSimulator({ seed: 1 });
 const W = simulator.defaultWebsiteId;
@@ -10,9 +9,7 @@ afterAll(() => simulator.close());
 /** A gateway whose cache runs on a clock the test moves (no sleeping). */
 function gatewayWithClock(guard = {}) {
   const clock = { now: 1_000_000 };
-  const gateway = createGateway({
-    crisp: { baseUrl: simulator.url, ...simulator.credentials },
-    defaultWebsiteId: W,
+  const gateway = gatewayOn(simulator, {
     cache: {
       now: () => clock.now,
       ttlMs: { website: 60_000, operators: 60_000 },
@@ -20,7 +17,6 @@ function gatewayWithClock(guard = {}) {
     },
     guard,
   });
-  afterAll(() => gateway.stop());
   return { gateway, clock };
 }
 
@@ -32,10 +28,9 @@ function takeRequests(): string[] {
 
 const QUERY = `{ website { name operators { userId } } }`;
 
-async function backgroundDone(): Promise<void> {
-  for (let i = 0; i < 50 && simulator.requests.length < 2; i += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Resolves once the two background refreshes (the website, its operators) are answered. */
+function refreshesAnswered(): Promise<void> {
+  return requestsAt(simulator, "answered", 2);
 }
 
 describe("serving stale data", () => {
@@ -46,6 +41,7 @@ describe("serving stale data", () => {
     expect(first.extensions).toEqual({ cost: { estimated: 3, crispRequests: 2, cacheHits: 1 } });
     takeRequests();
     clock.now += 61_000;
+    const refreshed = refreshesAnswered();
     const stale = await queryGateway(gateway, QUERY);
     expect(stale.data).toEqual(first.data);
     // Served from the cache at once; the refreshes it started are its own Crisp requests.
@@ -53,7 +49,7 @@ describe("serving stale data", () => {
       stale: true,
       cost: { estimated: 3, crispRequests: 2, cacheHits: 1 },
     });
-    await backgroundDone();
+    await refreshed;
     expect(takeRequests().sort()).toEqual([
       `GET /website/${W}`,
       `GET /website/${W}/operators/list`,
@@ -70,10 +66,11 @@ describe("serving stale data", () => {
     simulator.configure({ errors: { status: 429, rate: 1 } });
     try {
       clock.now += 61_000;
+      const refreshed = refreshesAnswered();
       const stale = await queryGateway(gateway, QUERY);
       expect(stale.errors).toBeUndefined();
       expect(stale.extensions).toEqual({ stale: true, cost: expect.any(Object) });
-      await backgroundDone();
+      await refreshed;
       const again = await queryGateway(gateway, QUERY);
       expect(again.errors).toBeUndefined();
       const never = await queryGateway(gateway, `{ website { visitorCount { count } } }`);

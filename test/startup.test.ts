@@ -1,9 +1,11 @@
 import { createClient } from "graphql-ws";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
-import { printedUrl, startGateway } from "./helpers/process.js";
+import { defaultWebsiteOf, printedUrl, startGateway } from "./helpers/process.js";
 
-describe("npm start", () => {
+// Each test starts `npm start` (npm, tsx compiling the gateway, the simulator) as a child
+// process: seconds on a busy machine before it prints its URL.
+describe("npm start", { timeout: 30_000 }, () => {
   it("without Crisp credentials serves GraphiQL and real-looking data from the embedded simulator", async () => {
     const main = startGateway({ PORT: "0" });
     const url = await printedUrl(main);
@@ -34,13 +36,7 @@ describe("npm start", () => {
     const main = startGateway({ PORT: "0", DEMO_ACTIVITY_MS: "200" });
     const url = await printedUrl(main);
     await main.waitFor(/Demo activity/);
-    const site = (await (
-      await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: "{ website { websiteId } }" }),
-      })
-    ).json()) as { data: { website: { websiteId: string } } };
+    const websiteId = await defaultWebsiteOf(url);
     const client = createClient({
       url: url.replace("http://", "ws://"),
       webSocketImpl: WebSocket,
@@ -51,7 +47,7 @@ describe("npm start", () => {
       client.subscribe(
         {
           query: `subscription($w: ID!) { crispEvents(websiteId: $w) { name websiteId } }`,
-          variables: { w: site.data.website.websiteId },
+          variables: { w: websiteId },
         },
         { next: (value) => resolve(value.data), error: reject, complete: () => undefined },
       );
@@ -59,7 +55,7 @@ describe("npm start", () => {
     expect(event).toEqual({
       crispEvents: {
         name: expect.stringMatching(/^(message|session):/),
-        websiteId: site.data.website.websiteId,
+        websiteId: websiteId,
       },
     });
     main.child.kill("SIGTERM");

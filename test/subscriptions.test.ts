@@ -1,21 +1,14 @@
 import { type Client, createClient } from "graphql-ws";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { gatewayOn } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
 
 const simulator = await startSimulator({ seed: 1 });
-const gateway = createGateway({
-  crisp: { baseUrl: simulator.url, ...simulator.credentials },
-  defaultWebsiteId: simulator.defaultWebsiteId,
-  hooks: { secret: HOOK_SECRET },
-});
+afterAll(() => simulator.close());
+const gateway = gatewayOn(simulator, { hooks: { secret: HOOK_SECRET } });
 const { url, hookUrl, wsUrl } = await gateway.listen("127.0.0.1", 0);
-afterAll(async () => {
-  await gateway.stop();
-  await simulator.close();
-});
 
 const W = simulator.defaultWebsiteId;
 const [first, second] = simulator.store.listConversations(W, {}).slice(0, 2);
@@ -29,10 +22,14 @@ function client(): Client {
   return c;
 }
 
-/** Subscribes and collects payloads; `next(n)` resolves once n have arrived. */
+/**
+ * Subscribes and collects payloads; `next(n)` resolves once n have arrived, or at the first
+ * error or the end of the subscription (the test's own timeout bounds a wait that never ends).
+ */
 function collect<T>(c: Client, query: string, variables: Record<string, unknown>) {
   const received: T[] = [];
   const errors: unknown[] = [];
+  let ended = false;
   let wake: (() => void) | undefined;
   const dispose = c.subscribe<T>(
     { query, variables },
@@ -50,19 +47,20 @@ function collect<T>(c: Client, query: string, variables: Record<string, unknown>
         errors.push(error);
         wake?.();
       },
-      complete: () => wake?.(),
+      complete: () => {
+        ended = true;
+        wake?.();
+      },
     },
   );
   return {
     received,
     errors,
     dispose,
-    async next(count: number, timeoutMs = 5_000): Promise<T[]> {
-      const deadline = Date.now() + timeoutMs;
-      while (received.length < count && errors.length === 0 && Date.now() < deadline) {
+    async next(count: number): Promise<T[]> {
+      while (received.length < count && errors.length === 0 && !ended) {
         await new Promise<void>((resolve) => {
           wake = resolve;
-          setTimeout(resolve, 50);
         });
       }
       return received;
@@ -175,7 +173,7 @@ describe("graphql-ws", () => {
       `subscription { messageAdded(websiteId: "nope") { fingerprint } }`,
       {},
     );
-    await sub.next(1, 1_000);
+    await sub.next(1);
     expect(JSON.stringify(sub.errors)).toContain("BAD_USER_INPUT");
   });
 });
@@ -223,10 +221,11 @@ describe("Server-Sent Events", () => {
 
 describe("shutdown", () => {
   it("closes every WebSocket cleanly when the gateway stops", async () => {
-    const other = createGateway({
-      crisp: { baseUrl: simulator.url, ...simulator.credentials },
-      hooks: { secret: HOOK_SECRET },
-    });
+    const other = gatewayOn(
+      simulator,
+      { defaultWebsiteId: undefined, hooks: { secret: HOOK_SECRET } },
+      { stopAfter: "test" },
+    );
     const { wsUrl: otherWsUrl } = await other.listen("127.0.0.1", 0);
     const socket = new WebSocket(otherWsUrl, "graphql-transport-ws");
     await new Promise((resolve) => socket.once("open", resolve));

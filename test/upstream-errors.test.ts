@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createGateway } from "../src/server.js";
-import { queryGateway, startTestGateway } from "./helpers/gateway.js";
+import { gatewayOn, queryGateway, startTestGateway } from "./helpers/gateway.js";
 
 const t = await startTestGateway();
 const W = t.simulator.defaultWebsiteId;
@@ -78,51 +77,30 @@ describe("Crisp failures reach clients as contract error codes", () => {
 
   it("answers GATEWAY_TIMEOUT when Crisp is slower than the configured timeout", async () => {
     const slow = await startTestGateway({ latencyMs: 3_000 }, {});
-    const fast = createGateway({
-      crisp: { baseUrl: slow.simulator.url, ...slow.simulator.credentials, timeoutMs: 300 },
-      defaultWebsiteId: slow.simulator.defaultWebsiteId,
-    });
-    try {
-      const body = await queryGateway(fast, "{ website { name } }");
-      expect(body.errors?.[0]?.extensions?.code).toBe("GATEWAY_TIMEOUT");
-    } finally {
-      await fast.stop();
-    }
+    const fast = gatewayOn(slow.simulator, { crisp: { timeoutMs: 300 } }, { stopAfter: "test" });
+    const body = await queryGateway(fast, "{ website { name } }");
+    expect(body.errors?.[0]?.extensions?.code).toBe("GATEWAY_TIMEOUT");
   });
 
   it("answers UPSTREAM_UNAVAILABLE when nothing listens at the Crisp URL", async () => {
     const closed = await startTestGateway();
-    const url = closed.simulator.url;
     await closed.simulator.close();
-    const gateway = createGateway({
-      crisp: { baseUrl: url, identifier: "i", key: "k" },
-      defaultWebsiteId: W,
-    });
-    try {
-      const body = await queryGateway(gateway, "{ website { name } }");
-      expect(body.errors?.[0]?.extensions?.code).toBe("UPSTREAM_UNAVAILABLE");
-      expect(body.errors?.[0]?.message).not.toContain("127.0.0.1");
-    } finally {
-      await gateway.stop();
-    }
+    // Its URL, where nothing listens any more.
+    const gateway = gatewayOn(
+      closed.simulator,
+      { crisp: { identifier: "i", key: "k" } },
+      { stopAfter: "test" },
+    );
+    const body = await queryGateway(gateway, "{ website { name } }");
+    expect(body.errors?.[0]?.extensions?.code).toBe("UPSTREAM_UNAVAILABLE");
+    expect(body.errors?.[0]?.message).not.toContain("127.0.0.1");
   });
 
   it("answers UNAUTHENTICATED when Crisp refuses the gateway's credentials", async () => {
-    const gateway = createGateway({
-      crisp: {
-        baseUrl: t.simulator.url,
-        identifier: t.simulator.credentials.identifier,
-        key: "wrong",
-      },
-      defaultWebsiteId: W,
-    });
-    try {
-      const body = await queryGateway(gateway, "{ website { name } }");
-      expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
-      expect(body.errors?.[0]?.message).not.toContain("wrong");
-    } finally {
-      await gateway.stop();
-    }
+    const gateway = gatewayOn(t.simulator, { crisp: { key: "wrong" } }, { stopAfter: "test" });
+    const body = await queryGateway(gateway, "{ website { name } }");
+    expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect(body.errors?.[0]?.message).not.toContain("wrong");
   });
 });
 

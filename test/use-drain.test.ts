@@ -1,6 +1,7 @@
 import { createPubSub, createSchema, createYoga } from "graphql-yoga";
 import { describe, expect, it } from "vitest";
 import { useDrain } from "../src/plugins/use-drain.js";
+import { sseText } from "./helpers/streams.js";
 
 /** A schema whose one subscription waits for events that never come. */
 function drainingYoga(signal: AbortSignal) {
@@ -40,30 +41,15 @@ function drainingYoga(signal: AbortSignal) {
   return { yoga, pubsub, subscribe, returned: () => returned };
 }
 
-/** Reads an SSE body until `pattern` shows up. */
-async function readUntil(response: Response, pattern: RegExp): Promise<string> {
-  const reader = response.body?.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  while (reader !== undefined && !pattern.test(text)) {
-    const { done, value } = await reader.read();
-    if (done) {
-      break;
-    }
-    text += decoder.decode(value);
-  }
-  return text;
-}
-
 describe("useDrain", () => {
   it("completes an open SSE subscription when the signal aborts, and returns its source", async () => {
     const shutdown = new AbortController();
     const { subscribe, returned } = drainingYoga(shutdown.signal);
-    const response = await subscribe();
+    const stream = sseText(await subscribe());
     // Yoga's first bytes: the stream is open and waits for events.
-    expect(await readUntil(response, /^:\n\n/)).toBe(":\n\n");
+    expect(await stream.until(/^:\n\n/)).toBe(":\n\n");
     shutdown.abort();
-    expect(await readUntil(response, /event: complete/)).toContain("event: complete\ndata:");
+    expect(await stream.until(/event: complete/)).toContain("event: complete\ndata:");
     expect(returned()).toBe(1);
   });
 

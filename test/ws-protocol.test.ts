@@ -1,14 +1,15 @@
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createAuthenticator } from "../src/auth.js";
-import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { gatewayOn } from "./helpers/gateway.js";
 
 const KEY = "ws-protocol-key-0123456789";
 const simulator = await startSimulator({ seed: 1 });
 const W = simulator.defaultWebsiteId;
-const gateway = createGateway({
-  crisp: { baseUrl: simulator.url, ...simulator.credentials },
+afterAll(() => simulator.close());
+const gateway = gatewayOn(simulator, {
+  defaultWebsiteId: undefined,
   connectionInitWaitTimeoutMs: 200,
   authenticate: createAuthenticator({
     keys: new Map([
@@ -20,10 +21,6 @@ const gateway = createGateway({
   }),
 });
 const { wsUrl } = await gateway.listen("127.0.0.1", 0);
-afterAll(async () => {
-  await gateway.stop();
-  await simulator.close();
-});
 
 /** A raw socket speaking (or breaking) the graphql-transport-ws protocol. */
 async function socket(protocol = "graphql-transport-ws") {
@@ -32,22 +29,24 @@ async function socket(protocol = "graphql-transport-ws") {
     ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
   );
   const messages: unknown[] = [];
-  ws.on("message", (data) => messages.push(JSON.parse(data.toString())));
+  const isAck = (message: unknown) => (message as { type?: string }).type === "connection_ack";
+  // Listening from the start, so an ack that comes before acked() is asked for is not missed.
+  const ack = new Promise<void>((resolve) => {
+    ws.on("message", (data) => {
+      const message: unknown = JSON.parse(data.toString());
+      messages.push(message);
+      if (isAck(message)) {
+        resolve();
+      }
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
     ws.once("error", reject);
   });
   const send = (message: unknown) =>
     ws.send(typeof message === "string" ? message : JSON.stringify(message));
-  const acked = async () => {
-    for (
-      let i = 0;
-      i < 100 && !messages.some((m) => (m as { type?: string }).type === "connection_ack");
-      i += 1
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
+  const acked = () => ack;
   return { ws, send, closed, messages, acked };
 }
 

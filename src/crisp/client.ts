@@ -3,9 +3,11 @@ import { Agent, type Dispatcher } from "undici";
 import type { OperationBudget } from "../budget.js";
 import { ErrorCode, GatewayError } from "../errors.js";
 import { crispFailure, parseRetryAfter, transportFailure } from "./errors.js";
+import { MAX_READ_RETRIES, pause, retryDelayMs } from "./retry.js";
 import { CRISP_LOCKED_STATUS, isThrottleStatus } from "./statuses.js";
 import type { CrispEnvelope, CrispTier } from "./types.js";
 import { ABANDONED, type Admission, UpstreamGuard } from "./upstream-guard.js";
+import { toSearch } from "./url.js";
 
 export type QueryValue = string | number | boolean | undefined | null;
 export type Query = Record<string, QueryValue>;
@@ -319,28 +321,6 @@ export class CrispClient implements CrispApi {
   }
 }
 
-/** Reads are retried at most twice (three attempts in all). */
-const MAX_READ_RETRIES = 2;
-
-/** 100 ms, then 300 ms, with jitter: short, because the operation is waiting. */
-function retryDelayMs(attempt: number): number {
-  return 100 * 3 ** attempt * (0.5 + Math.random() / 2);
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-}
-
 /** Crisp's `reason` of an error answer, when its body is an envelope. */
 function envelopeReason(text: string): string | undefined {
   try {
@@ -354,33 +334,6 @@ function envelopeReason(text: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Crisp takes booleans as "1"/"0" (crisp-api.md §4); absent values are left out. */
-function toSearch(query: Query | undefined): string {
-  if (query === undefined) {
-    return "";
-  }
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) {
-    if (value === undefined || value === null) {
-      continue;
-    }
-    params.append(name, typeof value === "boolean" ? (value ? "1" : "0") : String(value));
-  }
-  const search = params.toString();
-  return search === "" ? "" : `?${search}`;
-}
-
-/** Encodes each interpolated path segment; callers validate ids before they get here. */
-export function crispPath(strings: TemplateStringsArray, ...segments: (string | number)[]): string {
-  return strings.reduce(
-    (path, literal, index) =>
-      index < segments.length
-        ? `${path}${literal}${encodeURIComponent(String(segments[index]))}`
-        : `${path}${literal}`,
-    "",
-  );
 }
 
 export interface CrispDispatcherOptions {

@@ -1,8 +1,9 @@
 import { requireAnsweredId } from "./answers.js";
-import { type CrispApi, crispPath, type Query } from "./client.js";
+import type { CrispApi, Query } from "./client.js";
 import { requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
 import type { CrispConversation, CrispConversationMeta } from "./types.js";
+import { crispPath } from "./url.js";
 
 /** Every parameter of `GET /website/{id}/conversations/{page}` (crisp-api.md §4.4). */
 export interface ConversationListParams {
@@ -128,14 +129,7 @@ export async function setConversationState(
   state: CrispConversation["state"],
   signal?: AbortSignal,
 ): Promise<void> {
-  requireId("websiteId", websiteId);
-  requireId("sessionId", sessionId);
-  await client.request({
-    method: "PATCH",
-    path: crispPath`/website/${websiteId}/conversation/${sessionId}/state`,
-    body: { state },
-    signal,
-  });
+  await patchConversation(client, websiteId, sessionId, "state", { state }, signal);
 }
 
 /** `PATCH …/conversation/{session_id}/routing`: `{assigned: {user_id}}`, or `{assigned: null}` to unassign. */
@@ -146,17 +140,20 @@ export async function assignConversation(
   userId: string | null,
   signal?: AbortSignal,
 ): Promise<void> {
+  // The ids first, as every other write checks them.
   requireId("websiteId", websiteId);
   requireId("sessionId", sessionId);
   if (userId !== null) {
     requireId("userId", userId, "operatorId");
   }
-  await client.request({
-    method: "PATCH",
-    path: crispPath`/website/${websiteId}/conversation/${sessionId}/routing`,
-    body: { assigned: userId === null ? null : { user_id: userId } },
+  await patchConversation(
+    client,
+    websiteId,
+    sessionId,
+    "routing",
+    { assigned: userId === null ? null : { user_id: userId } },
     signal,
-  });
+  );
 }
 
 /** `PATCH …/conversation/{session_id}/meta`: only the given metas change. */
@@ -172,12 +169,24 @@ export async function updateConversationMeta(
   >,
   signal?: AbortSignal,
 ): Promise<void> {
+  await patchConversation(client, websiteId, sessionId, "meta", meta, signal);
+}
+
+/** `PATCH …/conversation/{session_id}/{part}`: Crisp changes only what `body` gives. */
+async function patchConversation(
+  client: CrispApi,
+  websiteId: string,
+  sessionId: string,
+  part: "state" | "routing" | "meta",
+  body: unknown,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   requireId("websiteId", websiteId);
   requireId("sessionId", sessionId);
   await client.request({
     method: "PATCH",
-    path: crispPath`/website/${websiteId}/conversation/${sessionId}/meta`,
-    body: meta,
+    path: crispPath`/website/${websiteId}/conversation/${sessionId}/${part}`,
+    body,
     signal,
   });
 }

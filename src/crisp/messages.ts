@@ -1,9 +1,10 @@
 import { requireAnsweredId } from "./answers.js";
-import { type CrispApi, crispPath } from "./client.js";
+import type { CrispApi } from "./client.js";
 import { requireFingerprint, requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
 import { CRISP_MORE_MESSAGES_STATUS } from "./statuses.js";
 import type { CrispMessage } from "./types.js";
+import { crispPath } from "./url.js";
 
 export interface MessageBatch {
   /** Oldest first, as Crisp sends them. */
@@ -163,15 +164,7 @@ export async function updateMessage(
   content: CrispMessage["content"],
   signal?: AbortSignal,
 ): Promise<void> {
-  requireId("websiteId", websiteId);
-  requireId("sessionId", sessionId);
-  requireFingerprint(fingerprint);
-  await client.request({
-    method: "PATCH",
-    path: crispPath`/website/${websiteId}/conversation/${sessionId}/message/${fingerprint}`,
-    body: { content },
-    signal,
-  });
+  await onMessage(client, "PATCH", websiteId, sessionId, fingerprint, { content }, signal);
 }
 
 /** `DELETE …/message/{fingerprint}`. */
@@ -182,12 +175,26 @@ export async function removeMessage(
   fingerprint: number,
   signal?: AbortSignal,
 ): Promise<void> {
+  await onMessage(client, "DELETE", websiteId, sessionId, fingerprint, undefined, signal);
+}
+
+/** `PATCH` or `DELETE …/message/{fingerprint}`, after checking the ids and the fingerprint. */
+async function onMessage(
+  client: CrispApi,
+  method: "PATCH" | "DELETE",
+  websiteId: string,
+  sessionId: string,
+  fingerprint: number,
+  body: unknown,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   requireId("websiteId", websiteId);
   requireId("sessionId", sessionId);
   requireFingerprint(fingerprint);
   await client.request({
-    method: "DELETE",
+    method,
     path: crispPath`/website/${websiteId}/conversation/${sessionId}/message/${fingerprint}`,
+    ...(body === undefined ? {} : { body }),
     signal,
   });
 }

@@ -1,6 +1,7 @@
-import { type CrispApi, crispPath } from "./client.js";
+import type { CrispApi } from "./client.js";
 import { requireId } from "./ids.js";
 import type { CrispOperatorListItem } from "./types.js";
+import { crispPath } from "./url.js";
 
 /** `GET /website/{website_id}/operators/list` (not paged). */
 export async function listOperators(

@@ -1,7 +1,8 @@
 import { ErrorCode, GatewayError } from "../errors.js";
-import { type CrispApi, crispPath } from "./client.js";
+import type { CrispApi } from "./client.js";
 import { isPluginId, requireId } from "./ids.js";
 import type { CrispConnectedWebsite, CrispPluginSubscriptionSettings } from "./types.js";
+import { crispPath } from "./url.js";
 
 /**
  * Hard stop for the page walk: 100 pages of websites is far past any real installation and

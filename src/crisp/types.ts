@@ -3,8 +3,10 @@
  * describes them. Only fields the gateway reads are required; everything Crisp marks as
  * optional (or that Go's client tags `omitempty`) is optional here too.
  *
- * The embedded simulator builds exactly these shapes, so the client and the simulator
- * cannot drift apart silently.
+ * These are the client's beliefs about Crisp. The embedded simulator keeps its own
+ * (src/simulator/payloads.ts, from the same reference and Crisp's published payloads) and
+ * imports nothing from here, so a wrong belief on either side shows as a failing test instead
+ * of both agreeing on it.
  */
 
 /** Which Crisp token kind the gateway holds (`X-Crisp-Tier`). */

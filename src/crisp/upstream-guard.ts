@@ -1,4 +1,15 @@
-import { ErrorCode, GatewayError } from "../errors.js";
+import type { GatewayError } from "../errors.js";
+import {
+  breakerOpen,
+  breakerProbing,
+  nextUtcMidnight,
+  quotaExceeded,
+  rateLimited,
+  scopeLocked,
+  secondsUntil,
+  utcDay,
+} from "./guard-refusals.js";
+import { type GuardedRoute, lockScopeOf, READ_ROUTE, READ_SCOPE } from "./guard-scope.js";
 import {
   type GuardLock,
   type GuardSnapshot,
@@ -68,35 +79,6 @@ export const ABANDONED = -1;
 
 /** How long a probe may hold the gate before another may try (a probe that never returns). */
 const PROBE_HOLD_MS = 30_000;
-
-/** Which request a caller is about to send: its 423 scope is derived from it. */
-export interface GuardedRoute {
-  method: string;
-  path: string;
-}
-
-/** The scope every read shares: Crisp's daily quota shows first on reads. */
-export const READ_SCOPE = "read";
-
-const ID_SEGMENT =
-  /^(session_)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^\d+$|@/i;
-
-/**
- * The 423 scope of a request: every read shares one; each write route (method and path with
- * its ids left out) has its own, so pacing of conversation creation stops neither reads nor
- * replies.
- */
-export function lockScopeOf({ method, path }: GuardedRoute): string {
-  if (method === "GET" || method === "HEAD") {
-    return READ_SCOPE;
-  }
-  const template = path
-    .split("?", 1)[0]
-    ?.split("/")
-    .map((segment) => (ID_SEGMENT.test(decodeURIComponent(segment)) ? ":id" : segment))
-    .join("/");
-  return `write ${method} ${template ?? ""}`;
-}
 
 export class UpstreamGuard {
   readonly dailyQuota: number | null;
@@ -201,7 +183,7 @@ export class UpstreamGuard {
     const scope = lockScopeOf(route);
     const state = await this.#store.snapshot(day, scope);
     if (this.#ownQuotaUsed(state)) {
-      throw this.#quotaExceeded(nextUtcMidnight(now), now);
+      throw quotaExceeded(nextUtcMidnight(now), now);
     }
     // Probes held by this request, released once it is settled (or refused after all).
     const probes: string[] = [];
@@ -211,53 +193,43 @@ export class UpstreamGuard {
     };
     if (state.quotaSpentProbeAt > 0) {
       if (state.quotaSpentProbeAt > now) {
-        throw this.#quotaExceeded(state.quotaSpentProbeAt, now);
+        throw quotaExceeded(state.quotaSpentProbeAt, now);
       }
       // Time for the periodic probe of a spent quota: one request, gateway-wide.
       if (!(await this.#store.acquireProbe(QUOTA_PROBE, PROBE_HOLD_MS))) {
-        throw this.#quotaExceeded(now + 1_000, now);
+        throw quotaExceeded(now + 1_000, now);
       }
       probes.push(QUOTA_PROBE);
     }
     const lock = state.lock;
     if (lock !== null) {
       if (lock.until > now) {
-        return refuse(this.#locked(lock.until, now));
+        return refuse(scopeLocked(lock.until, now));
       }
       // The hold is over: one probe of this scope, gateway-wide.
       if (!(await this.#store.acquireProbe(`lock ${scope}`, PROBE_HOLD_MS))) {
-        return refuse(this.#locked(now + 1_000, now));
+        return refuse(scopeLocked(now + 1_000, now));
       }
       probes.push(`lock ${scope}`);
     }
     const throttled = state.throttledUntil;
     if (throttled > now) {
-      return refuse(this.#rateLimited(throttled, now));
+      return refuse(rateLimited(throttled, now));
     }
     // The backoff is over but Crisp has not answered well since: one probe, gateway-wide.
     if (throttled > 0) {
       if (!(await this.#store.acquireProbe(THROTTLE_PROBE, PROBE_HOLD_MS))) {
-        return refuse(this.#rateLimited(now + 1_000, now));
+        return refuse(rateLimited(now + 1_000, now));
       }
       probes.push(THROTTLE_PROBE);
     }
     let breakerProbe = false;
     if (this.#breakerOpenUntil > now) {
-      return refuse(
-        new GatewayError(
-          ErrorCode.UPSTREAM_UNAVAILABLE,
-          "Crisp is failing; the gateway is not sending requests for a few seconds.",
-        ),
-      );
+      return refuse(breakerOpen());
     }
     if (this.#failureStreak >= this.#breakerThreshold) {
       if (this.#breakerProbing) {
-        return refuse(
-          new GatewayError(
-            ErrorCode.UPSTREAM_UNAVAILABLE,
-            "Crisp is failing; a probe is checking whether it is back.",
-          ),
-        );
+        return refuse(breakerProbing());
       }
       breakerProbe = true;
       this.#breakerProbing = true;
@@ -266,7 +238,7 @@ export class UpstreamGuard {
     if (this.dailyQuota !== null && used > this.dailyQuota) {
       // Another instance took the last slot meanwhile.
       this.#breakerProbing &&= !breakerProbe;
-      return refuse(this.#quotaExceeded(nextUtcMidnight(now), now));
+      return refuse(quotaExceeded(nextUtcMidnight(now), now));
     }
     const learning: Learning = {
       day,
@@ -384,31 +356,6 @@ export class UpstreamGuard {
       await this.#store.releaseProbe(name);
     }
   }
-
-  /** `retryAfter` is when a request may be sent again: 00:00 UTC, or the next probe. */
-  #quotaExceeded(until: number, now: number): GatewayError {
-    return new GatewayError(
-      ErrorCode.QUOTA_EXCEEDED,
-      "The Crisp token's daily request quota is spent; it resets at 00:00 UTC.",
-      { retryAfter: secondsUntil(until, now) },
-    );
-  }
-
-  #locked(until: number, now: number): GatewayError {
-    return new GatewayError(
-      ErrorCode.QUOTA_EXCEEDED,
-      "Crisp answered quota_limit_exceeded for requests like this one; the gateway holds them back, then tries one.",
-      { crispReason: CRISP_QUOTA_REASON, retryAfter: secondsUntil(until, now) },
-    );
-  }
-
-  #rateLimited(until: number, now: number): GatewayError {
-    return new GatewayError(
-      ErrorCode.RATE_LIMITED,
-      "Crisp is rate-limiting the gateway; retry later.",
-      { retryAfter: secondsUntil(until, now) },
-    );
-  }
 }
 
 /** What `settle` needs to learn from an answer: what held the request's way at admission. */
@@ -420,19 +367,5 @@ interface Learning {
   throttled: boolean;
 }
 
-const READ_ROUTE: GuardedRoute = { method: "GET", path: "" };
 const QUOTA_PROBE = "quota";
 const THROTTLE_PROBE = "throttle";
-
-/** Never 0: a client told to retry at once would spin. */
-function secondsUntil(until: number, now: number): number {
-  return Math.max(1, Math.ceil((until - now) / 1000));
-}
-
-function utcDay(epochMs: number): number {
-  return Math.floor(epochMs / 86_400_000);
-}
-
-function nextUtcMidnight(epochMs: number): number {
-  return (utcDay(epochMs) + 1) * 86_400_000;
-}

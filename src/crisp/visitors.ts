@@ -1,6 +1,7 @@
-import { type CrispApi, crispPath } from "./client.js";
+import type { CrispApi } from "./client.js";
 import { requireId } from "./ids.js";
 import type { CrispVisitor, CrispVisitorCount } from "./types.js";
+import { crispPath } from "./url.js";
 
 /**
  * `GET /website/{website_id}/visitors/list/{page}`: no `per_page`, and Crisp does not say how

@@ -1,9 +1,10 @@
 import { badUserInput } from "../errors.js";
 import { requireAnsweredId } from "./answers.js";
-import { type CrispApi, crispPath } from "./client.js";
+import type { CrispApi } from "./client.js";
 import { isDomain, requireId } from "./ids.js";
 import { nullIfNotFound } from "./not-found.js";
 import type { CrispWebsite } from "./types.js";
+import { crispPath } from "./url.js";
 
 /** `GET /website/{website_id}`; null when the website is missing or not reachable. */
 export async function getWebsite(

@@ -3,7 +3,7 @@ import type { Plugin } from "graphql-yoga";
 import { type CostReport, type OperationBudget, overBudget } from "../budget.js";
 import type { GatewayContext } from "../context.js";
 import { isGatewayError } from "../errors.js";
-import { estimateCost } from "../schema/cost.js";
+import { estimateCost } from "../schema/cost-estimate.js";
 
 /** What the plugin reads of the context: the operation's budget, and what costs depend on. */
 type CostContext = Partial<GatewayContext>;

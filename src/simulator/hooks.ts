@@ -52,6 +52,7 @@ interface HookJob {
 export class HookSender {
   /** Every attempt, oldest first (the newest `MAX_DELIVERY_LOG`). */
   readonly deliveries: SimulatorHookDelivery[] = [];
+  readonly #attemptListeners = new Set<(delivery: SimulatorHookDelivery) => void>();
   readonly #pluginId: string;
   readonly #assumptions: () => CrispAssumptions;
   readonly #agent: Agent;
@@ -224,12 +225,24 @@ export class HookSender {
       // Refused connection, reset, timeout, or close() aborting it: a failed attempt.
     }
     if (!this.#closed) {
-      this.deliveries.push({ event: job.event, url: hooks.url, attempt, status, at });
+      const delivery = { event: job.event, url: hooks.url, attempt, status, at };
+      this.deliveries.push(delivery);
       if (this.deliveries.length > MAX_DELIVERY_LOG) {
         this.deliveries.splice(0, this.deliveries.length - MAX_DELIVERY_LOG);
       }
+      for (const listener of [...this.#attemptListeners]) {
+        listener(delivery);
+      }
     }
     return status;
+  }
+
+  /** Calls `listener` after each logged attempt; returns the unsubscribe function. */
+  onAttempt(listener: (delivery: SimulatorHookDelivery) => void): () => void {
+    this.#attemptListeners.add(listener);
+    return () => {
+      this.#attemptListeners.delete(listener);
+    };
   }
 
   #settleIdle(): void {

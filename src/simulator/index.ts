@@ -24,6 +24,7 @@ import type {
   SimulatorKnobs,
   SimulatorOptions,
   SimulatorRequest,
+  SimulatorRequestListener,
   SimulatorToken,
 } from "./types.js";
 
@@ -66,6 +67,8 @@ export type {
   SimulatorLiveActivity,
   SimulatorOptions,
   SimulatorRequest,
+  SimulatorRequestListener,
+  SimulatorRequestStage,
   SimulatorToken,
 } from "./types.js";
 
@@ -83,6 +86,12 @@ export interface Simulator {
   /** Every request served, in arrival order, refused ones included. */
   requests: SimulatorRequest[];
   clearRequests(): void;
+  /**
+   * Calls `listener` as each request arrives, is answered, or is abandoned by its caller (see
+   * `SimulatorRequestStage`). Returns the unsubscribe function. Await these instead of sleeping
+   * for a request to reach the simulator.
+   */
+  onRequest(listener: SimulatorRequestListener): () => void;
   /** Changes knobs while running; a bad value throws and changes nothing. */
   configure(knobs: Partial<SimulatorKnobs>): void;
   /** The assumptions in force (see `SimulatorKnobs.assumptions`), a frozen copy. */
@@ -112,6 +121,11 @@ export interface Simulator {
   /** Every web hook delivery attempt (see `SimulatorKnobs.hooks`), oldest first. */
   hookDeliveries: SimulatorHookDelivery[];
   clearHookDeliveries(): void;
+  /**
+   * Calls `listener` after each delivery attempt is logged in `hookDeliveries` (a failed one
+   * included); returns the unsubscribe function.
+   */
+  onHookDelivery(listener: (delivery: SimulatorHookDelivery) => void): () => void;
   /**
    * Resolves once no hook is queued, in flight or waiting for a retry: await it after a write
    * instead of sleeping. Events are queued before a write answers, so its hooks are included.
@@ -194,6 +208,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clearRequests: () => {
       server.requests.length = 0;
     },
+    onRequest: (listener) => server.onRequest(listener),
     get assumptions() {
       return Object.freeze({ ...env.assumptions });
     },
@@ -231,6 +246,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       setPluginInstalled(env, store, websiteId, installed),
     hookDeliveries: hookSender.deliveries,
     clearHookDeliveries: () => hookSender.clearDeliveries(),
+    onHookDelivery: (listener) => hookSender.onAttempt(listener),
     hooksIdle: () => hookSender.idle(),
     close: async () => {
       activity.stop();

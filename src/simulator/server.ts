@@ -14,7 +14,13 @@ import { Reason, Status } from "./protocol.js";
 import type { RouteAnswer, RouteMatch, Router } from "./router.js";
 import { Sleeper } from "./sleeper.js";
 import type { SimulatorStore } from "./store.js";
-import type { SimulatorKnobs, SimulatorRequest, SimulatorToken } from "./types.js";
+import type {
+  SimulatorKnobs,
+  SimulatorRequest,
+  SimulatorRequestListener,
+  SimulatorRequestStage,
+  SimulatorToken,
+} from "./types.js";
 
 const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 /** Bodies past this size are refused: the simulator only ever needs small JSON bodies. */
@@ -42,6 +48,7 @@ interface QuotaCounter {
 export class SimulatorServer {
   readonly server: Server;
   readonly requests: SimulatorRequest[] = [];
+  readonly #listeners = new Set<SimulatorRequestListener>();
   readonly #store: SimulatorStore;
   readonly #router: Router;
   readonly #tokens: SimulatorToken[];
@@ -68,6 +75,25 @@ export class SimulatorServer {
 
   configure(knobs: Partial<ServerKnobs>): void {
     this.#knobs = { ...this.#knobs, ...knobs };
+  }
+
+  /** Calls `listener` at each stage of every request; returns the unsubscribe function. */
+  onRequest(listener: SimulatorRequestListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  #tell(entry: SimulatorRequest, stage: SimulatorRequestStage): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(entry, stage);
+      } catch (error) {
+        // An observer must never change what the simulator answers.
+        process.emitWarning(`a simulator request listener threw: ${String(error)}`);
+      }
+    }
   }
 
   resetQuota(): void {
@@ -117,6 +143,12 @@ export class SimulatorServer {
       at: Date.now(),
     };
     this.requests.push(entry);
+    response.once("close", () => {
+      if (!response.writableFinished) {
+        this.#tell(entry, "abandoned");
+      }
+    });
+    this.#tell(entry, "arrived");
     // Read up front, so the log holds the body of refused requests too; only handlers that
     // call readBody() refuse a body that is not JSON.
     const body = await readJsonBody(request);
@@ -150,7 +182,7 @@ export class SimulatorServer {
       "content-type": JSON_CONTENT_TYPE,
       ...(text === undefined ? {} : { "content-length": Buffer.byteLength(text) }),
     });
-    response.end(text);
+    response.end(text, () => this.#tell(entry, "answered"));
     // An unread request body would otherwise stall the keep-alive socket.
     if (!request.readableEnded) {
       request.resume();

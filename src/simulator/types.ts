@@ -138,6 +138,19 @@ export interface SimulatorRequest {
   body?: unknown;
 }
 
+/**
+ * Where a logged request stands: `arrived` as it is logged (before latency and refusals),
+ * `answered` once its answer is written, `abandoned` when the caller closed the connection
+ * before an answer (a client that timed out or gave up).
+ */
+export type SimulatorRequestStage = "arrived" | "answered" | "abandoned";
+
+/** Told about every request at each stage; tests await these instead of sleeping. */
+export type SimulatorRequestListener = (
+  request: SimulatorRequest,
+  stage: SimulatorRequestStage,
+) => void;
+
 /** The RTM / web hook events the write routes cause (crisp-api.md §5.5). */
 export type SimulatorEventName = RtmEventName;
 

@@ -1,8 +1,10 @@
-import { afterAll } from "vitest";
+import { afterAll, onTestFinished } from "vitest";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/server.js";
 import {
   type Simulator,
   type SimulatorOptions,
+  type SimulatorRequest,
+  type SimulatorRequestStage,
   startSimulator,
 } from "../../src/simulator/index.js";
 
@@ -26,6 +28,8 @@ export interface TestGateway {
   ): Promise<GraphQLResponse<T>>;
   /** The Crisp requests the simulator served since the last call, as `METHOD /path?query`. */
   takeRequests(): string[];
+  /** The same, each with the JSON body it carried (what a write sent). */
+  takeWrites(): { request: string; body: unknown }[];
 }
 
 /**
@@ -34,12 +38,11 @@ export interface TestGateway {
  */
 export async function startTestGateway(
   simulatorOptions: SimulatorOptions = {},
-  gatewayOptions: Partial<GatewayOptions> = {},
+  gatewayOptions: TestGatewayOptions = {},
 ): Promise<TestGateway> {
   const simulator = await startSimulator({ seed: 1, ...simulatorOptions });
-  const gateway = createGateway({
-    crisp: { baseUrl: simulator.url, ...simulator.credentials },
-    defaultWebsiteId: simulator.defaultWebsiteId,
+  afterAll(() => simulator.close());
+  const gateway = gatewayOn(simulator, {
     demo: true,
     dailyQuota: 5_000,
     // These tests count what one operation costs, and inject Crisp failures one after the
@@ -49,10 +52,6 @@ export async function startTestGateway(
     // Many operations from one test client; the per-client limit has its own tests.
     operationsPerMinute: 0,
     ...gatewayOptions,
-  });
-  afterAll(async () => {
-    await gateway.stop();
-    await simulator.close();
   });
   return {
     simulator,
@@ -78,8 +77,20 @@ export async function startTestGateway(
       simulator.clearRequests();
       return served;
     },
+    takeWrites() {
+      const served = simulator.requests.map((request) => ({
+        request: `${request.method} ${request.url}`,
+        body: request.body,
+      }));
+      simulator.clearRequests();
+      return served;
+    },
   };
 }
+
+/** The code of a response's first error, if any. */
+export const errorCode = (response: GraphQLResponse): unknown =>
+  response.errors?.[0]?.extensions?.code;
 
 /** A guard that forgets a throttle within a millisecond and never opens its breaker. */
 export const LENIENT_GUARD = { backoffBaseMs: 1, backoffMaxMs: 1, breakerThreshold: 1_000_000 };
@@ -109,11 +120,76 @@ export function userTierGateway(simulator: Simulator): Gateway {
   if (token === undefined) {
     throw new Error("the simulator has no user-tier token");
   }
-  const gateway = createGateway({
-    crisp: { baseUrl: simulator.url, identifier: token.identifier, key: token.key, tier: "user" },
-    defaultWebsiteId: simulator.defaultWebsiteId,
+  return gatewayOn(simulator, {
+    crisp: { identifier: token.identifier, key: token.key, tier: "user" },
     guard: LENIENT_GUARD,
   });
-  afterAll(() => gateway.stop());
+}
+
+/** Gateway options where `crisp` may name only what differs from the simulator's own. */
+export type TestGatewayOptions = Omit<Partial<GatewayOptions>, "crisp"> & {
+  crisp?: Partial<GatewayOptions["crisp"]>;
+};
+
+/**
+ * The one place tests build a gateway: on `simulator` (its URL, default plugin token and first
+ * website unless `options` say otherwise), with the gateway's own defaults for everything
+ * else, stopped after the file's tests (`stopAfter: "test"`: after the current test).
+ */
+export function gatewayOn(
+  simulator: Simulator,
+  options: TestGatewayOptions = {},
+  { stopAfter = "file" }: { stopAfter?: "file" | "test" } = {},
+): Gateway {
+  const { crisp, ...rest } = options;
+  const gateway = createGateway({
+    defaultWebsiteId: simulator.defaultWebsiteId,
+    ...rest,
+    crisp: { baseUrl: simulator.url, ...simulator.credentials, ...crisp },
+  });
+  if (stopAfter === "test") {
+    onTestFinished(() => gateway.stop());
+  } else {
+    afterAll(() => gateway.stop());
+  }
   return gateway;
+}
+
+/**
+ * Resolves with the next request the simulator reports at `stage` (and matching `accept`):
+ * call it before causing the request, then await it instead of sleeping.
+ */
+export function nextRequest(
+  simulator: Simulator,
+  stage: SimulatorRequestStage,
+  accept: (request: SimulatorRequest) => boolean = () => true,
+): Promise<SimulatorRequest> {
+  return new Promise((resolve) => {
+    const stop = simulator.onRequest((request, seen) => {
+      if (seen === stage && accept(request)) {
+        stop();
+        resolve(request);
+      }
+    });
+  });
+}
+
+/**
+ * Resolves once `count` more requests reached `stage` at the simulator: call it before causing
+ * them (e.g. background refreshes), then await it instead of sleeping.
+ */
+export function requestsAt(
+  simulator: Simulator,
+  stage: SimulatorRequestStage,
+  count: number,
+): Promise<void> {
+  let seen = 0;
+  return new Promise((resolve) => {
+    const stop = simulator.onRequest((_request, at) => {
+      if (at === stage && ++seen >= count) {
+        stop();
+        resolve();
+      }
+    });
+  });
 }

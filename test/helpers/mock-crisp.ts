@@ -1,13 +1,14 @@
 /**
  * A mocked Crisp for black-box tests of `src/crisp`: an undici MockAgent with net connect
  * disabled (an unexpected request fails instead of leaving the machine), a CrispClient built
- * exactly as production builds it, and a record of every exchange the client reports.
+ * exactly as production builds it, and a record of every exchange the client reports. What
+ * reached Crisp is undici's own call history (`enableCallHistory`), not a list kept by hand.
  */
 
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Interceptable, MockAgent } from "undici";
+import { type Interceptable, MockAgent, type MockCallHistoryLog } from "undici";
 import {
   CrispClient,
   type CrispClientOptions,
@@ -79,21 +80,23 @@ export interface MockCrisp {
   pool: Interceptable;
   client: CrispClient;
   exchanges: CrispExchange[];
-  /** Requests the mock answered through `reply`, in order. */
-  seen: SeenRequest[];
+  /** Every request the client sent through the agent, in order (undici's call history). */
+  readonly seen: SeenRequest[];
+  /** `seen`, then forgets it: the requests since the last `take()`. */
+  take(): SeenRequest[];
   /** Another client on the same mock, e.g. with another tier or timeout. */
   clientWith(options: Partial<CrispClientOptions>): CrispClient;
-  /** Answers one request to `pathname` (any query) and records what was sent. */
+  /** Answers one request to `pathname` (any query). */
   reply(spec: CrispReplySpec): void;
 }
 
 /** A MockAgent that refuses any request without an interceptor, and a client on it. */
 export function mockCrisp(): MockCrisp {
-  const agent = new MockAgent();
+  const agent = new MockAgent().enableCallHistory();
   agent.disableNetConnect();
   const pool = agent.get(CRISP_ORIGIN);
   const exchanges: CrispExchange[] = [];
-  const seen: SeenRequest[] = [];
+  const seen = () => (agent.getCallHistory()?.calls() ?? []).map(seenRequest);
   const clientWith = (options: Partial<CrispClientOptions>): CrispClient =>
     new CrispClient({
       baseUrl: CRISP_BASE_URL,
@@ -108,7 +111,14 @@ export function mockCrisp(): MockCrisp {
     pool,
     client: clientWith({}),
     exchanges,
-    seen,
+    get seen() {
+      return seen();
+    },
+    take() {
+      const taken = seen();
+      agent.clearCallHistory();
+      return taken;
+    },
     clientWith,
     reply({ method = "GET", pathname, status = 200, body = "", headers = {}, onRequest }) {
       pool.intercept({ method, path: (path) => path.split("?")[0] === pathname }).reply(
@@ -120,13 +130,23 @@ export function mockCrisp(): MockCrisp {
             headers: lowerCaseHeaders(opts.headers),
             body: typeof opts.body === "string" ? opts.body : undefined,
           };
-          seen.push(request);
           onRequest?.(request);
           return typeof body === "string" ? body : JSON.stringify(body);
         },
         { headers },
       );
     },
+  };
+}
+
+/** A call undici logged, as the tests read it: the path with its query exactly as sent. */
+function seenRequest(call: MockCallHistoryLog): SeenRequest {
+  const url = new URL(call.fullUrl);
+  return {
+    method: call.method,
+    path: `${url.pathname}${url.search}`,
+    headers: lowerCaseHeaders(call.headers),
+    body: typeof call.body === "string" ? call.body : undefined,
   };
 }
 
@@ -156,19 +176,36 @@ export function splitPath(path: string): { pathname: string; query: [string, str
 export interface SilentServer {
   baseUrl: string;
   requests: { method: string | undefined; url: string | undefined; headers: IncomingHttpHeaders }[];
+  /** Resolves once `count` requests have arrived (at once if they have). */
+  received(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startSilentServer(): Promise<SilentServer> {
   const requests: SilentServer["requests"] = [];
+  const waiting = new Set<() => void>();
   const server = createServer((request) => {
     requests.push({ method: request.method, url: request.url, headers: request.headers });
+    for (const wake of [...waiting]) {
+      wake();
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    received: (count) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (requests.length >= count) {
+            waiting.delete(check);
+            resolve();
+          }
+        };
+        waiting.add(check);
+        check();
+      }),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -78,3 +78,15 @@ export async function printedUrl(gateway: GatewayProcess): Promise<string> {
   const [, url] = await gateway.waitFor(/(?:GraphiQL|GraphQL): (http:\/\/\S+\/graphql)/);
   return url ?? "";
 }
+
+/** The default website of a gateway running at `url`, asked as a client would. */
+export async function defaultWebsiteOf(url: string): Promise<string> {
+  const answer = (await (
+    await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ website { websiteId } }" }),
+    })
+  ).json()) as { data: { website: { websiteId: string } } };
+  return answer.data.website.websiteId;
+}

@@ -13,10 +13,17 @@ const simulator = await startSimulator({
   assumptions: { hookRetryDelaysMs: [60_000] },
   liveActivity: { intervalMs: 5 },
 });
-await new Promise((resolve) => setTimeout(resolve, 150));
+// The first attempt failed: its 60 s retry is pending when close() comes.
+await new Promise<void>((resolve) => {
+  const stop = simulator.onHookDelivery(() => {
+    stop();
+    resolve();
+  });
+});
 await simulator.close();
-// Handles leave the active list a moment after their close callbacks.
-await new Promise((resolve) => setTimeout(resolve, 20));
+// Closed handles leave the active list in the loop's close phase, after close() resolves.
+await new Promise((resolve) => setImmediate(resolve));
+await new Promise((resolve) => setImmediate(resolve));
 const attempts = simulator.hookDeliveries.length;
 const active = process
   .getActiveResourcesInfo()

@@ -3,7 +3,8 @@
  * with the same Basic auth + X-Crisp-Tier as `simulator-client.ts`.
  */
 
-import type { Simulator, WireEnvelope } from "../../src/simulator/index.js";
+import { onTestFinished } from "vitest";
+import type { Simulator, SimulatorEvent, WireEnvelope } from "../../src/simulator/index.js";
 import { authHeaders, type Credentials, type CrispReply } from "./simulator-client.js";
 
 export interface WriteCall {
@@ -50,4 +51,30 @@ export function userToken(simulator: Simulator): Credentials {
     throw new Error("userToken needs a simulator with a user token; it has none");
   }
   return { identifier: token.identifier, key: token.key, tier: "user" };
+}
+
+/** The path of the simulator's default website, below `/v1`. */
+export function websitePath(simulator: Simulator): string {
+  return `/website/${simulator.defaultWebsiteId}`;
+}
+
+/** Creates a conversation on the default website (201, or it throws); its session id. */
+export async function newConversation(simulator: Simulator): Promise<string> {
+  const reply = await crispWrite<{ session_id: string }>(
+    simulator,
+    "POST",
+    `${websitePath(simulator)}/conversation`,
+  );
+  const sessionId = reply.body?.data.session_id;
+  if (reply.status !== 201 || sessionId === undefined) {
+    throw new Error(`creating a conversation answered ${reply.status}: ${reply.text}`);
+  }
+  return sessionId;
+}
+
+/** Every event the simulator emits from now on, until the current test ends. */
+export function recordEvents(simulator: Simulator): SimulatorEvent[] {
+  const events: SimulatorEvent[] = [];
+  onTestFinished(simulator.onEvent((event) => events.push(event)));
+  return events;
 }

@@ -37,3 +37,32 @@ export async function* readEvents(
     }
   }
 }
+
+/** The text of a Server-Sent Events body as it arrives. */
+export interface SseText {
+  /** Reads on until `pattern` matches all that came so far (or the stream ends); returns it. */
+  until(pattern: RegExp): Promise<string>;
+  /** Leaves as a client does: cancels the body (the server then ends the subscription). */
+  cancel(): void;
+}
+
+export function sseText(response: Response): SseText {
+  const reader = response.body?.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  return {
+    async until(pattern) {
+      while (reader !== undefined && !pattern.test(text)) {
+        const { done, value } = await reader.read();
+        if (done) {
+          break;
+        }
+        text += decoder.decode(value, { stream: true });
+      }
+      return text;
+    },
+    cancel() {
+      void reader?.cancel();
+    },
+  };
+}

@@ -1,6 +1,10 @@
 import type { GatewayContext } from "../../context.js";
 import { requireId } from "../../crisp/ids.js";
-import type { CompanyChanges, GeolocationChanges, ProfileChanges } from "../../crisp/people.js";
+import type {
+  CompanyChanges,
+  GeolocationChanges,
+  ProfileChanges,
+} from "../../crisp/profile-card.js";
 import { badUserInput, ErrorCode, GatewayError } from "../../errors.js";
 import { builder } from "../builder.js";
 import { email, MAX_TEXT_LENGTH, nonEmpty, shortString, stringList, url } from "../input.js";
