@@ -189,7 +189,9 @@ describe("keyset cursors while the inbox moves", () => {
   });
 });
 
-describe("the example export script (examples/export-workspace.ts)", () => {
+// Exports the whole seeded workspace (every conversation, message and person, thousands of
+// records) through the gateway: seconds on a busy 2-core machine.
+describe("the example export script (examples/export-workspace.ts)", { timeout: 20_000 }, () => {
   it("writes every conversation, message and person that existed when it began exactly once, with live activity on", async () => {
     const conversations = store.listConversations(W, {}).map((c) => c.session_id);
     const messages = conversations.flatMap((sessionId) =>
