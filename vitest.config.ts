@@ -9,6 +9,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // No test may emit a MaxListenersExceededWarning (issue 12.6).
+    setupFiles: ["test/setup/no-listener-leaks.ts"],
     // Servers under test listen on real loopback ports; keep a slow shared machine from
     // turning into flaky timeouts.
     testTimeout: 20_000,

@@ -42,6 +42,8 @@ interface QuotaCounter {
 export class SimulatorServer {
   readonly server: Server;
   readonly requests: SimulatorRequest[] = [];
+  /** The sequence `arrived` and `answered` are places on. */
+  #sequence = 0;
   readonly #store: SimulatorStore;
   readonly #router: Router;
   readonly #tokens: SimulatorToken[];
@@ -115,6 +117,8 @@ export class SimulatorServer {
       reason: null,
       tier: typeof tierHeader === "string" ? tierHeader : null,
       at: Date.now(),
+      arrived: ++this.#sequence,
+      answered: 0,
     };
     this.requests.push(entry);
     // Read up front, so the log holds the body of refused requests too; only handlers that
@@ -135,6 +139,7 @@ export class SimulatorServer {
     }
     entry.status = answer.status;
     entry.reason = answer.reason;
+    entry.answered = ++this.#sequence;
     if (response.destroyed) {
       return;
     }
