@@ -369,6 +369,21 @@ export function createLoaders({
       listOf(websiteId, () =>
         messageBatch.load([websiteId, sessionId, timestampBefore, timestampAfter]),
       ),
+    /**
+     * The `/messages` batch the shared cache holds fresh for these bounds, without reading
+     * Crisp: a history window starts from its cursor's batch only when it costs nothing.
+     */
+    cachedMessageBatch: (
+      websiteId: string,
+      sessionId: string,
+      timestampBefore: number | undefined,
+      timestampAfter: number | undefined,
+    ): MessageBatch | undefined =>
+      visible(websiteId)
+        ? (cache.peek(["messageBatch", websiteId, sessionId, timestampBefore, timestampAfter]) as
+            | MessageBatch
+            | undefined)
+        : undefined,
     /** By people id or by email. */
     person: (websiteId: string, peopleIdOrEmail: string) =>
       visible(websiteId) ? person.load([websiteId, peopleIdOrEmail]) : nothing,
