@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isUuid } from "./crisp/ids.js";
 import type { CrispTier } from "./crisp/types.js";
-import { CACHE_KINDS, type CacheKind } from "./loaders/cache.js";
+import { CACHE_KINDS, type CacheKind } from "./loaders/cache-kinds.js";
 
 /** Where Crisp is: the real API (credentials given) or the embedded simulator (demo mode). */
 export type CrispTarget =

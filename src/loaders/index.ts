@@ -1,6 +1,5 @@
-import { canSee, OPEN_VIEWER, requireRaw, type Viewer } from "../auth.js";
-import type { OperationBudget } from "../budget.js";
-import type { CrispApi, CrispClient, Query } from "../crisp/client.js";
+import { canSee, OPEN_VIEWER } from "../auth.js";
+import type { CrispApi, Query } from "../crisp/client.js";
 import {
   type ConversationListParams,
   getConversation,
@@ -16,7 +15,7 @@ import {
   type PeopleListParams,
 } from "../crisp/people.js";
 import { getPluginId, getPluginSettings, listConnectedWebsites } from "../crisp/plugin.js";
-import { parseRawPath, type RawAnswer, type RawTarget, rawRequest } from "../crisp/raw.js";
+import { type RawAnswer, type RawTarget, rawRequest } from "../crisp/raw.js";
 import type {
   CrispConnectedWebsite,
   CrispConversation,
@@ -30,9 +29,7 @@ import type {
 import { countVisitors, listVisitors } from "../crisp/visitors.js";
 import { getWebsite, websiteExists } from "../crisp/website.js";
 import { ErrorCode, GatewayError } from "../errors.js";
-import type { UsageCounters } from "../usage.js";
-import type { CacheKey, CacheKind, SharedCache } from "./cache.js";
-import { cacheTag } from "./cache-index.js";
+import type { CacheKey, CacheKind } from "./cache-kinds.js";
 import {
   dropConversationAfterWrite,
   dropEverythingAfterRawWrite,
@@ -41,25 +38,9 @@ import {
   dropPluginSettingsAfterWrite,
   dropWebsiteAfterWrite,
 } from "./coherence.js";
-import { CrispLoader, type Key, type LoadCounts } from "./loader.js";
-
-export interface LoaderDeps {
-  crisp: CrispClient;
-  usage: UsageCounters;
-  /** Shared by every request of this token. */
-  cache: SharedCache;
-  /** Told when an answer comes from past its TTL, so the response can say so. */
-  onStale?: () => void;
-  /**
-   * The operation's budget (a subscription's: reset for each event), charged for every Crisp
-   * request the loaders send. @default none: nothing is capped or reported
-   */
-  budget?: OperationBudget;
-  /** Aborted when the client goes away. */
-  signal?: AbortSignal;
-  /** Who asks: only their websites are read. @default the open viewer (every website) */
-  viewer?: Viewer;
-}
+import { CrispLoader, type Key, type LoadCounts, type LoaderDeps } from "./loader.js";
+import { cachedInBatch, cachedInPage } from "./peeks.js";
+import { checkRawTarget } from "./raw-target.js";
 
 /**
  * Creates the loaders of one GraphQL request. Never share them across requests: the shared
@@ -246,26 +227,7 @@ export function createLoaders({
     ([, path, query], signal) =>
       rawRequest(api, "GET", path, JSON.parse(query) as Query, undefined, signal),
   );
-  /**
-   * A raw path, checked, for a viewer allowed raw calls and within its websites: a website it
-   * may not see behaves like a missing one; a path that names no website (plugin, user or
-   * account routes) needs access to every website.
-   */
-  const rawTarget = (path: string): RawTarget => {
-    requireRaw(viewer);
-    const target = parseRawPath(path);
-    if (target.websiteId === null) {
-      if (viewer.websites !== "*") {
-        throw new GatewayError(
-          ErrorCode.FORBIDDEN,
-          `The credentials "${viewer.name}" are limited to some websites: a raw call outside /website/{website_id} needs access to all ("*").`,
-        );
-      }
-    } else if (!visible(target.websiteId)) {
-      throw new GatewayError(ErrorCode.NOT_FOUND, "Crisp has no such website for this token.");
-    }
-    return target;
-  };
+  const rawTarget = (path: string): RawTarget => checkRawTarget(viewer, visible, path);
 
   const all = [
     website,
@@ -282,7 +244,6 @@ export function createLoaders({
     visitorPage,
     visitorCount,
     connectedWebsites,
-    personData,
     raw,
     pluginId,
     pluginSettings,
@@ -424,41 +385,3 @@ export function createLoaders({
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
-
-/** The conversation as a fresh cached list page holds it, if one does. */
-function cachedInPage(
-  cache: SharedCache,
-  websiteId: string,
-  sessionId: string,
-): CrispConversation | undefined {
-  for (const entry of cache.tagged(cacheTag.session(websiteId, sessionId))) {
-    if (entry.fresh && entry.key[0] === "conversationPage" && Array.isArray(entry.value)) {
-      const found = (entry.value as CrispConversation[]).find(
-        (item) => item.session_id === sessionId,
-      );
-      if (found !== undefined) {
-        return found;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** The message as a fresh cached batch of its conversation holds it, if one does. */
-function cachedInBatch(
-  cache: SharedCache,
-  websiteId: string,
-  sessionId: string,
-  fingerprint: number,
-): CrispMessage | undefined {
-  for (const entry of cache.tagged(cacheTag.session(websiteId, sessionId))) {
-    const value = entry.value as Partial<MessageBatch> | null;
-    if (entry.fresh && entry.key[0] === "messageBatch" && Array.isArray(value?.messages)) {
-      const found = value.messages.find((item) => item.fingerprint === fingerprint);
-      if (found !== undefined) {
-        return found;
-      }
-    }
-  }
-  return undefined;
-}
