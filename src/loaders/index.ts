@@ -41,6 +41,7 @@ import {
 import { CrispLoader, type Key, type LoadCounts, type LoaderDeps } from "./loader.js";
 import { cachedInBatch, cachedInPage } from "./peeks.js";
 import { checkRawTarget } from "./raw-target.js";
+import type { Seen } from "./seen.js";
 
 /**
  * Creates the loaders of one GraphQL request. Never share them across requests: the shared
@@ -59,6 +60,7 @@ export function createLoaders({
   viewer = OPEN_VIEWER,
 }: LoaderDeps) {
   const visible = (websiteId: string) => canSee(viewer, websiteId);
+  const seen: Seen = { lists: new Set(), changes: [] };
   // Every read below goes through `api`, so the operation pays for what it sends.
   const api: CrispApi = budget === undefined ? gatewayClient : gatewayClient.forOperation(budget);
   const counts: LoadCounts = { usage, budget };
@@ -251,6 +253,12 @@ export function createLoaders({
 
   return {
     /**
+     * What this request read and changed, for the response cache (src/plugins/
+     * use-gateway-response-cache.ts): which websites' lists its answer depends on, and what its
+     * writes changed.
+     */
+    seen: seen as Readonly<Seen>,
+    /**
      * Forgets everything: a subscription keeps one context for its whole life, and each event
      * it delivers must read Crisp's state after that event, not what an earlier one loaded.
      */
@@ -265,6 +273,7 @@ export function createLoaders({
      * moves it in or out of filtered pages and reorders them). Nothing else is dropped.
      */
     forgetConversation(websiteId: string, sessionId: string) {
+      seen.changes.push({ kind: "conversation", websiteId, id: sessionId });
       dropConversationAfterWrite(cache, websiteId, sessionId);
       conversation.clearWhere(([w, s]) => w === websiteId && s === sessionId);
       messageBatch.clearWhere(([w, s]) => w === websiteId && s === sessionId);
@@ -274,6 +283,7 @@ export function createLoaders({
     },
     /** After a write to a person: drop it (by id and by email) and the website's people pages. */
     forgetPerson(websiteId: string, peopleId: string) {
+      seen.changes.push({ kind: "person", websiteId, id: peopleId });
       dropPersonAfterWrite(cache, websiteId, peopleId);
       // Its custom data too (a raw write may have changed it).
       dropPersonDataAfterWrite(cache, websiteId, peopleId);
@@ -289,6 +299,7 @@ export function createLoaders({
      * cache and in this request's loaders.
      */
     forgetAfterRawWrite(websiteId: string | null) {
+      seen.changes.push({ kind: "everything", websiteId, id: null });
       dropEverythingAfterRawWrite(cache, websiteId);
       for (const loader of all) {
         loader.clearWhere(() => true);
@@ -296,12 +307,14 @@ export function createLoaders({
     },
     /** After the plugin's settings of a website were written. */
     forgetPluginSettings(websiteId: string) {
+      seen.changes.push({ kind: "website", websiteId, id: null });
       dropPluginSettingsAfterWrite(cache, websiteId);
       pluginSettings.clearWhere(([w]) => w === websiteId);
       connectedWebsites.clearWhere(() => true);
     },
     /** After a website is created or deleted. */
     forgetWebsite(websiteId: string) {
+      seen.changes.push({ kind: "website", websiteId, id: null });
       dropWebsiteAfterWrite(cache, websiteId);
       website.clearWhere(([w]) => w === websiteId);
       connectedWebsites.clearWhere(() => true);
@@ -316,8 +329,10 @@ export function createLoaders({
       (await connectedWebsites.load([])).filter((item) => visible(item.website_id)),
     conversation: (websiteId: string, sessionId: string) =>
       visible(websiteId) ? conversation.load([websiteId, sessionId]) : nothing,
-    conversationPage: (websiteId: string, params: ConversationListParams) =>
-      listOf(websiteId, () => conversationPage.load([websiteId, JSON.stringify(params)])),
+    conversationPage: (websiteId: string, params: ConversationListParams) => {
+      seen.lists.add(`conversations ${websiteId}`);
+      return listOf(websiteId, () => conversationPage.load([websiteId, JSON.stringify(params)]));
+    },
     message: (websiteId: string, sessionId: string, fingerprint: number) =>
       visible(websiteId) ? message.load([websiteId, sessionId, fingerprint]) : nothing,
     /** A `/messages` batch before `timestampBefore` (newest when absent), after `timestampAfter`. */
@@ -351,10 +366,14 @@ export function createLoaders({
     /** A profile's custom data: `{}` when it has none, null when the profile is missing. */
     personData: (websiteId: string, peopleId: string) =>
       visible(websiteId) ? personData.load([websiteId, peopleId]) : nothing,
-    peoplePage: (websiteId: string, params: PeopleListParams) =>
-      listOf(websiteId, () => peoplePage.load([websiteId, JSON.stringify(params)])),
-    personConversationPage: (websiteId: string, peopleId: string, page: number) =>
-      listOf(websiteId, () => personConversationPage.load([websiteId, peopleId, page])),
+    peoplePage: (websiteId: string, params: PeopleListParams) => {
+      seen.lists.add(`people ${websiteId}`);
+      return listOf(websiteId, () => peoplePage.load([websiteId, JSON.stringify(params)]));
+    },
+    personConversationPage: (websiteId: string, peopleId: string, page: number) => {
+      seen.lists.add(`conversations ${websiteId}`);
+      return listOf(websiteId, () => personConversationPage.load([websiteId, peopleId, page]));
+    },
     operators: (websiteId: string) => listOf(websiteId, () => operators.load([websiteId])),
     operator: async (websiteId: string, userId: string) =>
       visible(websiteId)
