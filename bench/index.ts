@@ -8,6 +8,7 @@ import { cpus } from "node:os";
 import { benchCold } from "./cold.js";
 import { benchDashboards } from "./dashboards.js";
 import { benchLive } from "./live.js";
+import { benchWarm } from "./warm.js";
 
 // No warning on the hot path (issue 12.6): a MaxListenersExceededWarning fails the run.
 const listenerWarnings: string[] = [];
@@ -19,6 +20,7 @@ process.on("warning", (warning) => {
 
 const started = performance.now();
 const cold = await benchCold();
+const warm = await benchWarm();
 const live = await benchLive();
 const dashboards = await benchDashboards();
 // Warnings are emitted on the next tick: let the last ones arrive.
@@ -31,6 +33,7 @@ Node ${process.version}, ${cpus().length} CPUs, in ${((performance.now() - start
 Re-run it to refresh this file. MaxListenersExceededWarning during the run: ${listenerWarnings.length === 0 ? "none" : listenerWarnings.length}.
 
 ${cold}
+${warm}
 ${live}
 ${dashboards}`;
 writeFileSync(new URL("../docs/benchmarks.md", import.meta.url), report);
