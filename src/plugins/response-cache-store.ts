@@ -40,37 +40,56 @@ export async function createRedisResponseStore({
 }): Promise<ResponseCacheStore> {
   const redis = await openRedis(redisUrl, "response cache", "command", report);
   const prefix = `gateway:responses:${scope}:`;
+  // Every key under the token's prefix, entity sets included (envelop's store would keep a set
+  // per bare typename, shared by every token and application on the Redis).
   const shared = createRedisCache({
     redis,
-    buildRedisEntityId: (typename, id) => `${prefix}entity:${typename}:${id}`,
+    buildRedisEntityId: (typename, id) => `${typename}:${id}`,
     buildRedisOperationResultCacheKey: (responseId) => `${prefix}operations:${responseId}`,
   });
+  const scoped = (entities: Iterable<CacheEntityRecord>) =>
+    [...entities].map(({ typename, id }) => ({
+      typename: `${prefix}entity:${typename}`,
+      ...(id === undefined ? {} : { id }),
+    }));
   const memory = createInMemoryCache({ max: MEMORY_ENTRIES });
   const key = (id: string) => `${prefix}${id}`;
+  // A pipeline to a Redis that is away resolves with an error per command rather than
+  // rejecting: whether Redis is up is asked first.
+  const up = () => redis.status === "ready";
   return {
     async get(id): Promise<ExecutionResult | undefined> {
-      try {
-        return (await shared.get(key(id))) ?? undefined;
-      } catch {
-        return (await memory.get(id)) ?? undefined;
+      if (up()) {
+        try {
+          return (await shared.get(key(id))) ?? undefined;
+        } catch {
+          // Redis failed under the call: this instance's memory answers.
+        }
       }
+      return (await memory.get(id)) ?? undefined;
     },
     async set(id, data, entities, ttl) {
       const records = [...entities];
-      try {
-        await shared.set(key(id), data, records, ttl);
-      } catch {
-        await memory.set(id, data, records, ttl);
+      if (up()) {
+        try {
+          await shared.set(key(id), data, scoped(records), ttl);
+          return;
+        } catch {
+          // Kept in memory instead.
+        }
       }
+      await memory.set(id, data, records, ttl);
     },
     async invalidate(entities: Iterable<CacheEntityRecord>) {
       const records = [...entities];
       // Both: what memory took while Redis failed must go too.
       await memory.invalidate(records);
-      try {
-        await shared.invalidate(records);
-      } catch {
-        // Redis is failing: its entries cannot be reached, and expire by their TTL.
+      if (up()) {
+        try {
+          await shared.invalidate(scoped(records));
+        } catch {
+          // Redis is failing: its entries cannot be reached, and expire by their TTL.
+        }
       }
     },
     close: () => closeRedis(redis),
