@@ -11,5 +11,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // vitest's own timeouts (5 s a test, 10 s a hook): tests wait on signals, not time; the
     // few that spawn processes or drive Chromium say so with their own timeout.
+    // No test may emit a MaxListenersExceededWarning (issue 12.6).
+    setupFiles: ["test/setup/no-listener-leaks.ts"],
   },
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isUuid } from "./crisp/ids.js";
 import type { CrispTier } from "./crisp/types.js";
-import { CACHE_KINDS, type CacheKind } from "./loaders/cache.js";
+import { CACHE_KINDS, type CacheKind } from "./loaders/cache-kinds.js";
 
 /** Where Crisp is: the real API (credentials given) or the embedded simulator (demo mode). */
 export type CrispTarget =
@@ -84,6 +84,8 @@ export interface Config {
     maxStaleMs: number;
     ttlMs: Partial<Record<CacheKind, number>>;
   };
+  /** How long a whole response is served from the response cache, ms; 0 turns it off. */
+  responseCacheTtlMs: number;
 }
 
 /** Crisp's published daily quotas per token kind (crisp-api.md §3); `user` has none published. */
@@ -168,6 +170,7 @@ const EnvSchema = z.object({
   CACHE_MAX_ENTRIES: integer(1, 10_000_000).default(20_000),
   CACHE_MAX_BYTES: integer(1_024, 2 ** 40).default(67_108_864),
   CACHE_MAX_STALE_MS: integer(0, 86_400_000).default(600_000),
+  RESPONSE_CACHE_TTL_MS: integer(0, 86_400_000).default(10_000),
   CACHE_TTL_MS: z
     .string()
     .trim()
@@ -326,5 +329,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxStaleMs: vars.CACHE_MAX_STALE_MS,
       ttlMs: parseTtls(vars.CACHE_TTL_MS),
     },
+    responseCacheTtlMs: vars.RESPONSE_CACHE_TTL_MS,
   });
 }

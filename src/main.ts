@@ -8,6 +8,10 @@ import { createRedisEventLog } from "./events/redis-log.js";
 import type { ReadinessCheck } from "./http/readiness.js";
 import { createRedisSecondLevel } from "./loaders/second-level.js";
 import { createLogger } from "./logger.js";
+import {
+  createMemoryResponseStore,
+  createRedisResponseStore,
+} from "./plugins/response-cache-store.js";
 import { redisOperationLimiter } from "./plugins/use-client-rate-limit.js";
 import { loadTrustedDocuments } from "./plugins/use-persisted-operations.js";
 import { createGateway } from "./server.js";
@@ -83,6 +87,13 @@ async function main(): Promise<void> {
   if (guardStore !== undefined) {
     stops.push(guardStore.close);
   }
+  // Whole responses, shared by the fleet with Redis (each instance's own without).
+  const responseStore =
+    config.responseCacheTtlMs === 0
+      ? undefined
+      : config.redisUrl === undefined
+        ? createMemoryResponseStore()
+        : await createRedisResponseStore({ redisUrl: config.redisUrl, scope });
   const gateway = createGateway({
     crisp,
     defaultWebsiteId,
@@ -92,6 +103,9 @@ async function main(): Promise<void> {
     hooks: { secret: hookSecret, key: config.hookKey, windowMs: config.hookWindowMs },
     cache: config.cache,
     ...(secondLevel === undefined ? {} : { secondLevel }),
+    ...(responseStore === undefined
+      ? {}
+      : { responseCache: { store: responseStore, ttlMs: config.responseCacheTtlMs } }),
     maxOperationCost: config.maxOperationCost,
     operationDeadlineMs: config.operationDeadlineMs,
     logger: createLogger(config.logLevel),

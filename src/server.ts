@@ -33,11 +33,14 @@ import { Route, WsCloseCode } from "./http/protocol.js";
 import { checkReadiness, type ReadinessCheck, type ReadinessProblem } from "./http/readiness.js";
 import { createRouter } from "./http/router.js";
 import { createGatewayYoga } from "./http/yoga.js";
-import { CACHE_KINDS, SharedCache, type SharedCacheOptions } from "./loaders/cache.js";
+import { SharedCache, type SharedCacheOptions } from "./loaders/cache.js";
+import { CACHE_KINDS } from "./loaders/cache-kinds.js";
 import { createLoaders } from "./loaders/index.js";
 import type { SecondLevel } from "./loaders/second-level.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, routeOf } from "./metrics.js";
+import type { ResponseCacheStore } from "./plugins/response-cache-store.js";
+import { useGatewayResponseCache } from "./plugins/use-gateway-response-cache.js";
 import { createPersistedOperations } from "./plugins/use-persisted-operations.js";
 import type { RequestLimits } from "./plugins/use-request-limits.js";
 import { schema } from "./schema/index.js";
@@ -157,6 +160,13 @@ export interface GatewayOptions {
    * closes it. @default none
    */
   secondLevel?: SecondLevel;
+  /**
+   * Whole responses cached, keyed by document, variables and viewer, dropped by the entities a
+   * hook, a write or a TTL changes (src/plugins/use-gateway-response-cache.ts); the store is
+   * memory or Redis (main.ts opens it with REDIS_URL). The gateway closes the store.
+   * @default false (main.ts turns it on: RESPONSE_CACHE_TTL_MS)
+   */
+  responseCache?: { store: ResponseCacheStore; ttlMs?: number } | false;
 }
 
 /** Where a listening gateway answers. */
@@ -235,6 +245,7 @@ export function createGateway({
   maxBodyBytes = 1_048_576, // 1 MiB: a GraphQL request is a few KiB; variables rarely more
   cache: cacheOptions = {},
   secondLevel,
+  responseCache: responseCacheOptions = false,
   guard: guardOptions = {},
   maxOperationCost = 500,
   logger = createLogger("silent"),
@@ -311,9 +322,19 @@ export function createGateway({
   });
   const gateway: GatewayInfo = { version: VERSION, demo, tier, defaultWebsiteId, dailyQuota };
   const persistedOperations = createPersistedOperations({ trusted: trustedDocuments });
+  const responseCache =
+    responseCacheOptions === false ? null : useGatewayResponseCache(responseCacheOptions);
   const pipeline = createEventPipeline({
     log: events,
-    upkeep: (event) => applyEventToCache(cache, journal, event),
+    upkeep: (event) => {
+      applyEventToCache(cache, journal, event);
+      // After the cache: a response read again now reads what the event changed.
+      responseCache
+        ?.invalidateEvent(event)
+        .catch((error: unknown) =>
+          logger.error({ err: error }, "response cache: an event's invalidation failed"),
+        );
+    },
     // An instance joining a fleet learns of what the others applied lately.
     recall: { ms: journal.maxAgeMs, event: (event) => journal.record(subjectTags(event), event) },
     dedupeTtlMs: 2 * (hooks.windowMs ?? HOOK_TIMESTAMP_WINDOW_MS),
@@ -359,6 +380,7 @@ export function createGateway({
     maxOperationCost,
     operationDeadlineMs,
     shutdown: shutdown.signal,
+    responseCache,
     subscriptions: {
       opened: () => {
         metrics.subscriptionOpened();
@@ -442,6 +464,9 @@ export function createGateway({
     await webSockets.dispose();
     await pipeline.close();
     await secondLevel?.close();
+    if (responseCacheOptions !== false) {
+      await responseCacheOptions.store.close();
+    }
     if (ownsDispatcher) {
       await dispatcher.close();
     }

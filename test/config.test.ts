@@ -15,6 +15,7 @@ describe("configuration", () => {
       hookWindowMs: 3_600_000,
       eventLog: { maxEvents: 20_000, maxAgeMs: 86_400_000 },
       redisUrl: undefined,
+      responseCacheTtlMs: 10_000,
       demoActivityMs: 4_000,
       simulatorLatencyMs: 0,
       shutdownGraceMs: 25_000,
@@ -104,6 +105,11 @@ describe("configuration", () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it("reads the response cache's TTL, 0 turning it off", () => {
+    expect(loadConfig({ RESPONSE_CACHE_TTL_MS: "0" }).responseCacheTtlMs).toBe(0);
+    expect(loadConfig({ RESPONSE_CACHE_TTL_MS: "2500" }).responseCacheTtlMs).toBe(2500);
+  });
+
   it("reads per-kind cache TTLs", () => {
     expect(loadConfig({ CACHE_TTL_MS: "conversation=5000, operators=0" }).cache.ttlMs).toEqual({
       conversation: 5000,
@@ -126,6 +132,7 @@ describe("configuration", () => {
     [{ CACHE_TTL_MS: "conversations=5" }, "CACHE_TTL_MS"],
     [{ CACHE_MAX_ENTRIES: "0" }, "CACHE_MAX_ENTRIES"],
     [{ SHUTDOWN_GRACE_MS: "soon" }, "SHUTDOWN_GRACE_MS"],
+    [{ RESPONSE_CACHE_TTL_MS: "-1" }, "RESPONSE_CACHE_TTL_MS"],
     [{ DEMO: "yes" }, "DEMO"],
     [{ DEMO: "1", CRISP_IDENTIFIER: "id", CRISP_KEY: "key" }, "DEMO=1"],
   ])("refuses %j naming %s", (env, name) => {

@@ -709,7 +709,13 @@ describe("knobs", () => {
     await crisp(logged, `${base}/conversations/1`, { query: { per_page: 30 } });
     await crisp(logged, base, { auth: null });
     await crisp(logged, "/website", { method: "HEAD", query: { domain: "nowhere.example" } });
-    expect(logged.requests.map(({ at: _at, ...rest }) => rest)).toEqual([
+    // One after the other: each arrived after the answer before it, on one sequence.
+    expect(logged.requests.flatMap((request) => [request.arrived, request.answered])).toEqual([
+      1, 2, 3, 4, 5, 6,
+    ]);
+    expect(
+      logged.requests.map(({ at: _at, arrived: _arrived, answered: _answered, ...rest }) => rest),
+    ).toEqual([
       {
         method: "GET",
         path: `${base}/conversations/1`,

@@ -1,7 +1,7 @@
 import type { MessageBatch } from "../crisp/messages.js";
 import type { CrispConversation, CrispMessage, CrispPeopleProfile } from "../crisp/types.js";
-import type { CacheKey } from "../loaders/cache.js";
 import { cacheTag } from "../loaders/cache-index.js";
+import type { CacheKey } from "../loaders/cache-kinds.js";
 import type { EventJournal } from "./journal.js";
 import { patchConversation, patchMessage, patchMessageBatch, patchPerson } from "./patches.js";
 

@@ -1,6 +1,7 @@
 import type { ConversationListParams } from "../crisp/conversations.js";
 import type { CrispConversation } from "../crisp/types.js";
-import type { CachedEntry, CacheKey } from "../loaders/cache.js";
+import type { CachedEntry } from "../loaders/cache.js";
+import type { CacheKey } from "../loaders/cache-kinds.js";
 import type { CrispHookEvent } from "./event.js";
 import { isMessageEvent } from "./patches.js";
 

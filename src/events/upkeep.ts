@@ -1,7 +1,8 @@
 import type { MessageBatch } from "../crisp/messages.js";
 import type { CrispConversation, CrispMessage, CrispPeopleProfile } from "../crisp/types.js";
-import type { CachedEntry, CacheKey, SharedCache } from "../loaders/cache.js";
+import type { CachedEntry, SharedCache } from "../loaders/cache.js";
 import { cacheTag } from "../loaders/cache-index.js";
+import type { CacheKey } from "../loaders/cache-kinds.js";
 import type { CrispHookEvent } from "./event.js";
 import type { EventJournal } from "./journal.js";
 import { type PageEntry, pageParams, pageWithChange, pageWithout } from "./pages.js";

@@ -12,6 +12,7 @@ import { memoryOperationLimiter, useClientRateLimit } from "../plugins/use-clien
 import { useCostLimit } from "../plugins/use-cost-limit.js";
 import { useDrain } from "../plugins/use-drain.js";
 import { useEventIds } from "../plugins/use-event-ids.js";
+import type { GatewayResponseCache } from "../plugins/use-gateway-response-cache.js";
 import { useOperationDeadline } from "../plugins/use-operation-deadline.js";
 import {
   type PersistedOperations,
@@ -72,6 +73,8 @@ export interface GatewayYogaOptions {
   logger: Logger | null;
   /** Where the one line per operation goes (useAccessLog); silent loggers write nothing. */
   accessLog: Logger;
+  /** Whole responses cached (useGatewayResponseCache); null: none. */
+  responseCache: GatewayResponseCache | null;
 }
 
 /**
@@ -105,6 +108,9 @@ export interface GatewayYogaOptions {
  * 12. `useOperationDeadline`: so it times only the execution itself.
  * 13. `useSharedSubscriptions`: innermost, as it replaces the subscribe function itself:
  *     identical subscriptions share one execution, everything above stays per subscriber.
+ * 14. `useGatewayResponseCache` (when on): last, so a hit has been authenticated, counted
+ *     against the client's limit and estimated, and the answer it stores is the one the other
+ *     plugins made (it keeps only the data: a hit reports its own cost).
  */
 export function createGatewayYoga({
   schema,
@@ -125,6 +131,7 @@ export function createGatewayYoga({
   subscriptions,
   logger,
   accessLog,
+  responseCache,
 }: GatewayYogaOptions): YogaServerInstance<GatewayServerContext, GatewayContext> {
   return createYoga<GatewayServerContext, GatewayContext>({
     schema,
@@ -182,6 +189,7 @@ export function createGatewayYoga({
       useEventIds(),
       useOperationDeadline({ deadlineMs: operationDeadlineMs }),
       useSharedSubscriptions({ fork: forkContext, onExecutions: subscriptions.executions }),
+      ...(responseCache === null ? [] : responseCache.plugins),
     ],
   });
 }

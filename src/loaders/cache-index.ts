@@ -1,4 +1,4 @@
-import type { CacheKey, CacheKind } from "./cache.js";
+import type { CacheKey, CacheKind } from "./cache-kinds.js";
 
 /**
  * The shared cache's index: the tags of an entry (its kind and website, and the conversations
@@ -75,4 +75,46 @@ export function tagsOf(key: CacheKey, value: unknown): string[] {
       break;
   }
   return [...tags];
+}
+
+/** tag -> ids of the entries carrying it, and back: kept by the cache as entries come and go. */
+export class TagIndex {
+  readonly #byTag = new Map<string, Set<string>>();
+  readonly #tagsOf = new Map<string, readonly string[]>();
+
+  /** The ids of the entries carrying `tag` (live: copy before changing the cache). */
+  ids(tag: string): ReadonlySet<string> | undefined {
+    return this.#byTag.get(tag);
+  }
+
+  /** (Re-)indexes the entry `id` under the tags of its key and value. */
+  tag(id: string, key: CacheKey, value: unknown): void {
+    this.untag(id);
+    const tags = tagsOf(key, value);
+    this.#tagsOf.set(id, tags);
+    for (const tag of tags) {
+      let ids = this.#byTag.get(tag);
+      if (ids === undefined) {
+        ids = new Set();
+        this.#byTag.set(tag, ids);
+      }
+      ids.add(id);
+    }
+  }
+
+  /** Forgets the entry `id`. */
+  untag(id: string): void {
+    const tags = this.#tagsOf.get(id);
+    if (tags === undefined) {
+      return;
+    }
+    this.#tagsOf.delete(id);
+    for (const tag of tags) {
+      const ids = this.#byTag.get(tag);
+      ids?.delete(id);
+      if (ids?.size === 0) {
+        this.#byTag.delete(tag);
+      }
+    }
+  }
 }

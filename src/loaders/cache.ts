@@ -1,5 +1,7 @@
 import { LRUCache } from "lru-cache";
-import { tagsOf } from "./cache-index.js";
+import { TagIndex, tagsOf } from "./cache-index.js";
+import { type CacheKey, type CacheKind, DEFAULT_CACHE_TTLS_MS } from "./cache-kinds.js";
+import { type Inflight, Waiting } from "./inflight.js";
 import type { SecondLevel } from "./second-level.js";
 
 /**
@@ -14,52 +16,6 @@ import type { SecondLevel } from "./second-level.js";
  * people they hold. What a Crisp event or a write changes is found through the index, never
  * by a scan of the cache, and patched in place (src/events/upkeep.ts) or dropped.
  */
-
-export const CACHE_KINDS = [
-  "website",
-  "websiteExists",
-  "connectedWebsites",
-  "conversation",
-  "conversationPage",
-  "messageBatch",
-  "message",
-  "person",
-  "peoplePage",
-  "personConversationPage",
-  "operators",
-  "visitorPage",
-  "visitorCount",
-  "personData",
-  "pluginAccount",
-  "pluginSettings",
-  "raw",
-] as const;
-export type CacheKind = (typeof CACHE_KINDS)[number];
-
-/**
- * How long each kind is served without asking Crisp, in ms. Slow-changing configuration
- * lives minutes; conversations and lists seconds, because web hooks (when configured) patch
- * what they change at once and the TTL only bounds staleness when they do not.
- */
-export const DEFAULT_CACHE_TTLS_MS: Readonly<Record<CacheKind, number>> = {
-  website: 300_000, // 5 minutes: names and domains hardly change
-  websiteExists: 300_000,
-  connectedWebsites: 300_000,
-  operators: 300_000,
-  conversation: 30_000,
-  conversationPage: 15_000,
-  messageBatch: 30_000,
-  message: 300_000, // a message only changes through message:updated, which patches it
-  person: 120_000,
-  peoplePage: 60_000,
-  personConversationPage: 60_000,
-  visitorPage: 10_000, // live visitors come and go
-  visitorCount: 10_000,
-  personData: 120_000,
-  pluginAccount: 3_600_000, // 1 hour: a plugin's id never changes
-  pluginSettings: 60_000,
-  raw: 15_000, // crispRequest GETs: any route, so as short as the list pages
-};
 
 export interface SharedCacheOptions {
   /** Largest number of entries. @default 20_000 */
@@ -104,13 +60,6 @@ export interface SharedCacheHooks {
   secondLevelMaxMs?: number;
 }
 
-/** A cache key: its parts, of which the first two are always the kind and the website. */
-export type CacheKey = readonly [
-  kind: CacheKind,
-  websiteId: string,
-  ...rest: (string | number | undefined)[],
-];
-
 export interface CacheStats {
   hits: number;
   misses: number;
@@ -118,16 +67,6 @@ export interface CacheStats {
   secondLevelHits: number;
   /** Answers served past their TTL (while refreshing, or because Crisp could not answer). */
   staleServes: number;
-}
-
-interface Inflight {
-  key: CacheKey;
-  promise: Promise<unknown>;
-  controller: AbortController;
-  /** Callers waiting for it; when the last one leaves, the Crisp request is aborted. */
-  waiters: number;
-  /** A refresh nobody waits for (stale-while-revalidate): never aborted. */
-  background: boolean;
 }
 
 interface Entry {
@@ -158,11 +97,8 @@ export class SharedCache {
   readonly #forget: ((tag: string) => void) | undefined;
   readonly #secondLevel: SecondLevel | undefined;
   readonly #secondLevelMaxMs: number;
-  /** tag -> ids of the entries carrying it, and back. */
-  readonly #byTag = new Map<string, Set<string>>();
-  readonly #tagsOf = new Map<string, readonly string[]>();
-  /** One abort listener per signal, whatever number of keys its request waits for. */
-  readonly #leavers = new WeakMap<AbortSignal, Set<() => void>>();
+  readonly #index = new TagIndex();
+  readonly #waiting = new Waiting();
 
   /** @param scope separates tokens: two tokens never share entries. */
   constructor(
@@ -190,7 +126,7 @@ export class SharedCache {
       sizeCalculation: (entry) => entry.size,
       ttlAutopurge: false,
       perf: { now },
-      dispose: (_entry, id) => this.#untag(id),
+      dispose: (_entry, id) => this.#index.untag(id),
     });
   }
 
@@ -251,7 +187,7 @@ export class SharedCache {
 
   /** Every entry carrying `tag` now (a snapshot: patching them while iterating is safe). */
   tagged(tag: string): CachedEntry[] {
-    const ids = this.#byTag.get(tag);
+    const ids = this.#index.ids(tag);
     if (ids === undefined) {
       return [];
     }
@@ -277,7 +213,7 @@ export class SharedCache {
       return;
     }
     this.#entries.set(id, { ...entry, value }, { noUpdateTTL: true, size: entry.size });
-    this.#tag(id, entry.key, value);
+    this.#index.tag(id, entry.key, value);
     // Other instances patch their own copies; one that has none reads Crisp's anew.
     this.#secondLevel?.delete(id);
   }
@@ -403,91 +339,17 @@ export class SharedCache {
     );
     // Refused only when larger than the whole cache; `has` would disturb its TTL clock.
     if (this.#entries.peek(id, { allowStale: true }) !== undefined) {
-      this.#tag(id, key, value);
+      this.#index.tag(id, key, value);
     }
   }
 
-  /** Waits for an in-flight load on behalf of one caller, who may leave early. */
+  /** Waits on behalf of one caller; the last to leave stops the Crisp request. */
   #wait(id: string, inflight: Inflight, signal: AbortSignal | undefined): Promise<unknown> {
-    inflight.waiters += 1;
-    if (signal === undefined) {
-      return inflight.promise;
-    }
-    return new Promise((resolve, reject) => {
-      const leave = () => {
-        inflight.waiters -= 1;
-        reject(signal.reason);
-        if (inflight.waiters === 0 && !inflight.background) {
-          // Nobody is left to read the answer: stop asking Crisp for it.
-          inflight.controller.abort(signal.reason);
-          if (this.#inflight.get(id) === inflight) {
-            this.#inflight.delete(id);
-          }
-        }
-      };
-      const leavers = this.#listen(signal);
-      leavers.add(leave);
-      inflight.promise.then(
-        (value) => {
-          leavers.delete(leave);
-          resolve(value);
-        },
-        (error: unknown) => {
-          leavers.delete(leave);
-          reject(error);
-        },
-      );
+    return this.#waiting.wait(inflight, signal, () => {
+      if (this.#inflight.get(id) === inflight) {
+        this.#inflight.delete(id);
+      }
     });
-  }
-
-  /** The callbacks to run when `signal` aborts: one listener on it, however many keys wait. */
-  #listen(signal: AbortSignal): Set<() => void> {
-    let leavers = this.#leavers.get(signal);
-    if (leavers === undefined) {
-      const set = new Set<() => void>();
-      leavers = set;
-      this.#leavers.set(signal, set);
-      signal.addEventListener(
-        "abort",
-        () => {
-          for (const leave of [...set]) {
-            leave();
-          }
-          set.clear();
-        },
-        { once: true },
-      );
-    }
-    return leavers;
-  }
-
-  #tag(id: string, key: CacheKey, value: unknown): void {
-    this.#untag(id);
-    const tags = tagsOf(key, value);
-    this.#tagsOf.set(id, tags);
-    for (const tag of tags) {
-      let ids = this.#byTag.get(tag);
-      if (ids === undefined) {
-        ids = new Set();
-        this.#byTag.set(tag, ids);
-      }
-      ids.add(id);
-    }
-  }
-
-  #untag(id: string): void {
-    const tags = this.#tagsOf.get(id);
-    if (tags === undefined) {
-      return;
-    }
-    this.#tagsOf.delete(id);
-    for (const tag of tags) {
-      const ids = this.#byTag.get(tag);
-      ids?.delete(id);
-      if (ids?.size === 0) {
-        this.#byTag.delete(tag);
-      }
-    }
   }
 
   #id(key: CacheKey): string {

@@ -1,5 +1,6 @@
-import { CACHE_KINDS, type SharedCache } from "./cache.js";
+import type { SharedCache } from "./cache.js";
 import { cacheTag } from "./cache-index.js";
+import { CACHE_KINDS } from "./cache-kinds.js";
 
 /**
  * What the gateway's own writes make stale in the shared cache, found through its index: the

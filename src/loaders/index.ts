@@ -1,6 +1,5 @@
-import { canSee, OPEN_VIEWER, requireRaw, type Viewer } from "../auth.js";
-import type { OperationBudget } from "../budget.js";
-import type { CrispApi, CrispClient, Query } from "../crisp/client.js";
+import { canSee, OPEN_VIEWER } from "../auth.js";
+import type { CrispApi, Query } from "../crisp/client.js";
 import {
   type ConversationListParams,
   getConversation,
@@ -16,7 +15,7 @@ import {
   type PeopleListParams,
 } from "../crisp/people.js";
 import { getPluginId, getPluginSettings, listConnectedWebsites } from "../crisp/plugin.js";
-import { parseRawPath, type RawAnswer, type RawTarget, rawRequest } from "../crisp/raw.js";
+import { type RawAnswer, type RawTarget, rawRequest } from "../crisp/raw.js";
 import type {
   CrispConnectedWebsite,
   CrispConversation,
@@ -30,9 +29,7 @@ import type {
 import { countVisitors, listVisitors } from "../crisp/visitors.js";
 import { getWebsite, websiteExists } from "../crisp/website.js";
 import { ErrorCode, GatewayError } from "../errors.js";
-import type { UsageCounters } from "../usage.js";
-import type { CacheKey, CacheKind, SharedCache } from "./cache.js";
-import { cacheTag } from "./cache-index.js";
+import type { CacheKey, CacheKind } from "./cache-kinds.js";
 import {
   dropConversationAfterWrite,
   dropEverythingAfterRawWrite,
@@ -41,25 +38,10 @@ import {
   dropPluginSettingsAfterWrite,
   dropWebsiteAfterWrite,
 } from "./coherence.js";
-import { CrispLoader, type Key, type LoadCounts } from "./loader.js";
-
-export interface LoaderDeps {
-  crisp: CrispClient;
-  usage: UsageCounters;
-  /** Shared by every request of this token. */
-  cache: SharedCache;
-  /** Told when an answer comes from past its TTL, so the response can say so. */
-  onStale?: () => void;
-  /**
-   * The operation's budget (a subscription's: reset for each event), charged for every Crisp
-   * request the loaders send. @default none: nothing is capped or reported
-   */
-  budget?: OperationBudget;
-  /** Aborted when the client goes away. */
-  signal?: AbortSignal;
-  /** Who asks: only their websites are read. @default the open viewer (every website) */
-  viewer?: Viewer;
-}
+import { CrispLoader, type Key, type LoadCounts, type LoaderDeps } from "./loader.js";
+import { cachedInBatch, cachedInPage } from "./peeks.js";
+import { checkRawTarget } from "./raw-target.js";
+import type { Seen } from "./seen.js";
 
 /**
  * Creates the loaders of one GraphQL request. Never share them across requests: the shared
@@ -78,6 +60,7 @@ export function createLoaders({
   viewer = OPEN_VIEWER,
 }: LoaderDeps) {
   const visible = (websiteId: string) => canSee(viewer, websiteId);
+  const seen: Seen = { lists: new Set(), changes: [] };
   // Every read below goes through `api`, so the operation pays for what it sends.
   const api: CrispApi = budget === undefined ? gatewayClient : gatewayClient.forOperation(budget);
   const counts: LoadCounts = { usage, budget };
@@ -246,26 +229,7 @@ export function createLoaders({
     ([, path, query], signal) =>
       rawRequest(api, "GET", path, JSON.parse(query) as Query, undefined, signal),
   );
-  /**
-   * A raw path, checked, for a viewer allowed raw calls and within its websites: a website it
-   * may not see behaves like a missing one; a path that names no website (plugin, user or
-   * account routes) needs access to every website.
-   */
-  const rawTarget = (path: string): RawTarget => {
-    requireRaw(viewer);
-    const target = parseRawPath(path);
-    if (target.websiteId === null) {
-      if (viewer.websites !== "*") {
-        throw new GatewayError(
-          ErrorCode.FORBIDDEN,
-          `The credentials "${viewer.name}" are limited to some websites: a raw call outside /website/{website_id} needs access to all ("*").`,
-        );
-      }
-    } else if (!visible(target.websiteId)) {
-      throw new GatewayError(ErrorCode.NOT_FOUND, "Crisp has no such website for this token.");
-    }
-    return target;
-  };
+  const rawTarget = (path: string): RawTarget => checkRawTarget(viewer, visible, path);
 
   const all = [
     website,
@@ -282,13 +246,18 @@ export function createLoaders({
     visitorPage,
     visitorCount,
     connectedWebsites,
-    personData,
     raw,
     pluginId,
     pluginSettings,
   ];
 
   return {
+    /**
+     * What this request read and changed, for the response cache (src/plugins/
+     * use-gateway-response-cache.ts): which websites' lists its answer depends on, and what its
+     * writes changed.
+     */
+    seen: seen as Readonly<Seen>,
     /**
      * Forgets everything: a subscription keeps one context for its whole life, and each event
      * it delivers must read Crisp's state after that event, not what an earlier one loaded.
@@ -304,6 +273,7 @@ export function createLoaders({
      * moves it in or out of filtered pages and reorders them). Nothing else is dropped.
      */
     forgetConversation(websiteId: string, sessionId: string) {
+      seen.changes.push({ kind: "conversation", websiteId, id: sessionId });
       dropConversationAfterWrite(cache, websiteId, sessionId);
       conversation.clearWhere(([w, s]) => w === websiteId && s === sessionId);
       messageBatch.clearWhere(([w, s]) => w === websiteId && s === sessionId);
@@ -313,6 +283,7 @@ export function createLoaders({
     },
     /** After a write to a person: drop it (by id and by email) and the website's people pages. */
     forgetPerson(websiteId: string, peopleId: string) {
+      seen.changes.push({ kind: "person", websiteId, id: peopleId });
       dropPersonAfterWrite(cache, websiteId, peopleId);
       // Its custom data too (a raw write may have changed it).
       dropPersonDataAfterWrite(cache, websiteId, peopleId);
@@ -328,6 +299,7 @@ export function createLoaders({
      * cache and in this request's loaders.
      */
     forgetAfterRawWrite(websiteId: string | null) {
+      seen.changes.push({ kind: "everything", websiteId, id: null });
       dropEverythingAfterRawWrite(cache, websiteId);
       for (const loader of all) {
         loader.clearWhere(() => true);
@@ -335,12 +307,14 @@ export function createLoaders({
     },
     /** After the plugin's settings of a website were written. */
     forgetPluginSettings(websiteId: string) {
+      seen.changes.push({ kind: "website", websiteId, id: null });
       dropPluginSettingsAfterWrite(cache, websiteId);
       pluginSettings.clearWhere(([w]) => w === websiteId);
       connectedWebsites.clearWhere(() => true);
     },
     /** After a website is created or deleted. */
     forgetWebsite(websiteId: string) {
+      seen.changes.push({ kind: "website", websiteId, id: null });
       dropWebsiteAfterWrite(cache, websiteId);
       website.clearWhere(([w]) => w === websiteId);
       connectedWebsites.clearWhere(() => true);
@@ -355,8 +329,10 @@ export function createLoaders({
       (await connectedWebsites.load([])).filter((item) => visible(item.website_id)),
     conversation: (websiteId: string, sessionId: string) =>
       visible(websiteId) ? conversation.load([websiteId, sessionId]) : nothing,
-    conversationPage: (websiteId: string, params: ConversationListParams) =>
-      listOf(websiteId, () => conversationPage.load([websiteId, JSON.stringify(params)])),
+    conversationPage: (websiteId: string, params: ConversationListParams) => {
+      seen.lists.add(`conversations ${websiteId}`);
+      return listOf(websiteId, () => conversationPage.load([websiteId, JSON.stringify(params)]));
+    },
     message: (websiteId: string, sessionId: string, fingerprint: number) =>
       visible(websiteId) ? message.load([websiteId, sessionId, fingerprint]) : nothing,
     /** A `/messages` batch before `timestampBefore` (newest when absent), after `timestampAfter`. */
@@ -369,16 +345,35 @@ export function createLoaders({
       listOf(websiteId, () =>
         messageBatch.load([websiteId, sessionId, timestampBefore, timestampAfter]),
       ),
+    /**
+     * The `/messages` batch the shared cache holds fresh for these bounds, without reading
+     * Crisp: a history window starts from its cursor's batch only when it costs nothing.
+     */
+    cachedMessageBatch: (
+      websiteId: string,
+      sessionId: string,
+      timestampBefore: number | undefined,
+      timestampAfter: number | undefined,
+    ): MessageBatch | undefined =>
+      visible(websiteId)
+        ? (cache.peek(["messageBatch", websiteId, sessionId, timestampBefore, timestampAfter]) as
+            | MessageBatch
+            | undefined)
+        : undefined,
     /** By people id or by email. */
     person: (websiteId: string, peopleIdOrEmail: string) =>
       visible(websiteId) ? person.load([websiteId, peopleIdOrEmail]) : nothing,
     /** A profile's custom data: `{}` when it has none, null when the profile is missing. */
     personData: (websiteId: string, peopleId: string) =>
       visible(websiteId) ? personData.load([websiteId, peopleId]) : nothing,
-    peoplePage: (websiteId: string, params: PeopleListParams) =>
-      listOf(websiteId, () => peoplePage.load([websiteId, JSON.stringify(params)])),
-    personConversationPage: (websiteId: string, peopleId: string, page: number) =>
-      listOf(websiteId, () => personConversationPage.load([websiteId, peopleId, page])),
+    peoplePage: (websiteId: string, params: PeopleListParams) => {
+      seen.lists.add(`people ${websiteId}`);
+      return listOf(websiteId, () => peoplePage.load([websiteId, JSON.stringify(params)]));
+    },
+    personConversationPage: (websiteId: string, peopleId: string, page: number) => {
+      seen.lists.add(`conversations ${websiteId}`);
+      return listOf(websiteId, () => personConversationPage.load([websiteId, peopleId, page]));
+    },
     operators: (websiteId: string) => listOf(websiteId, () => operators.load([websiteId])),
     operator: async (websiteId: string, userId: string) =>
       visible(websiteId)
@@ -409,41 +404,3 @@ export function createLoaders({
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
-
-/** The conversation as a fresh cached list page holds it, if one does. */
-function cachedInPage(
-  cache: SharedCache,
-  websiteId: string,
-  sessionId: string,
-): CrispConversation | undefined {
-  for (const entry of cache.tagged(cacheTag.session(websiteId, sessionId))) {
-    if (entry.fresh && entry.key[0] === "conversationPage" && Array.isArray(entry.value)) {
-      const found = (entry.value as CrispConversation[]).find(
-        (item) => item.session_id === sessionId,
-      );
-      if (found !== undefined) {
-        return found;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** The message as a fresh cached batch of its conversation holds it, if one does. */
-function cachedInBatch(
-  cache: SharedCache,
-  websiteId: string,
-  sessionId: string,
-  fingerprint: number,
-): CrispMessage | undefined {
-  for (const entry of cache.tagged(cacheTag.session(websiteId, sessionId))) {
-    const value = entry.value as Partial<MessageBatch> | null;
-    if (entry.fresh && entry.key[0] === "messageBatch" && Array.isArray(value?.messages)) {
-      const found = value.messages.find((item) => item.fingerprint === fingerprint);
-      if (found !== undefined) {
-        return found;
-      }
-    }
-  }
-  return undefined;
-}

@@ -1,8 +1,29 @@
 import DataLoader from "dataloader";
+import type { Viewer } from "../auth.js";
 import type { OperationBudget } from "../budget.js";
+import type { CrispClient } from "../crisp/client.js";
 import { ErrorCode, GatewayError } from "../errors.js";
 import type { UsageCounters } from "../usage.js";
-import type { CacheKey, CacheKind, SharedCache } from "./cache.js";
+import type { SharedCache } from "./cache.js";
+import type { CacheKey, CacheKind } from "./cache-kinds.js";
+
+export interface LoaderDeps {
+  crisp: CrispClient;
+  usage: UsageCounters;
+  /** Shared by every request of this token. */
+  cache: SharedCache;
+  /** Told when an answer comes from past its TTL, so the response can say so. */
+  onStale?: () => void;
+  /**
+   * The operation's budget (a subscription's: reset for each event), charged for every Crisp
+   * request the loaders send. @default none: nothing is capped or reported
+   */
+  budget?: OperationBudget;
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal;
+  /** Who asks: only their websites are read. @default the open viewer (every website) */
+  viewer?: Viewer;
+}
 
 /**
  * Loader keys are tuples; DataLoader caches by a string, so each key is also given a stable

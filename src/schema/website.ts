@@ -13,6 +13,7 @@ import {
 import type { CrispCost } from "./cost.js";
 import { decodeGlobalId } from "./global-id.js";
 import { nonEmpty } from "./input.js";
+import { startWebsiteReads } from "./prefetch.js";
 
 /** A website is known by its id; its details load on demand (listing ids costs less). */
 export interface WebsiteShape {
@@ -157,7 +158,7 @@ builder.queryFields((t) => ({
         parseWebsiteArgument(args.id);
       }
     },
-    resolve: async (_root, args, ctx) => {
+    resolve: async (_root, args, ctx, info) => {
       const configured = ctx.gateway.defaultWebsiteId;
       const websiteId =
         args.id === null || args.id === undefined
@@ -168,7 +169,11 @@ builder.queryFields((t) => ({
       if (websiteId === undefined) {
         return null;
       }
-      return (await ctx.loaders.website(websiteId)) === null ? null : { websiteId };
+      // Whether the website exists decides between null and an object, so its children wait
+      // for its read; what they read needs only its id, so it starts now, alongside.
+      const website = ctx.loaders.website(websiteId);
+      startWebsiteReads(websiteId, ctx, info);
+      return (await website) === null ? null : { websiteId };
     },
   }),
   websiteExists: t.boolean({

@@ -49,6 +49,7 @@ export {
   Status,
   type Tier,
 } from "./protocol.js";
+export { roundTrips } from "./round-trips.js";
 export { SEED_ANCHOR } from "./seed/data.js";
 export type {
   ConversationQuery,

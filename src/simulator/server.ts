@@ -49,6 +49,8 @@ export class SimulatorServer {
   readonly server: Server;
   readonly requests: SimulatorRequest[] = [];
   readonly #listeners = new Set<SimulatorRequestListener>();
+  /** The sequence `arrived` and `answered` are places on. */
+  #sequence = 0;
   readonly #store: SimulatorStore;
   readonly #router: Router;
   readonly #tokens: SimulatorToken[];
@@ -141,6 +143,8 @@ export class SimulatorServer {
       reason: null,
       tier: typeof tierHeader === "string" ? tierHeader : null,
       at: Date.now(),
+      arrived: ++this.#sequence,
+      answered: 0,
     };
     this.requests.push(entry);
     response.once("close", () => {
@@ -167,6 +171,7 @@ export class SimulatorServer {
     }
     entry.status = answer.status;
     entry.reason = answer.reason;
+    entry.answered = ++this.#sequence;
     if (response.destroyed) {
       return;
     }

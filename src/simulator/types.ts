@@ -134,6 +134,14 @@ export interface SimulatorRequest {
   tier: string | null;
   /** Arrival time, ms since epoch. */
   at: number;
+  /**
+   * Place of its arrival on the server's one sequence of arrivals and answers: a request
+   * whose `arrived` is past another's `answered` was sent after that answer came (it may
+   * depend on it), whatever the clock says.
+   */
+  arrived: number;
+  /** Place of its answer on the same sequence (0 while it is in flight). */
+  answered: number;
   /** The parsed JSON request body; absent when there was none or it was not JSON. */
   body?: unknown;
 }

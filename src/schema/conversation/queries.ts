@@ -1,8 +1,10 @@
+import type { GatewayContext } from "../../context.js";
 import { requireId } from "../../crisp/ids.js";
 import { SIZED_WINDOW_MAX_PAGES } from "../../loaders/paging.js";
 import { SEEK_MAX_PAGES } from "../../loaders/seek.js";
 import { builder } from "../builder.js";
 import { checkForwardWindow, pagedConnection, requestedPageSize } from "../connection.js";
+import { startsRead } from "../prefetch.js";
 import { STREAM_PAGE_SIZE, streamPages } from "../stream.js";
 import { WebsiteRef } from "../website.js";
 import {
@@ -13,6 +15,31 @@ import {
   conversationOrder,
 } from "./filters.js";
 import { ConversationConnection, ConversationRef } from "./type.js";
+
+type ConversationsArgs = Parameters<typeof conversationListQuery>[0] & {
+  first?: number | null;
+  after?: string | null;
+};
+
+/** The pages a `conversations` window reads: its resolver's, and what its selection starts. */
+function readConversations(websiteId: string, args: ConversationsArgs, ctx: GatewayContext) {
+  const query = conversationListQuery(args);
+  return pagedConnection(
+    args,
+    {
+      perPage: "chosen",
+      fetch: (page, perPage) =>
+        ctx.loaders.conversationPage(websiteId, { ...query, page, perPage }),
+      order: conversationOrder(query.order),
+    },
+    (conversation) => conversation,
+  );
+}
+
+// The list needs only the website's id: read it alongside GET /website/{website_id}, not after.
+startsRead("Website", "conversations", (websiteId, args, ctx) =>
+  readConversations(websiteId, args as ConversationsArgs, ctx),
+);
 
 builder.objectFields(WebsiteRef, (t) => ({
   conversation: t.field({
@@ -53,19 +80,7 @@ builder.objectFields(WebsiteRef, (t) => ({
         description: "Default UPDATED. CREATED is the order to export in: see above.",
       }),
     },
-    resolve: (website, args, ctx) => {
-      const query = conversationListQuery(args);
-      return pagedConnection(
-        args,
-        {
-          perPage: "chosen",
-          fetch: (page, perPage) =>
-            ctx.loaders.conversationPage(website.websiteId, { ...query, page, perPage }),
-          order: conversationOrder(query.order),
-        },
-        (conversation) => conversation,
-      );
-    },
+    resolve: (website, args, ctx) => readConversations(website.websiteId, args, ctx),
   }),
   allConversations: t.field({
     type: [ConversationRef],

@@ -1,12 +1,12 @@
-import { Buffer } from "node:buffer";
 import { canonicalId, isFingerprintText, requireFingerprint } from "../../crisp/ids.js";
 import type { CrispMessage } from "../../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../../errors.js";
 import { builder } from "../builder.js";
-import { type ConnectionResult, pageSize, requestedPageSize } from "../connection.js";
+import { requestedPageSize } from "../connection.js";
 import { ConversationRef } from "../conversation/type.js";
 import { joinIdParts, splitIdParts } from "../global-id.js";
 import { MessageContent, messageText, toContent } from "./content.js";
+import { MAX_MESSAGE_BATCHES, messageWindow, readHistory } from "./history.js";
 
 export const MessageRef = builder.objectRef<CrispMessage>("Message");
 
@@ -122,46 +122,6 @@ const MessageConnection = builder.connectionObject(
   { name: "MessageEdge", description: "One message and its cursor." },
 );
 
-/** Message cursors are the message's timestamp: Crisp pages back with timestamp_before. */
-function encodeMessageCursor(timestamp: number): string {
-  return Buffer.from(`ts:${timestamp}`).toString("base64url");
-}
-function decodeMessageCursor(cursor: string): number {
-  const match = /^ts:(\d{1,16})$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
-  if (match?.[1] === undefined) {
-    throw badUserInput("before", "not a cursor of this connection.");
-  }
-  return Number(match[1]);
-}
-
-/**
- * Bounds the walk back in time: Crisp sends up to 40 messages a batch, so two reach 50, and
- * the other two cover unusually small batches. The cost estimate counts this many.
- */
-export const MAX_MESSAGE_BATCHES = 4;
-
-/** The arguments of `Conversation.messages`, checked: the window and its time bounds in ms. */
-function messageWindow(args: {
-  last?: number | null;
-  before?: string | null;
-  since?: Date | null;
-  until?: Date | null;
-}): { last: number; before: number | undefined; since: number | undefined } {
-  const last = pageSize(args.last, "last");
-  const cursor =
-    args.before === null || args.before === undefined
-      ? undefined
-      : decodeMessageCursor(args.before);
-  const since = args.since?.getTime();
-  const until = args.until?.getTime();
-  if (since !== undefined && until !== undefined && since >= until) {
-    throw badUserInput("until", "must be after since.");
-  }
-  const before =
-    cursor === undefined ? until : until === undefined ? cursor : Math.min(cursor, until);
-  return { last, before, since };
-}
-
 builder.objectFields(ConversationRef, (t) => ({
   messages: t.field({
     type: MessageConnection,
@@ -183,51 +143,8 @@ builder.objectFields(ConversationRef, (t) => ({
         description: "Only messages before this time (Crisp's timestamp_before).",
       }),
     },
-    resolve: async (conversation, args, ctx): Promise<ConnectionResult<CrispMessage>> => {
-      const window = messageWindow(args);
-      const { last, since } = window;
-      let before = window.before;
-      const collected: CrispMessage[] = [];
-      let hasOlder = true;
-      for (
-        let batch = 0;
-        batch < MAX_MESSAGE_BATCHES && collected.length < last && hasOlder;
-        batch += 1
-      ) {
-        const result = await ctx.loaders.messageBatch(
-          conversation.website_id,
-          conversation.session_id,
-          before,
-          since,
-        );
-        // Crisp may not bound a batch by timestamp_after: what is not after `since` is dropped,
-        // and reaching it ends the walk.
-        const kept = result.messages.filter(
-          (message) => since === undefined || message.timestamp > since,
-        );
-        collected.unshift(...kept);
-        const oldest = result.messages[0]?.timestamp;
-        hasOlder =
-          result.hasOlder &&
-          oldest !== undefined &&
-          kept.length === result.messages.length &&
-          (since === undefined || oldest > since);
-        before = oldest;
-      }
-      const nodes = last === 0 ? [] : collected.slice(-last);
-      const edges = nodes.map((node) => ({ cursor: encodeMessageCursor(node.timestamp), node }));
-      return {
-        edges,
-        pageInfo: {
-          hasPreviousPage: collected.length > nodes.length || hasOlder,
-          hasNextPage:
-            (args.before !== null && args.before !== undefined) ||
-            (args.until !== null && args.until !== undefined),
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges[edges.length - 1]?.cursor ?? null,
-        },
-      };
-    },
+    resolve: (conversation, args, ctx) =>
+      readHistory(ctx.loaders, conversation.website_id, conversation.session_id, args),
   }),
   message: t.field({
     type: MessageRef,

@@ -1,0 +1,186 @@
+import { type Cache, type CacheEntityRecord, useResponseCache } from "@envelop/response-cache";
+import { type ExecutionResult, getOperationAST, print } from "graphql";
+import { isAsyncIterable, type Plugin } from "graphql-yoga";
+import type { GatewayContext } from "../context.js";
+import type { CrispHookEvent } from "../events/event.js";
+import type { Change } from "../loaders/seen.js";
+import { encodeGlobalId, joinIdParts } from "../schema/global-id.js";
+
+/**
+ * Whole responses cached (issue 12.3): a warm dashboard is answered without running its
+ * resolver tree, its loaders or a cache look-up per field. Keyed by document, variables and
+ * viewer (the authenticated credentials: two viewers never share an entry); each entry is
+ * tagged with the entities it holds (`__typename` + `id`, found by envelop's response cache,
+ * which adds the ids to the document and takes them out of the answer) and with the lists it
+ * holds (a new conversation changes a list that does not hold it yet). An entry is dropped when
+ * a web hook (`invalidateEvent`), a mutation or a write (what the loaders changed) changes one
+ * of them, or when its TTL ends.
+ *
+ * This is envelop's `useResponseCache` (on which graphql-yoga's plugin builds) rather than
+ * Yoga's own wrapper, on purpose: Yoga's serves hits from `onParams`, before authentication,
+ * the per-client operation limit and the cost report run; envelop's serves them at execution,
+ * after them, so a hit is authenticated, counted against the client's limit and says it cost
+ * `crispRequests: 0`.
+ *
+ * Never cached: answers with errors (Crisp failing or throttling, partial answers), answers
+ * that used stale data (`extensions.stale`), incremental delivery (`@defer`, `@stream`), raw
+ * calls (`crispRequest`), the gateway's own counters (`gateway`) and the change feed
+ * (`changes`); subscriptions never go through it.
+ */
+
+/** Entities standing for a website's lists: any change to its conversations or people. */
+const CONVERSATION_LIST = "ConversationList";
+const PEOPLE_LIST = "PeopleList";
+
+/** Every typename an entry can be tagged with, for writes that may change anything. */
+const EVERY_TYPE = [
+  "Website",
+  "Conversation",
+  "Message",
+  "Person",
+  "Operator",
+  "Visitor",
+  CONVERSATION_LIST,
+  PEOPLE_LIST,
+];
+
+export interface GatewayResponseCacheOptions {
+  /** Where entries are kept: memory, or Redis (shared by every instance). */
+  store: Cache;
+  /** Longest an entry is served, ms. @default 10_000 (10 seconds) */
+  ttlMs?: number;
+}
+
+export interface GatewayResponseCache {
+  /** The marker, then the cache: the marker tags each answer before the cache stores it. */
+  plugins: [Plugin<Partial<GatewayContext>>, ReturnType<typeof useResponseCache>];
+  /** Drops every entry holding what a verified Crisp event changed. */
+  invalidateEvent(event: CrispHookEvent): Promise<void>;
+}
+
+/** The entities a change makes stale. */
+export function entitiesOf(change: Change): CacheEntityRecord[] {
+  const { websiteId, id } = change;
+  if (websiteId === null || change.kind === "everything") {
+    return EVERY_TYPE.map((typename) => ({ typename }));
+  }
+  switch (change.kind) {
+    case "conversation":
+      return [
+        { typename: CONVERSATION_LIST, id: websiteId },
+        id === null
+          ? { typename: "Conversation" }
+          : {
+              typename: "Conversation",
+              id: encodeGlobalId("Conversation", joinIdParts(websiteId, id)),
+            },
+      ];
+    case "person":
+      return [
+        { typename: PEOPLE_LIST, id: websiteId },
+        // A person's conversations are a list too.
+        { typename: CONVERSATION_LIST, id: websiteId },
+        id === null
+          ? { typename: "Person" }
+          : { typename: "Person", id: encodeGlobalId("Person", joinIdParts(websiteId, id)) },
+      ];
+    case "website":
+      return [{ typename: "Website" }];
+  }
+}
+
+/** What a verified Crisp event changes, as the response cache knows it. */
+export function changeOfEvent(event: CrispHookEvent): Change | null {
+  if (event.name.startsWith("plugin:")) {
+    return { kind: "website", websiteId: event.websiteId, id: null };
+  }
+  if (event.name.startsWith("people:")) {
+    const peopleId = event.data.people_id;
+    return {
+      kind: "person",
+      websiteId: event.websiteId,
+      id: typeof peopleId === "string" ? peopleId.toLowerCase() : null,
+    };
+  }
+  if (event.sessionId !== null) {
+    return { kind: "conversation", websiteId: event.websiteId, id: event.sessionId };
+  }
+  return null;
+}
+
+export function useGatewayResponseCache({
+  store,
+  ttlMs = 10_000, // 10 seconds
+}: GatewayResponseCacheOptions): GatewayResponseCache {
+  /** The lists each answer holds, from its request's loaders, until it is stored. */
+  const listsOf = new WeakMap<object, CacheEntityRecord[]>();
+  const tagged: Cache = {
+    get: (key) => store.get(key),
+    invalidate: (entities) => store.invalidate(entities),
+    set(key, result, entities, ttl) {
+      // Only the data: a later hit reports its own cost, not the cold one's.
+      return store.set(
+        key,
+        { data: result.data },
+        [...entities, ...(listsOf.get(result) ?? [])],
+        ttl,
+      );
+    },
+  };
+  const cache = useResponseCache<Partial<GatewayContext>>({
+    cache: tagged,
+    ttl: ttlMs,
+    session: (context) =>
+      context.viewer === undefined ? null : `viewer:${JSON.stringify(context.viewer)}`,
+    // Only operations of the gateway's own context (never a subscription's fork).
+    enabled: (context) => context.loaders !== undefined,
+    ttlPerSchemaCoordinate: {
+      "Query.crispRequest": 0,
+      "Query.gateway": 0,
+      "Website.changes": 0,
+    },
+    getDocumentString: (args) =>
+      (args.contextValue as { params?: { query?: string } }).params?.query ?? print(args.document),
+    shouldCacheResult: ({ result }) =>
+      (result.errors?.length ?? 0) === 0 && result.extensions?.stale !== true,
+    includeExtensionMetadata: false,
+  });
+  const marker: Plugin<Partial<GatewayContext>> = {
+    onExecute({ args }) {
+      const loaders = args.contextValue.loaders;
+      if (loaders === undefined) {
+        return undefined;
+      }
+      const mutation = getOperationAST(args.document, args.operationName)?.operation === "mutation";
+      return {
+        onExecuteDone({ result }) {
+          if (isAsyncIterable(result)) {
+            return;
+          }
+          if (mutation) {
+            const changed = loaders.seen.changes.flatMap(entitiesOf);
+            if (changed.length > 0) {
+              void Promise.resolve(store.invalidate(changed)).catch(() => undefined);
+            }
+            return;
+          }
+          listsOf.set(result as ExecutionResult, [...loaders.seen.lists].map(listEntity));
+        },
+      };
+    },
+  };
+  return {
+    plugins: [marker, cache],
+    async invalidateEvent(event) {
+      const change = changeOfEvent(event);
+      if (change !== null) {
+        await store.invalidate(entitiesOf(change));
+      }
+    },
+  };
+}
+
+function listEntity(list: string): CacheEntityRecord {
+  const [kind, websiteId] = list.split(" ");
+  return { typename: kind === "people" ? PEOPLE_LIST : CONVERSATION_LIST, id: websiteId ?? "" };
+}

@@ -1,0 +1,111 @@
+/**
+ * Cold queries cost as many sequential Crisp round trips as their data dependencies need
+ * (issue 12.1). Round trips are counted from the simulator's order of arrivals and answers
+ * (`roundTrips`): a request sent after another's answer came is a round later. Nothing here
+ * reads a clock: the simulator's latency only keeps one round's requests in flight together.
+ */
+import { describe, expect, it } from "vitest";
+import { roundTrips } from "../src/simulator/index.js";
+import { sorted, startTestGateway } from "./helpers/gateway.js";
+
+const t = await startTestGateway({ latencyMs: 40 });
+const W = t.simulator.defaultWebsiteId;
+const store = t.simulator.store;
+
+const DASHBOARD = `{ website { name conversations(first: 20) { nodes { sessionId state meta { nickname email } person { email company { name } } assignee { firstName } messages(last: 5) { nodes { type text from timestamp } } } } } }`;
+
+/** The operation's Crisp requests, each with the round trip it was sent in. */
+async function run(query: string, variables?: Record<string, unknown>) {
+  // Connections open and code warm: a round's requests then leave together.
+  t.takeRequests();
+  const response = await t.query(query, variables);
+  const requests = [...t.simulator.requests];
+  t.takeRequests();
+  const rounds = roundTrips(requests);
+  const byRound = new Map<number, string[]>();
+  requests.forEach((request, index) => {
+    const round = rounds[index] ?? 0;
+    byRound.set(round, [...(byRound.get(round) ?? []), `${request.method} ${request.url}`]);
+  });
+  return {
+    response,
+    calls: sorted(requests.map((request) => `${request.method} ${request.url}`)),
+    rounds: Math.max(0, ...rounds),
+    round: (n: number) => sorted(byRound.get(n) ?? []),
+  };
+}
+
+const firstPage = () => store.listConversations(W, {}).slice(0, 20);
+
+describe("cold queries wait only for what they depend on", () => {
+  it("the README dashboard makes 2 sequential round trips: website, list and operators, then people and messages", async () => {
+    await run(DASHBOARD);
+    const { response, rounds, round, calls } = await run(DASHBOARD);
+    expect(response.errors).toBeUndefined();
+    expect(rounds).toBe(2);
+    const site = `/website/${W}`;
+    expect(round(1)).toEqual(
+      sorted([
+        `GET ${site}`,
+        `GET ${site}/conversations/1?per_page=21`,
+        `GET ${site}/operators/list`,
+      ]),
+    );
+    const page = firstPage();
+    const people = [...new Set(page.flatMap((c) => (c.people_id ? [c.people_id] : [])))];
+    expect(round(2)).toEqual(
+      sorted([
+        ...people.map((id) => `GET ${site}/people/profile/${id}`),
+        ...page.map((c) => `GET ${site}/conversation/${c.session_id}/messages`),
+      ]),
+    );
+    expect(calls).toHaveLength(3 + people.length + page.length);
+  });
+
+  it("a list without `assignee` reads the website and the list together, and never the operators", async () => {
+    const { response, rounds, calls } = await run(
+      `{ website { name conversations(first: 20) { nodes { sessionId state } } } }`,
+    );
+    expect(response.errors).toBeUndefined();
+    expect(rounds).toBe(1);
+    expect(calls).toEqual(
+      sorted([`GET /website/${W}`, `GET /website/${W}/conversations/1?per_page=21`]),
+    );
+  });
+
+  it("`assignee` starts the operators list with the conversations, once, through fragments and aliases", async () => {
+    const { response, rounds, calls } = await run(
+      `query ($n: Int!) { website { id open: conversations(first: $n, filter: { notResolved: true }) { edges { node { ...A } } } } }
+       fragment A on Conversation { sessionId assignee { firstName } again: assignee { lastName } }`,
+      { n: 5 },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(rounds).toBe(1);
+    expect(calls.filter((call) => call.endsWith("/operators/list"))).toHaveLength(1);
+    expect(calls.filter((call) => call.includes("/conversations/1"))).toHaveLength(1);
+    expect(calls).toHaveLength(3);
+  });
+
+  it("reads nothing that @skip or @include leave out", async () => {
+    const { response, calls } = await run(
+      `query ($no: Boolean!) { website { name conversations(first: 5) @include(if: $no) { nodes { sessionId } } other: conversations(first: 5) { nodes { sessionId assignee @skip(if: true) { firstName } } } } }`,
+      { no: false },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(calls).toEqual(
+      sorted([`GET /website/${W}`, `GET /website/${W}/conversations/1?per_page=20`]),
+    );
+  });
+
+  it("a website Crisp does not have is null, without an error from the list read alongside it", async () => {
+    const missing = "00000000-0000-4000-8000-000000000000";
+    const { response, calls } = await run(
+      `{ website(id: "${missing}") { name conversations(first: 5) { nodes { sessionId } } } }`,
+    );
+    expect(response).toMatchObject({ data: { website: null } });
+    expect(response.errors).toBeUndefined();
+    expect(calls).toEqual(
+      sorted([`GET /website/${missing}`, `GET /website/${missing}/conversations/1?per_page=20`]),
+    );
+  });
+});

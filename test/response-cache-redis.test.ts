@@ -1,0 +1,54 @@
+/**
+ * The response cache's Redis store: entries one instance stores are served by every instance,
+ * an invalidation by any instance drops them for all, and while Redis fails each instance keeps
+ * serving from its own memory without an error. A redis-server of the test's own, killed.
+ */
+import { randomUUID } from "node:crypto";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { createRedisResponseStore } from "../src/plugins/response-cache-store.js";
+import { startRedis } from "./helpers/redis.js";
+
+const CONVERSATION = { typename: "Conversation", id: "Q29udmVyc2F0aW9uOmE" };
+
+async function pair(redisUrl: string) {
+  const scope = `test-${randomUUID()}`;
+  let lost = () => {};
+  const gone = new Promise<void>((resolve) => {
+    lost = resolve;
+  });
+  const report = (event: "lost" | "back") => {
+    if (event === "lost") {
+      lost();
+    }
+  };
+  const one = await createRedisResponseStore({ redisUrl, scope, report });
+  const two = await createRedisResponseStore({ redisUrl, scope, report: () => undefined });
+  onTestFinished(async () => {
+    await one.close();
+    await two.close();
+  });
+  return [one, two, gone] as const;
+}
+
+describe("the response cache in Redis", () => {
+  it("an entry one instance stored is served by another, and an invalidation by either drops it for both", async () => {
+    const redis = await startRedis();
+    const [one, two] = await pair(redis.url);
+    await one.set("answer", { data: { ok: true } }, [CONVERSATION], 60_000);
+    expect(await two.get("answer")).toEqual({ data: { ok: true } });
+    await two.invalidate([CONVERSATION]);
+    expect(await one.get("answer")).toBeUndefined();
+    expect(await two.get("answer")).toBeUndefined();
+  });
+
+  it("keeps serving from memory, with no error, while Redis is gone; invalidations still apply", async () => {
+    const redis = await startRedis();
+    const [one, , gone] = await pair(redis.url);
+    await redis.kill();
+    await gone;
+    await one.set("answer", { data: { ok: 1 } }, [CONVERSATION], 60_000);
+    expect(await one.get("answer")).toEqual({ data: { ok: 1 } });
+    await one.invalidate([CONVERSATION]);
+    expect(await one.get("answer")).toBeUndefined();
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * Whole responses cached per document, variables and viewer, dropped by exactly what a hook or
+ * a write changed (issue 12.3). A response-cache hit runs no resolver: its `extensions.cost`
+ * says `cacheHits: 0` as well as `crispRequests: 0`, which an answer from the shared cache
+ * beneath (loads that hit) never does.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createAuthenticator, loadKeysFile } from "../src/auth.js";
+import { createMemoryResponseStore } from "../src/plugins/response-cache-store.js";
+import { createGateway } from "../src/server.js";
+import { startSimulator } from "../src/simulator/index.js";
+import type { GraphQLResponse } from "./helpers/gateway.js";
+import { HOOK_SECRET } from "./helpers/hooks.js";
+import { crispWrite } from "./helpers/simulator-write.js";
+
+const simulator = await startSimulator({ seed: 1 });
+const W = simulator.defaultWebsiteId;
+const OTHER = simulator.store.websites.find((website) => website.website_id !== W)?.website_id;
+
+const KEYS = { all: "all-0123456789abcdef-xyz", other: "other-0123456789abcdef" };
+const directory = mkdtempSync(join(tmpdir(), "gateway-keys-"));
+const keysFile = join(directory, "keys.json");
+writeFileSync(
+  keysFile,
+  JSON.stringify([
+    { name: "admin", key: KEYS.all, websites: ["*"], access: "write", raw: true },
+    { name: "elsewhere", key: KEYS.other, websites: [OTHER ?? W], access: "read" },
+  ]),
+);
+
+const gateway = createGateway({
+  crisp: { baseUrl: simulator.url, ...simulator.credentials },
+  defaultWebsiteId: W,
+  hooks: { secret: HOOK_SECRET },
+  operationsPerMinute: 0,
+  authenticate: createAuthenticator({ keys: loadKeysFile(keysFile) }),
+  responseCache: { store: createMemoryResponseStore(), ttlMs: 60_000 },
+});
+const { hookUrl } = await gateway.listen("127.0.0.1", 0);
+simulator.configure({ hooks: { url: hookUrl, kind: "plugin", secret: HOOK_SECRET } });
+afterAll(async () => {
+  await gateway.stop();
+  await simulator.close();
+});
+
+interface Cost {
+  estimated: number;
+  crispRequests: number;
+  cacheHits: number;
+}
+
+async function ask<T = Record<string, unknown>>(
+  query: string,
+  variables?: Record<string, unknown>,
+  key = KEYS.all,
+): Promise<GraphQLResponse<T> & { cost: Cost }> {
+  const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as GraphQLResponse<T>;
+  return { ...body, cost: body.extensions?.cost as Cost };
+}
+
+/** Answered by the response cache: nothing loaded, nothing sent. */
+const fromResponseCache = (cost: Cost) => cost.crispRequests === 0 && cost.cacheHits === 0;
+
+async function delivered(): Promise<void> {
+  await simulator.hooksIdle();
+  await gateway.eventsCaughtUp();
+}
+
+const CONVERSATION = `query($s: ID!) { website { conversation(sessionId: $s) { sessionId state } } }`;
+type ConversationAnswer = { website: { conversation: { sessionId: string; state: string } } };
+const page = () => simulator.store.listConversations(W, {});
+
+describe("the response cache", () => {
+  it("a hook about conversation A leaves the cached answer about B served from cache, while A's is read anew", async () => {
+    const [a, b] = page();
+    const A = a?.session_id ?? "";
+    const B = b?.session_id ?? "";
+    await ask(CONVERSATION, { s: A });
+    await ask(CONVERSATION, { s: B });
+    expect(fromResponseCache((await ask(CONVERSATION, { s: A })).cost)).toBe(true);
+    expect(fromResponseCache((await ask(CONVERSATION, { s: B })).cost)).toBe(true);
+
+    const state = a?.state === "resolved" ? "unresolved" : "resolved";
+    const write = await crispWrite(simulator, "PATCH", `/website/${W}/conversation/${A}/state`, {
+      body: { state },
+    });
+    expect(write.status).toBe(200);
+    await delivered();
+
+    simulator.clearRequests();
+    const second = await ask<ConversationAnswer>(CONVERSATION, { s: B });
+    expect(fromResponseCache(second.cost)).toBe(true);
+    const first = await ask<ConversationAnswer>(CONVERSATION, { s: A });
+    expect(fromResponseCache(first.cost)).toBe(false);
+    expect(first.data?.website.conversation.state).toBe(state.toUpperCase());
+    // The hook patched the shared cache: A's new answer cost Crisp nothing either.
+    expect(simulator.requests).toEqual([]);
+  });
+
+  it("a hook about a conversation a cached list does not hold yet drops that list", async () => {
+    const list = `{ website { conversations(first: 2) { nodes { sessionId } } } }`;
+    await ask(list);
+    expect(fromResponseCache((await ask(list)).cost)).toBe(true);
+    const outside = page()[5]?.session_id ?? "";
+    const write = await crispWrite(
+      simulator,
+      "PATCH",
+      `/website/${W}/conversation/${outside}/state`,
+      { body: { state: "unresolved" } },
+    );
+    expect(write.status).toBe(200);
+    await delivered();
+    expect(fromResponseCache((await ask(list)).cost)).toBe(false);
+  });
+
+  it("a mutation drops the cached answers holding what it changed", async () => {
+    const c = page()[3];
+    const C = c?.session_id ?? "";
+    await ask(CONVERSATION, { s: C });
+    expect(fromResponseCache((await ask(CONVERSATION, { s: C })).cost)).toBe(true);
+    const state = c?.state === "resolved" ? "UNRESOLVED" : "RESOLVED";
+    const written = await ask(
+      `mutation($w: ID!, $s: ID!, $state: ConversationState!) { setConversationState(websiteId: $w, sessionId: $s, state: $state) { sessionId } }`,
+      { w: W, s: C, state },
+    );
+    expect(written.errors).toBeUndefined();
+    const after = await ask<ConversationAnswer>(CONVERSATION, { s: C });
+    expect(fromResponseCache(after.cost)).toBe(false);
+    expect(after.data?.website.conversation.state).toBe(state);
+  });
+
+  it("two viewers never share an entry: one that may not see the website gets null", async () => {
+    const query = `query($w: ID!) { website(id: $w) { name } }`;
+    const admin = await ask<{ website: { name: string } | null }>(query, { w: W });
+    expect(admin.data?.website?.name).toBe(simulator.store.website(W)?.name);
+    expect(fromResponseCache((await ask(query, { w: W })).cost)).toBe(true);
+    const stranger = await ask<{ website: { name: string } | null }>(query, { w: W }, KEYS.other);
+    expect(stranger.data).toEqual({ website: null });
+  });
+
+  it("never caches an answer with errors", async () => {
+    const query = `{ website { operators { userId } } }`;
+    simulator.configure({ errors: { status: 500, rate: 1, match: /\/operators\/list$/ } });
+    try {
+      expect((await ask(query)).errors?.[0]?.extensions?.code).toBe("UPSTREAM_UNAVAILABLE");
+    } finally {
+      simulator.configure({ errors: null });
+    }
+    const answer = await ask(query);
+    expect(answer.errors).toBeUndefined();
+    expect(fromResponseCache(answer.cost)).toBe(false);
+  });
+
+  it("never caches raw calls", async () => {
+    const query = `query($p: String!) { crispRequest(path: $p) { reason } }`;
+    await ask(query, { p: `/website/${W}` });
+    const again = await ask(query, { p: `/website/${W}` });
+    expect(again.cost.cacheHits).toBeGreaterThan(0);
+  });
+});
