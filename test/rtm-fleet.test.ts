@@ -9,6 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, expect, it } from "vitest";
+import { createRedisLease, type GapNotice } from "../src/events/rtm-lease.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { subscribe, wsClient } from "./helpers/live.js";
 import { type GatewayProcess, printedUrl, startGateway } from "./helpers/process.js";
@@ -102,7 +103,10 @@ it("three instances, one RTM connection; the holder killed, another takes over, 
   processes[holderIndex]?.child.kill("SIGKILL");
   await processes[holderIndex]?.exited();
   const next = await Promise.any(
-    survivors.map((index) => processes[index]?.waitFor(CONNECTED).then(() => index)),
+    survivors.map(async (index) => {
+      await processes[index]?.waitFor(CONNECTED);
+      return index;
+    }),
   );
   expect(survivors).toContain(next);
   expect(simulator.rtm.authenticated).toBe(1);
@@ -133,3 +137,51 @@ it("three instances, one RTM connection; the holder killed, another takes over, 
     expect(subscription.pending()).toBe(0);
   }
 }, 60_000);
+
+it("the lease: one holder; released on stop, the next takes it with the last holder's heartbeat; gap notices reach the others", async () => {
+  const leaseScope = `test-${randomUUID()}`;
+  const open = async () => {
+    const lease = await createRedisLease({ redisUrl: REDIS_URL, scope: leaseScope, ttlMs: 1_000 });
+    const changes: { held: boolean; previousSeenAt: number | null }[] = [];
+    const gaps: GapNotice[] = [];
+    let wake: () => void = () => undefined;
+    lease.start({
+      change: (held, previousSeenAt) => {
+        changes.push({ held, previousSeenAt });
+        wake();
+      },
+      gap: (notice) => {
+        gaps.push(notice);
+        wake();
+      },
+    });
+    const until = async (done: () => boolean) => {
+      while (!done()) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    };
+    return { lease, changes, gaps, until };
+  };
+  const first = await open();
+  await first.until(() => first.changes.length === 1);
+  expect(first.changes).toEqual([{ held: true, previousSeenAt: null }]);
+  const second = await open();
+  afterAll(() => second.lease.stop());
+  const notice = {
+    id: randomUUID(),
+    fromMs: Date.now() - 5_000,
+    toMs: Date.now(),
+    websiteIds: [W],
+  };
+  await first.lease.announceGap(notice);
+  await second.until(() => second.gaps.length === 1);
+  expect(second.gaps).toEqual([notice]);
+  const stoppedAt = Date.now();
+  await first.lease.stop();
+  await second.until(() => second.changes.length === 1);
+  expect(second.changes[0]?.held).toBe(true);
+  expect(second.changes[0]?.previousSeenAt).toBeLessThanOrEqual(stoppedAt);
+  expect(second.changes[0]?.previousSeenAt).toBeGreaterThan(stoppedAt - 60_000);
+});

@@ -96,8 +96,15 @@ describe("discovery and authentication", () => {
       events: [...RTM_EVENTS],
       at: expect.any(Number),
     });
-    const { origin } = await gateway.listen("127.0.0.1", 0);
+    const { origin, hookUrl } = await gateway.listen("127.0.0.1", 0);
     expect(await (await fetch(`${origin}/ready`)).json()).toEqual({ ready: true, problems: [] });
+    // CRISP_EVENTS=rtm: hooks are off, and say so.
+    const hook = await fetch(hookUrl, { method: "POST", body: "{}" });
+    expect(hook.status).toBe(403);
+    expect(await hook.json()).toEqual({
+      error:
+        "Web hooks are off on this gateway: it receives events over Crisp's RTM socket (CRISP_EVENTS=rtm).",
+    });
     const metrics = await (await fetch(`${origin}/metrics`)).text();
     expect(metrics).toMatch(/^gateway_rtm_connected 1$/m);
     expect(metrics).toMatch(/^gateway_rtm_holder 1$/m);

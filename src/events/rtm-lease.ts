@@ -123,6 +123,7 @@ export async function createRedisLease({
   let seenGap: string | null | undefined;
   let handlers: LeaseHandlers | undefined;
   let ticking: Promise<void> = Promise.resolve();
+  let startedAt = now();
 
   const setHeld = (value: boolean, previousSeenAt: number | null) => {
     if (held !== value) {
@@ -162,8 +163,8 @@ export async function createRedisLease({
   };
 
   const readGap = (text: string | null) => {
-    if (seenGap === undefined || text === seenGap) {
-      seenGap = text;
+    const first = seenGap === undefined;
+    if (text === seenGap) {
       return;
     }
     seenGap = text;
@@ -172,7 +173,12 @@ export async function createRedisLease({
     }
     try {
       const notice = JSON.parse(text) as GapNotice;
-      if (!held && Array.isArray(notice.websiteIds)) {
+      // The first notice read is news only if its gap ended after this instance started.
+      if (
+        !held &&
+        Array.isArray(notice.websiteIds) &&
+        (!first || (typeof notice.toMs === "number" && notice.toMs >= startedAt))
+      ) {
         handlers?.gap(notice);
       }
     } catch (error) {
@@ -194,6 +200,7 @@ export async function createRedisLease({
     kind: "redis",
     start(given) {
       handlers = given;
+      startedAt = now();
       ticking = tick().finally(schedule);
     },
     async announceGap(notice) {

@@ -27,6 +27,8 @@ import type { GapNotice, RtmLease } from "./rtm-lease.js";
 
 /** Where the connection stands. */
 export type RtmState =
+  /** RTM is not a source here (CRISP_EVENTS=hooks). */
+  | "off"
   /** Another instance holds the fleet's connection: its events arrive through the log. */
   | "standby"
   /** Discovering the endpoint, connecting or authenticating. */

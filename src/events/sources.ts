@@ -47,8 +47,8 @@ export interface EventSourceOptions {
 /** What `gateway { eventSource }`, /metrics and /ready read. */
 export interface EventSourcesStatus {
   mode: EventMode;
-  /** The RTM connection; null when it is off (CRISP_EVENTS=hooks). */
-  rtm: RtmStatus | null;
+  /** The RTM connection (state `off` with CRISP_EVENTS=hooks). */
+  rtm: RtmStatus;
 }
 
 export interface EventSources {
@@ -80,6 +80,19 @@ export interface EventSourcesOptions extends EventSourceOptions {
   registry: Registry;
   logger: Logger;
 }
+
+/** The RTM status of a gateway that does not use RTM. */
+const off: RtmStatus = Object.freeze({
+  state: "off",
+  holder: false,
+  since: new Date(0),
+  reason: null,
+  connects: 0,
+  events: 0,
+  lost: 0,
+  gaps: 0,
+  lastGapMs: null,
+});
 
 /** Websites remembered from events, for a gap's refresh when Crisp cannot list them. */
 const MAX_SEEN_WEBSITES = 10_000;
@@ -170,7 +183,7 @@ export function createEventSources({
     pipeline,
     webhook,
     rtm,
-    status: () => ({ mode, rtm: rtm?.status() ?? null }),
+    status: () => ({ mode, rtm: rtm?.status() ?? off }),
     problem() {
       const status = rtm?.status();
       return status?.state === "unauthorized"

@@ -33,6 +33,7 @@ const EventSourceMode = builder.enumType("EventSourceMode", {
 const RtmConnectionState = builder.enumType("RtmConnectionState", {
   description: "Where the RTM connection stands.",
   values: {
+    OFF: { value: "off", description: "RTM is not a source of this gateway (CRISP_EVENTS=hooks)." },
     STANDBY: {
       value: "standby",
       description:
@@ -70,7 +71,7 @@ const RtmConnection = builder.objectRef<RtmStatus>("RtmConnection").implement({
     }),
     since: t.field({
       type: "DateTime",
-      description: "When `state` last changed.",
+      description: "When `state` last changed (the epoch while OFF).",
       resolve: (status) => status.since,
     }),
     reason: t.exposeString("reason", {
@@ -104,8 +105,7 @@ const EventSourceStatus = builder.objectRef<EventSourcesStatus>("EventSourceStat
     }),
     rtm: t.field({
       type: RtmConnection,
-      nullable: true,
-      description: "The RTM connection; null when RTM is off (HOOKS).",
+      description: "The RTM connection: state OFF when the mode is HOOKS.",
       resolve: (status) => status.rtm,
     }),
   }),
