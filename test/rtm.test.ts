@@ -7,11 +7,13 @@
  * state, the simulator's authentications.
  */
 
+import { randomUUID } from "node:crypto";
 import { io } from "socket.io-client";
 import { MockAgent } from "undici";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { RTM_EVENTS } from "../src/crisp/connect.js";
-import { createMemoryEventLog } from "../src/events/log.js";
+import { createMemoryEventLog, type EventLog } from "../src/events/log.js";
+import { createRedisEventLog } from "../src/events/redis-log.js";
 import { createLogger } from "../src/logger.js";
 import { createGateway, type Gateway, type GatewayOptions } from "../src/server.js";
 import {
@@ -25,6 +27,7 @@ import { subscribe, wsClient } from "./helpers/live.js";
 import { crispWrite } from "./helpers/simulator-write.js";
 import { readEvents } from "./helpers/streams.js";
 
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const simulator = await startSimulator({ seed: 1 });
 const W = simulator.defaultWebsiteId;
 afterAll(() => simulator.close());
@@ -373,12 +376,17 @@ describe("events over the socket", () => {
   });
 });
 
-describe("both sources at once", () => {
-  const events = createMemoryEventLog();
+describe.each(["memory", "redis"] as const)("both sources at once, %s event log", (kind) => {
+  let events: EventLog;
   let gateway: Gateway;
   let hookUrl = "";
   let wsUrl = "";
   beforeAll(async () => {
+    // In Redis the pairing is the append script's (`…:count:*`, `…:pair:*`).
+    events =
+      kind === "memory"
+        ? createMemoryEventLog()
+        : await createRedisEventLog({ redisUrl: REDIS_URL, scope: `test-${randomUUID()}` });
     gateway = rtmGateway({
       events,
       hooks: { secret: HOOK_SECRET },
@@ -400,7 +408,7 @@ describe("both sources at once", () => {
     await gateway.eventsCaughtUp();
     const start = await events.latest();
     const before = rtm(gateway).status().events;
-    const S = sessions[7] ?? "";
+    const S = sessions[kind === "memory" ? 7 : 8] ?? "";
     const sent = await emitted(async () => {
       await sendMessage(S, "one");
       // The same content twice is two events: both must be relayed.

@@ -269,10 +269,11 @@ export function createRtmSource({
       );
     });
     next.on("connect_error", (error: Error) => {
-      unheardSince ??= now();
       retryLater(`The RTM socket could not connect: ${error.message}`);
     });
     next.on("disconnect", (reason: string) => {
+      // Only a connection that was had leaves a gap behind (a takeover starts from the last
+      // holder's heartbeat instead).
       unheardSince ??= now();
       retryLater(`The RTM socket closed (${reason}).`);
     });
