@@ -223,6 +223,12 @@ describe("discovery and authentication", () => {
 });
 
 describe("events over the socket", () => {
+  const ownToken = {
+    identifier: randomUUID(),
+    key: `own-${randomUUID()}`,
+    tier: "plugin" as const,
+    websiteIds: [...(simulator.tokens.find((token) => token.tier === "plugin")?.websiteIds ?? [])],
+  };
   // Built when these tests begin, so the discovery tests above see only their own requests.
   let hooked: Gateway;
   let hookUrl = "";
@@ -239,7 +245,9 @@ describe("events over the socket", () => {
     });
     afterAll(() => hooked.stop());
     ({ hookUrl } = await hooked.listen("127.0.0.1", 0));
-    gateway = rtmGateway();
+    // A plugin token of its own, so its socket:bind is told from other gateways'.
+    simulator.tokens.push(ownToken);
+    gateway = rtmGateway({ crisp: { baseUrl: simulator.url, ...ownToken } });
     ({ url, wsUrl } = await gateway.listen("127.0.0.1", 0));
   });
 
@@ -353,9 +361,11 @@ describe("events over the socket", () => {
     await gateway.openSubscriptions(1);
     const before = rtm(gateway).status().events;
     const rebound = new Promise<void>((resolve) => {
-      const stop = simulator.rtm.onBind(() => {
-        stop();
-        resolve();
+      const stop = simulator.rtm.onBind((username) => {
+        if (username === ownToken.identifier) {
+          stop();
+          resolve();
+        }
       });
     });
     simulator.setPluginInstalled(other, true);

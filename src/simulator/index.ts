@@ -127,8 +127,11 @@ export interface Simulator {
     authentications: RtmAuthentication[];
     /** Calls `listener` on every later answer; returns the unsubscribe. */
     onAuthentication(listener: (authentication: RtmAuthentication) => void): () => void;
-    /** Calls `listener` after every later `socket:bind` is applied; returns the unsubscribe. */
-    onBind(listener: () => void): () => void;
+    /**
+     * Calls `listener` with the token identifier after every later `socket:bind` of an
+     * authenticated socket is applied; returns the unsubscribe.
+     */
+    onBind(listener: (username: string) => void): () => void;
     /** Drops every connection as a network failure would: clients reconnect on their own. */
     drop(): void;
   };

@@ -43,7 +43,7 @@ export class RtmServer {
   readonly #tokens: SimulatorToken[];
   readonly #bound = new Map<Socket, Bound>();
   readonly #listeners = new Set<(authentication: RtmAuthentication) => void>();
-  readonly #bindListeners = new Set<() => void>();
+  readonly #bindListeners = new Set<(username: string) => void>();
   #url = "";
 
   constructor(tokens: SimulatorToken[]) {
@@ -92,9 +92,12 @@ export class RtmServer {
     };
   }
 
-  /** Calls `listener` after every later `socket:bind` is applied; returns the unsubscribe. */
-  onBind(listener: () => void): () => void {
-    const entry = () => listener();
+  /**
+   * Calls `listener` with the token identifier after every later `socket:bind` is applied;
+   * returns the unsubscribe.
+   */
+  onBind(listener: (username: string) => void): () => void {
+    const entry = (username: string) => listener(username);
     this.#bindListeners.add(entry);
     return () => {
       this.#bindListeners.delete(entry);
@@ -145,11 +148,12 @@ export class RtmServer {
     });
     socket.on(RtmMessage.BIND, () => {
       const bound = this.#bound.get(socket);
-      if (bound !== undefined) {
-        bound.websites = new Set(bound.token.websiteIds);
+      if (bound === undefined) {
+        return;
       }
+      bound.websites = new Set(bound.token.websiteIds);
       for (const listener of [...this.#bindListeners]) {
-        listener();
+        listener(bound.token.identifier);
       }
     });
     socket.on("disconnect", () => {
