@@ -4,9 +4,9 @@ import { RTM_EVENTS, RTM_REBIND_MIN_INTERVAL_MS, RtmMessage } from "../crisp/con
 import type { CrispTier } from "../crisp/types.js";
 import { ErrorCode, GatewayError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { CrispHookEvent, IncomingEvent } from "./event.js";
-import { jsonDepthExceeds, MAX_HOOK_DEPTH, toEvent } from "./hook-body.js";
+import type { CrispHookEvent } from "./event.js";
 import type { Ingest } from "./hook-route.js";
+import { readRtmEvent } from "./rtm-event.js";
 import type { GapNotice, RtmLease } from "./rtm-lease.js";
 
 /**
@@ -375,33 +375,4 @@ export function createRtmSource({
       await lease.stop();
     },
   };
-}
-
-/**
- * One socket event as an event: the socket sends a hook's `data` (crisp-api.md §6), which
- * names its website; it is checked exactly as a hook body is.
- */
-export function readRtmEvent(
-  name: string,
-  data: unknown,
-  now: () => number = Date.now,
-): IncomingEvent | string {
-  let text: string;
-  try {
-    text = JSON.stringify(data) ?? "";
-  } catch {
-    return "data cannot be read";
-  }
-  if (jsonDepthExceeds(text, MAX_HOOK_DEPTH)) {
-    return `data nests deeper than ${MAX_HOOK_DEPTH} levels`;
-  }
-  const fields =
-    typeof data === "object" && data !== null ? (data as Record<string, unknown>) : undefined;
-  const timestamp = fields?.timestamp;
-  return toEvent({
-    website_id: fields?.website_id,
-    event: name,
-    data,
-    timestamp: typeof timestamp === "number" ? timestamp : now(),
-  });
 }
