@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isUuid } from "./crisp/ids.js";
 import type { CrispTier } from "./crisp/types.js";
+import type { EventMode } from "./events/sources.js";
 import { CACHE_KINDS, type CacheKind } from "./loaders/cache-kinds.js";
 
 /** Where Crisp is: the real API (credentials given) or the embedded simulator (demo mode). */
@@ -30,6 +31,13 @@ export interface Config {
   hookKey: string | undefined;
   /** How far a signed hook's timestamp may be from now, ms (redeliveries: twice as long). */
   hookWindowMs: number;
+  /**
+   * Where events come from (CRISP_EVENTS): web hooks, Crisp's RTM socket, or both. Default:
+   * hooks when a hook secret or key is set, else rtm; demo mode: both.
+   */
+  events: EventMode;
+  /** How long the fleet's RTM lease outlives a dead holder, ms (CRISP_RTM_LEASE_MS). */
+  rtmLeaseMs: number;
   /** The event log's retention: most events kept, and for how long (ms). */
   eventLog: { maxEvents: number; maxAgeMs: number };
   /** Shared event log, redelivery check, guard state and cache across instances, when set. */
@@ -186,6 +194,12 @@ const EnvSchema = z.object({
     message: "a key of at least 16 characters (the ?key= of website hooks)",
   }),
   CRISP_HOOK_WINDOW_MS: integer(60_000, 604_800_000).default(3_600_000),
+  CRISP_EVENTS: z
+    .enum(["hooks", "rtm", "both"], {
+      error: "one of hooks (web hooks), rtm (Crisp's RTM socket), both",
+    })
+    .optional(),
+  CRISP_RTM_LEASE_MS: integer(1_000, 600_000).default(10_000),
   EVENT_LOG_MAX_EVENTS: integer(100, 10_000_000).default(20_000),
   EVENT_LOG_MAX_AGE_MS: integer(60_000, 2_592_000_000).default(86_400_000),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "a redis:// or rediss:// URL" }).optional(),
@@ -280,6 +294,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       `Invalid configuration:\n  HOST=${JSON.stringify(vars.HOST)} with no client authentication: set GATEWAY_KEYS_FILE, GATEWAY_JWT_SECRET or GATEWAY_JWKS_URL, or GATEWAY_AUTH=none to serve every client every website on purpose.`,
     );
   }
+  const events =
+    vars.CRISP_EVENTS ??
+    (crisp.mode === "demo"
+      ? "both"
+      : vars.CRISP_HOOK_SECRET !== undefined || vars.CRISP_HOOK_KEY !== undefined
+        ? "hooks"
+        : "rtm");
+  // A website token's RTM endpoint is per website (GET /website/{id}/connect/endpoints).
+  if (events !== "hooks" && tier === "website" && vars.CRISP_WEBSITE_ID === undefined) {
+    throw new ConfigError(
+      `Invalid configuration:\n  CRISP_EVENTS=${events} with CRISP_TIER=website needs CRISP_WEBSITE_ID: a website token's RTM endpoint is per website.`,
+    );
+  }
   return Object.freeze({
     host: vars.HOST,
     port: vars.PORT,
@@ -290,6 +317,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     hookSecret: vars.CRISP_HOOK_SECRET,
     hookKey: vars.CRISP_HOOK_KEY,
     hookWindowMs: vars.CRISP_HOOK_WINDOW_MS,
+    events,
+    rtmLeaseMs: vars.CRISP_RTM_LEASE_MS,
     eventLog: { maxEvents: vars.EVENT_LOG_MAX_EVENTS, maxAgeMs: vars.EVENT_LOG_MAX_AGE_MS },
     redisUrl: vars.REDIS_URL,
     demoActivityMs: vars.DEMO_ACTIVITY_MS,

@@ -8,6 +8,7 @@ import type { CrispTier } from "./crisp/types.js";
 import type { LiveHub } from "./events/live.js";
 import type { EventLog } from "./events/log.js";
 import type { Projections } from "./events/projection.js";
+import type { EventSourcesStatus } from "./events/sources.js";
 import type { SharedCache } from "./loaders/cache.js";
 import { createLoaders, type Loaders } from "./loaders/index.js";
 import { createWrites, type Writes } from "./loaders/writes.js";
@@ -23,6 +24,8 @@ export interface GatewayInfo {
   /** The website `Query.website` resolves to without an id, when configured. */
   defaultWebsiteId: string | undefined;
   dailyQuota: number | null;
+  /** Where events come from and how the RTM connection stands (`gateway { eventSource }`). */
+  eventSource: () => EventSourcesStatus;
 }
 
 /** What the schema reads of the event path. */

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { GUARD_REDIS_OPTIONS, type GuardStore, redisGuardStore } from "./crisp/guard-store.js";
 import { createMemoryEventLog } from "./events/log.js";
 import { createRedisEventLog } from "./events/redis-log.js";
+import { createRedisLease } from "./events/rtm-lease.js";
 import type { ReadinessCheck } from "./http/readiness.js";
 import { createRedisSecondLevel } from "./loaders/second-level.js";
 import { createLogger } from "./logger.js";
@@ -81,6 +82,12 @@ async function main(): Promise<void> {
     config.redisUrl === undefined
       ? undefined
       : await createRedisSecondLevel({ redisUrl: config.redisUrl, scope });
+  // With Redis, one instance of the fleet holds the RTM connection; the others follow its
+  // events through the shared event log.
+  const lease =
+    config.redisUrl === undefined || config.events === "hooks"
+      ? undefined
+      : await createRedisLease({ redisUrl: config.redisUrl, scope, ttlMs: config.rtmLeaseMs });
   // With Redis, every instance counts one quota and backs off together.
   const guardStore =
     config.redisUrl === undefined ? undefined : await connectGuardStore(config.redisUrl, crisp);
@@ -101,6 +108,7 @@ async function main(): Promise<void> {
     dailyQuota: config.dailyQuota,
     events,
     hooks: { secret: hookSecret, key: config.hookKey, windowMs: config.hookWindowMs },
+    eventSource: { mode: config.events, ...(lease === undefined ? {} : { lease }) },
     cache: config.cache,
     ...(secondLevel === undefined ? {} : { secondLevel }),
     ...(responseStore === undefined
@@ -150,7 +158,9 @@ async function main(): Promise<void> {
   stops.unshift(() => gateway.stop());
   console.log(config.graphiql ? `GraphiQL: ${url}` : `GraphQL: ${url} (GraphiQL off)`);
   console.log(
-    `Web hooks: ${hookUrl} (${hookSecret || config.hookKey ? "verified" : "refused until CRISP_HOOK_SECRET or CRISP_HOOK_KEY is set"}); events: ${events.kind}.`,
+    config.events === "rtm"
+      ? `Web hooks: off (CRISP_EVENTS=rtm); events: Crisp's RTM socket${lease === undefined ? "" : ", one connection per fleet (Redis lease)"}, log ${events.kind}.`
+      : `Web hooks: ${hookUrl} (${hookSecret || config.hookKey ? "verified" : "refused until CRISP_HOOK_SECRET or CRISP_HOOK_KEY is set"}); events: ${config.events}, log ${events.kind}.`,
   );
   afterListen(hookUrl);
 

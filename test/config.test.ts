@@ -13,6 +13,8 @@ describe("configuration", () => {
       hookSecret: undefined,
       hookKey: undefined,
       hookWindowMs: 3_600_000,
+      events: "both",
+      rtmLeaseMs: 10_000,
       eventLog: { maxEvents: 20_000, maxAgeMs: 86_400_000 },
       redisUrl: undefined,
       responseCacheTtlMs: 10_000,
@@ -110,6 +112,23 @@ describe("configuration", () => {
     expect(loadConfig({ RESPONSE_CACHE_TTL_MS: "2500" }).responseCacheTtlMs).toBe(2500);
   });
 
+  it("chooses the event source: hooks with a hook secret or key, else RTM; demo mode both; CRISP_EVENTS wins", () => {
+    const live = { CRISP_IDENTIFIER: "id", CRISP_KEY: "key" };
+    expect(loadConfig(live).events).toBe("rtm");
+    expect(loadConfig({ ...live, CRISP_HOOK_SECRET: "0123456789abcdef" }).events).toBe("hooks");
+    expect(loadConfig({ ...live, CRISP_HOOK_KEY: "0123456789abcdef" }).events).toBe("hooks");
+    expect(
+      loadConfig({ ...live, CRISP_EVENTS: "both", CRISP_HOOK_KEY: "0123456789abcdef" }).events,
+    ).toBe("both");
+    expect(loadConfig({}).events).toBe("both");
+    expect(loadConfig({ CRISP_EVENTS: "hooks" }).events).toBe("hooks");
+    expect(loadConfig({ ...live, CRISP_RTM_LEASE_MS: "3000" }).rtmLeaseMs).toBe(3_000);
+    // A website token's RTM endpoint is per website.
+    expect(() => loadConfig({ ...live, CRISP_TIER: "website" })).toThrow(
+      /CRISP_EVENTS=rtm with CRISP_TIER=website needs CRISP_WEBSITE_ID/,
+    );
+  });
+
   it("reads per-kind cache TTLs", () => {
     expect(loadConfig({ CACHE_TTL_MS: "conversation=5000, operators=0" }).cache.ttlMs).toEqual({
       conversation: 5000,
@@ -134,6 +153,8 @@ describe("configuration", () => {
     [{ SHUTDOWN_GRACE_MS: "soon" }, "SHUTDOWN_GRACE_MS"],
     [{ RESPONSE_CACHE_TTL_MS: "-1" }, "RESPONSE_CACHE_TTL_MS"],
     [{ DEMO: "yes" }, "DEMO"],
+    [{ CRISP_EVENTS: "socket" }, "CRISP_EVENTS"],
+    [{ CRISP_RTM_LEASE_MS: "10" }, "CRISP_RTM_LEASE_MS"],
     [{ DEMO: "1", CRISP_IDENTIFIER: "id", CRISP_KEY: "key" }, "DEMO=1"],
   ])("refuses %j naming %s", (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -43,9 +43,14 @@ function classify(file: string, specifier: string): "simulator" | "outside" | "p
 
 const builtins = new Set(builtinModules);
 /** Packages the simulator may use: Node's own modules and its HTTP client for web hooks. */
+/** Transports only: undici sends its hooks, socket.io is its RTM server (as Crisp's relay is). */
 function allowedPackage(specifier: string): boolean {
   const name = specifier.replace(/^node:/, "").split("/")[0] ?? "";
-  return (specifier.startsWith("node:") && builtins.has(name)) || specifier === "undici";
+  return (
+    (specifier.startsWith("node:") && builtins.has(name)) ||
+    specifier === "undici" ||
+    specifier === "socket.io"
+  );
 }
 
 describe("the simulator's boundary", () => {
@@ -75,7 +80,7 @@ describe("the simulator's boundary", () => {
     expect(outside).toEqual([]);
   });
 
-  test("the simulator uses only Node's modules and undici", () => {
+  test("the simulator uses only Node's modules, undici and socket.io", () => {
     const packages = files.flatMap((file) =>
       specifiers(file)
         .filter((specifier) => classify(file, specifier) === "package")

@@ -44,6 +44,8 @@ export interface WebhookRouteOptions {
   windowMs?: number;
   /** Told about each hook's outcome (metrics, logs). */
   onOutcome?: (outcome: HookOutcome) => void;
+  /** Web hooks are off on purpose (CRISP_EVENTS=rtm): every hook is refused 403 with this. */
+  off?: string;
 }
 
 /**
@@ -59,6 +61,7 @@ export function createWebhookRoute({
   maxBodyBytes = 262_144,
   windowMs = HOOK_TIMESTAMP_WINDOW_MS,
   onOutcome,
+  off,
 }: WebhookRouteOptions): (request: IncomingMessage, response: ServerResponse) => void {
   const answer = (
     response: ServerResponse,
@@ -84,6 +87,11 @@ export function createWebhookRoute({
     if (request.method !== "POST") {
       response.setHeader("allow", "POST");
       answer(response, 405, { error: "Web hooks are POSTed." });
+      request.resume();
+      return;
+    }
+    if (off !== undefined) {
+      answer(response, 403, { error: off });
       request.resume();
       return;
     }

@@ -2,6 +2,7 @@ import { LRUCache } from "lru-cache";
 import {
   type CrispHookEvent,
   compareEventIds,
+  type EventSource,
   FIRST_EVENT_ID,
   type IncomingEvent,
   parseEventId,
@@ -23,10 +24,7 @@ export interface EventLog {
    * (with its id), or "duplicate". Rejects when the event cannot be recorded (Redis away):
    * nothing was recorded, and nothing marks the key as seen.
    */
-  append(
-    event: IncomingEvent,
-    dedupe: { key: string; ttlMs: number },
-  ): Promise<CrispHookEvent | "duplicate">;
+  append(event: IncomingEvent, dedupe: Dedupe): Promise<CrispHookEvent | "duplicate">;
   /**
    * Recorded events after `after` (exclusive; null: from the oldest kept), oldest first, at
    * most `limit`. Throws `EventLogGap` when events after `after` may no longer be kept.
@@ -52,6 +50,19 @@ export interface EventLog {
   /** Why events cannot be recorded or followed now, for /ready; undefined while they can. */
   problem(): string | undefined;
   close(): Promise<void>;
+}
+
+/**
+ * How an append recognises an event already recorded: its redelivery `key` (a hook body's
+ * hash), and, with two sources on (CRISP_EVENTS=both), `pair`: the content identity
+ * (identity.ts) and the source. Each source counts its own deliveries of a content; the n-th
+ * of one source and the n-th of the other are one event, recorded once. Both are remembered
+ * for `ttlMs`.
+ */
+export interface Dedupe {
+  key: string;
+  ttlMs: number;
+  pair?: { content: string; source: EventSource };
 }
 
 /** Events after the given id may have been dropped by retention (or lost): resync. */
@@ -101,6 +112,8 @@ export function createMemoryEventLog({
   let listener: ((event: CrispHookEvent) => void) | undefined;
   let closed = false;
   const seen = new LRUCache<string, true>({ max: 100_000, ttlAutopurge: false });
+  /** Deliveries of each content per source (`Dedupe.pair`). */
+  const counts = new LRUCache<string, number>({ max: 100_000, ttlAutopurge: false });
 
   const trim = () => {
     const oldest = now() - maxAgeMs;
@@ -148,6 +161,17 @@ export function createMemoryEventLog({
         return "duplicate";
       }
       seen.set(dedupe.key, true, { ttl: dedupe.ttlMs });
+      if (dedupe.pair !== undefined) {
+        const { content, source } = dedupe.pair;
+        const counter = `${source}|${content}`;
+        const occurrence = (counts.get(counter) ?? 0) + 1;
+        counts.set(counter, occurrence, { ttl: dedupe.ttlMs });
+        const paired = `pair|${content}|${occurrence}`;
+        if (seen.has(paired)) {
+          return "duplicate";
+        }
+        seen.set(paired, true, { ttl: dedupe.ttlMs });
+      }
       const event: CrispHookEvent = { id: nextId(), ...incoming };
       last = event.id;
       events.push(event);

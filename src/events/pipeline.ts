@@ -8,6 +8,7 @@ import {
   type IncomingEvent,
 } from "./event.js";
 import type { IngestResult } from "./hook-route.js";
+import { eventIdentity } from "./identity.js";
 import { LiveHub } from "./live.js";
 import { type EventLog, EventLogGap, EventLogUnavailable } from "./log.js";
 
@@ -17,7 +18,8 @@ import { type EventLog, EventLogGap, EventLogUnavailable } from "./log.js";
  * log order, first to the cache upkeep (what the event changes in what the gateway holds),
  * then to the live subscriptions.
  *
- * A second source (Crisp's RTM socket) calls `ingest` exactly as the hook route does.
+ * The second source, Crisp's RTM socket (rtm-source.ts), calls `ingest` exactly as the hook
+ * route does.
  */
 export interface EventPipeline {
   /**
@@ -48,6 +50,11 @@ export interface EventPipelineOptions {
   /** How long a redelivery is recognised, ms (twice the hook timestamp window). */
   dedupeTtlMs: number;
   /**
+   * Two sources bring the same events (CRISP_EVENTS=both): pair their deliveries by content
+   * (identity.ts), so each event is recorded once. @default false
+   */
+  pairSources?: boolean;
+  /**
    * Told, at start-up, of the events recorded in the last `recallMs` before this instance
    * followed the log (another instance's): what the event journal must know of them.
    */
@@ -59,6 +66,7 @@ export function createEventPipeline({
   log,
   upkeep,
   dedupeTtlMs,
+  pairSources = false,
   recall,
   logger,
 }: EventPipelineOptions): EventPipeline {
@@ -173,11 +181,15 @@ export function createEventPipeline({
   return {
     log,
     live,
-    async ingest(event, { dedupeKey }) {
+    async ingest(event, { source, dedupeKey }) {
       const key = dedupeKey ?? createHash("sha256").update(JSON.stringify(event)).digest("hex");
       let recorded: Awaited<ReturnType<EventLog["append"]>>;
       try {
-        recorded = await log.append(event, { key, ttlMs: dedupeTtlMs });
+        recorded = await log.append(event, {
+          key,
+          ttlMs: dedupeTtlMs,
+          ...(pairSources ? { pair: { content: eventIdentity(event), source } } : {}),
+        });
       } catch (error) {
         logger.warn(
           { err: error, event: { name: event.name } },

@@ -20,7 +20,8 @@ import { type EventLog, EventLogGap, type EventLogOptions, EventLogUnavailable }
  *
  * Keys share the hash tag `{scope}` (one Redis Cluster slot, as the script needs):
  * `crisp-gateway:{scope}:events` (the stream), `…:events:origin` (where its history begins:
- * an `after` before it is from a stream Redis lost), `…:hook:<sha256>`.
+ * an `after` before it is from a stream Redis lost), `…:hook:<sha256>`, and with both sources
+ * on, `…:count:<source>:<content>` and `…:pair:<content>:<n>` (log.ts `Dedupe.pair`).
  * Events older than `maxAgeMs` are trimmed once a minute (`XTRIM MINID ~`). With a Redis
  * that persists nothing, a Redis restart loses the stream: run it with AOF when resuming
  * across restarts matters (docs/configuration.md).
@@ -29,6 +30,13 @@ import { type EventLog, EventLogGap, type EventLogOptions, EventLogUnavailable }
 const APPEND = `
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
   return false
+end
+if #KEYS > 3 then
+  local occurrence = redis.call('INCR', KEYS[4])
+  redis.call('PEXPIRE', KEYS[4], ARGV[1])
+  if not redis.call('SET', KEYS[5] .. ':' .. occurrence, '1', 'NX', 'PX', ARGV[1]) then
+    return false
+  end
 end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'event', ARGV[3])
 redis.call('SET', KEYS[3], id, 'NX')
@@ -187,12 +195,22 @@ export async function createRedisEventLog({
       }
       let id: unknown;
       try {
+        // With `pair`, the occurrence keys are `…:pair:<content>:<n>`, built in the script
+        // from KEYS[5]: the same hash tag, so the same Cluster slot.
+        const pair =
+          dedupe.pair === undefined
+            ? []
+            : [
+                `${prefix}:count:${dedupe.pair.source}:${dedupe.pair.content}`,
+                `${prefix}:pair:${dedupe.pair.content}`,
+              ];
         id = await writer.eval(
           APPEND,
-          3,
+          3 + pair.length,
           `${prefix}:hook:${dedupe.key}`,
           stream,
           originKey,
+          ...pair,
           String(Math.max(1, Math.round(dedupe.ttlMs))),
           String(maxEvents),
           JSON.stringify(event),

@@ -1,3 +1,5 @@
+import type { UpstreamGuard } from "../crisp/upstream-guard.js";
+
 /** Why this instance should not get traffic now, by the part that is failing. */
 export interface ReadinessProblem {
   component: "crisp" | "redis" | "gateway";
@@ -45,4 +47,25 @@ export async function checkReadiness(
   );
   const found = problems.filter((problem) => problem !== undefined);
   return { ready: found.length === 0, problems: found };
+}
+
+/** Crisp is usable unless the breaker is open or the backoff (or a spent quota) lasts long. */
+export async function crispReadiness(
+  guard: UpstreamGuard,
+  maxBackoffMs: number,
+): Promise<ReadinessProblem | undefined> {
+  if (guard.breakerOpen) {
+    return {
+      component: "crisp",
+      reason: "Crisp is failing: the circuit breaker is open until a probe succeeds.",
+    };
+  }
+  const until = await guard.rateLimitedUntil();
+  if (until !== null && until.getTime() - Date.now() > maxBackoffMs) {
+    return {
+      component: "crisp",
+      reason: `Crisp is throttling the gateway or its daily quota is spent, until ${until.toISOString()}.`,
+    };
+  }
+  return undefined;
 }

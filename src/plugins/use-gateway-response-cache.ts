@@ -56,6 +56,11 @@ export interface GatewayResponseCache {
   plugins: [Plugin<Partial<GatewayContext>>, ReturnType<typeof useResponseCache>];
   /** Drops every entry holding what a verified Crisp event changed. */
   invalidateEvent(event: CrispHookEvent): Promise<void>;
+  /**
+   * Drops every entry of these websites' data (an RTM gap: events of them may have been
+   * missed). Entries are tagged by entity, not by website, so every entry of each type goes.
+   */
+  invalidateWebsites(websiteIds: readonly string[]): Promise<void>;
 }
 
 /** The entities a change makes stale. */
@@ -175,6 +180,11 @@ export function useGatewayResponseCache({
       const change = changeOfEvent(event);
       if (change !== null) {
         await store.invalidate(entitiesOf(change));
+      }
+    },
+    async invalidateWebsites(websiteIds) {
+      if (websiteIds.length > 0) {
+        await store.invalidate(EVERY_TYPE.map((typename) => ({ typename })));
       }
     },
   };

@@ -1,3 +1,5 @@
+import type { RtmStatus } from "../events/rtm-source.js";
+import type { EventSourcesStatus } from "../events/sources.js";
 import { builder } from "./builder.js";
 
 interface GatewayStatusShape {
@@ -9,7 +11,105 @@ interface GatewayStatusShape {
   cacheHits: number;
   cacheMisses: number;
   rateLimitedUntil: Date | null;
+  eventSource: EventSourcesStatus;
 }
+
+const EventSourceMode = builder.enumType("EventSourceMode", {
+  description: "Where the gateway's events come from (CRISP_EVENTS).",
+  values: {
+    HOOKS: { value: "hooks", description: "Crisp's web hooks, POSTed to /webhooks/crisp." },
+    RTM: {
+      value: "rtm",
+      description:
+        "Crisp's RTM socket (Socket.IO), opened by the gateway: no public URL needed. One instance of a fleet holds it.",
+    },
+    BOTH: {
+      value: "both",
+      description: "Both; an event arriving both ways is relayed once.",
+    },
+  } as const,
+});
+
+const RtmConnectionState = builder.enumType("RtmConnectionState", {
+  description: "Where the RTM connection stands.",
+  values: {
+    OFF: { value: "off", description: "RTM is not a source of this gateway (CRISP_EVENTS=hooks)." },
+    STANDBY: {
+      value: "standby",
+      description:
+        "Another instance holds the fleet's connection; its events arrive through the shared event log.",
+    },
+    CONNECTING: {
+      value: "connecting",
+      description: "Asking Crisp for the endpoint, connecting or authenticating.",
+    },
+    CONNECTED: { value: "connected", description: "Connected and authenticated." },
+    DISCONNECTED: {
+      value: "disconnected",
+      description: "Lost; reconnecting with backoff. Events meanwhile are a gap, caught up after.",
+    },
+    UNAUTHORIZED: {
+      value: "unauthorized",
+      description: "Crisp refused the credentials; the gateway does not retry (see reason).",
+    },
+    STOPPED: { value: "stopped", description: "The gateway is stopping." },
+  } as const,
+});
+
+const RtmConnection = builder.objectRef<RtmStatus>("RtmConnection").implement({
+  description:
+    "This instance's view of the RTM connection (GET /plugin/connect/endpoints, or the website or user route, once per connection; the socket itself costs no request).",
+  fields: (t) => ({
+    state: t.field({
+      type: RtmConnectionState,
+      description: "Where the connection stands.",
+      resolve: (status) => status.state,
+    }),
+    holder: t.exposeBoolean("holder", {
+      description:
+        "True while this instance holds the fleet's one connection (a Redis lease with REDIS_URL; always true alone).",
+    }),
+    since: t.field({
+      type: "DateTime",
+      description: "When `state` last changed (the epoch while OFF).",
+      resolve: (status) => status.since,
+    }),
+    reason: t.exposeString("reason", {
+      nullable: true,
+      description: "Why it is not connected (the last failure); null while connected.",
+    }),
+    connects: t.exposeInt("connects", {
+      description: "Authentications since this process started: the first and every reconnect.",
+    }),
+    events: t.exposeInt("events", {
+      description: "Events received over the socket since start, duplicates of hooks included.",
+    }),
+    gaps: t.exposeInt("gaps", {
+      description:
+        "Stretches without a connection caught up since start: what the gateway held of the websites was dropped, so reads ask Crisp again.",
+    }),
+    lastGapMs: t.exposeInt("lastGapMs", {
+      nullable: true,
+      description: "The last gap's length, ms; null before the first.",
+    }),
+  }),
+});
+
+const EventSourceStatus = builder.objectRef<EventSourcesStatus>("EventSourceStatus").implement({
+  description: "Where events come from and how their sources stand. Costs no Crisp request.",
+  fields: (t) => ({
+    mode: t.field({
+      type: EventSourceMode,
+      description: "CRISP_EVENTS: hooks, RTM or both.",
+      resolve: (status) => status.mode,
+    }),
+    rtm: t.field({
+      type: RtmConnection,
+      description: "The RTM connection: state OFF when the mode is HOOKS.",
+      resolve: (status) => status.rtm,
+    }),
+  }),
+});
 
 const GatewayStatus = builder.objectRef<GatewayStatusShape>("GatewayStatus").implement({
   description: "The gateway's own state. Costs no Crisp request.",
@@ -47,6 +147,13 @@ const GatewayStatus = builder.objectRef<GatewayStatusShape>("GatewayStatus").imp
         "Set while the gateway holds reads back (the token's state, shown to every client): after Crisp answered 429 or 420, until the backoff ends; after a 423 quota_limit_exceeded on a read, until its hold ends (then one probe goes first); while the day's quota is spent, until the next probe (every 15 minutes) or, for the gateway's own CRISP_DAILY_QUOTA, 00:00 UTC. Null while Crisp accepts reads.",
       resolve: (status) => status.rateLimitedUntil,
     }),
+    eventSource: t.field({
+      type: EventSourceStatus,
+      description:
+        "Where events come from (CRISP_EVENTS) and the RTM connection's state: the same as /metrics' gateway_rtm_* and /ready.",
+      crispCost: { requests: 0 },
+      resolve: (status) => status.eventSource,
+    }),
   }),
 });
 
@@ -65,6 +172,7 @@ builder.queryField("gateway", (t) =>
       cacheHits: ctx.usage.cacheHits,
       cacheMisses: ctx.usage.cacheMisses,
       rateLimitedUntil: await ctx.upstream.rateLimitedUntil(),
+      eventSource: ctx.gateway.eventSource(),
     }),
   }),
 );

@@ -26,6 +26,8 @@ export interface SimulatorEnvironment {
    * `configure({ assumptions })`, so read it when answering, never keep a copy.
    */
   assumptions: CrispAssumptions;
+  /** Where the RTM Socket.IO server listens (`socket.app` of `/…/connect/endpoints`). */
+  rtmUrl: string;
 }
 
 /**

@@ -15,6 +15,7 @@ import { setPluginInstalled } from "./mutations.js";
 import { Prng } from "./prng.js";
 import { Router } from "./router.js";
 import { createRoutes } from "./routes/index.js";
+import { type RtmAuthentication, RtmServer } from "./rtm.js";
 import { generateSeed } from "./seed/index.js";
 import { SimulatorServer } from "./server.js";
 import { SimulatorStore } from "./store.js";
@@ -46,10 +47,12 @@ export {
   Reason,
   RtmEvent,
   type RtmEventName,
+  RtmMessage,
   Status,
   type Tier,
 } from "./protocol.js";
 export { roundTrips } from "./round-trips.js";
+export type { RtmAuthentication } from "./rtm.js";
 export { SEED_ANCHOR } from "./seed/data.js";
 export type {
   ConversationQuery,
@@ -119,6 +122,29 @@ export interface Simulator {
    * website throws.
    */
   setPluginInstalled(websiteId: string, installed: boolean): void;
+  /**
+   * The RTM API (crisp-api.md §6, `rtm.ts`): a Socket.IO server that `/…/connect/endpoints`
+   * names, sending every event it also delivers as a hook to the sockets that authenticated
+   * and asked for it.
+   */
+  rtm: {
+    /** `socket.app`: where clients connect. */
+    url: string;
+    /** Sockets connected now, and authenticated now. */
+    readonly connected: number;
+    readonly authenticated: number;
+    /** Every `authentication` answered, oldest first. */
+    authentications: RtmAuthentication[];
+    /** Calls `listener` on every later answer; returns the unsubscribe. */
+    onAuthentication(listener: (authentication: RtmAuthentication) => void): () => void;
+    /**
+     * Calls `listener` with the token identifier after every later `socket:bind` of an
+     * authenticated socket is applied; returns the unsubscribe.
+     */
+    onBind(listener: (username: string) => void): () => void;
+    /** Drops every connection as a network failure would: clients reconnect on their own. */
+    drop(): void;
+  };
   /** Every web hook delivery attempt (see `SimulatorKnobs.hooks`), oldest first. */
   hookDeliveries: SimulatorHookDelivery[];
   clearHookDeliveries(): void;
@@ -176,11 +202,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     messageLimit,
     pluginId,
     assumptions: mergeAssumptions(DEFAULT_ASSUMPTIONS, assumptionsInput),
+    rtmUrl: "",
   };
   const current = (): CrispAssumptions => env.assumptions;
   const hookSender = new HookSender({ pluginId, assumptions: current });
   hookSender.configure(hooks);
   const stopHooks = events.on((event) => hookSender.enqueue(event));
+  const rtm = new RtmServer(tokens);
+  const stopRtm = events.on((event) => rtm.emit(event));
   const activity = new LiveActivity({
     store,
     write: env,
@@ -198,6 +227,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     assumptions: current,
   });
   const url = await server.listen(host, port);
+  env.rtmUrl = await rtm.listen(host);
   activity.configure(liveActivity);
   return {
     url,
@@ -245,6 +275,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     pluginId,
     setPluginInstalled: (websiteId, installed) =>
       setPluginInstalled(env, store, websiteId, installed),
+    rtm: {
+      url: env.rtmUrl,
+      get connected() {
+        return rtm.connected;
+      },
+      get authenticated() {
+        return rtm.authenticated;
+      },
+      authentications: rtm.authentications,
+      onAuthentication: (listener) => rtm.onAuthentication(listener),
+      onBind: (listener) => rtm.onBind(listener),
+      drop: () => rtm.drop(),
+    },
     hookDeliveries: hookSender.deliveries,
     clearHookDeliveries: () => hookSender.clearDeliveries(),
     onHookDelivery: (listener) => hookSender.onAttempt(listener),
@@ -252,7 +295,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     close: async () => {
       activity.stop();
       stopHooks();
+      stopRtm();
       await hookSender.close();
+      await rtm.close();
       await server.close();
     },
   };

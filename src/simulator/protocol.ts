@@ -163,6 +163,20 @@ export const RtmEvent = {
 export type RtmEventName = (typeof RtmEvent)[keyof typeof RtmEvent];
 
 /**
+ * The RTM socket's own messages (crisp-api.md §6 [L NODE `__emitAuthenticateSocket`,
+ * `rebindSocket`]): the client emits `authentication` `{ username, password, tier, events }`
+ * (the token's identifier and key, its tier, the event names it wants), the server answers
+ * `authenticated` or `unauthorized`; `socket:bind` `{}` asks for the events of websites bound
+ * since.
+ */
+export const RtmMessage = {
+  AUTHENTICATION: "authentication",
+  AUTHENTICATED: "authenticated",
+  UNAUTHORIZED: "unauthorized",
+  BIND: "socket:bind",
+} as const;
+
+/**
  * Conversation meta fields that have a `session:set_<field>` event (§5.5 [V NODE]), in the order
  * a meta update emits them. `ip` and `device` have none.
  */

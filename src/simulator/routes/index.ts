@@ -6,6 +6,7 @@
 
 import type { SimulatorEnvironment } from "../environment.js";
 import type { Route } from "../router.js";
+import { connectRoutes } from "./connect.js";
 import { conversationRoutes } from "./conversations.js";
 import { messageRoutes } from "./messages.js";
 import { peopleRoutes } from "./people.js";
@@ -20,6 +21,7 @@ export function createRoutes(env: SimulatorEnvironment): Route[] {
     ...messageRoutes(env),
     ...peopleRoutes(env),
     ...pluginRoutes(env),
+    ...connectRoutes(env),
     ...VISITOR_ROUTES,
   ];
 }
