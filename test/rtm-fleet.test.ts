@@ -132,7 +132,7 @@ it("three instances, one RTM connection; the holder killed, another takes over, 
   const holdersAfter = await Promise.all(remaining.map((o) => metric(o, "gateway_rtm_holder")));
   expect(holdersAfter.reduce((a, b) => a + b, 0)).toBe(1);
   // The new holder caught up the switch's gap: recorded, on /metrics.
-  expect(await metric(origins[next] ?? "", "gateway_rtm_gaps")).toBe(1);
+  expect(await metric(origins[next] ?? "", "gateway_rtm_gaps_total")).toBe(1);
   for (const subscription of subscriptions) {
     expect(subscription.pending()).toBe(0);
   }

@@ -111,6 +111,8 @@ describe("discovery and authentication", () => {
     const metrics = await (await fetch(`${origin}/metrics`)).text();
     expect(metrics).toMatch(/^gateway_rtm_connected 1$/m);
     expect(metrics).toMatch(/^gateway_rtm_holder 1$/m);
+    expect(metrics).toMatch(/^# TYPE gateway_rtm_connects_total counter$/m);
+    expect(metrics).toMatch(/^gateway_rtm_connects_total 1$/m);
     const status = await queryGateway(
       gateway,
       "{ gateway { eventSource { mode rtm { state holder connects gaps reason } } } }",

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 import type { CrispClient } from "../crisp/client.js";
 import { getRtmEndpoint } from "../crisp/connect.js";
 import { listConnectedWebsites } from "../crisp/plugin.js";
@@ -233,23 +233,37 @@ function registerRtmMetrics(registry: Registry, rtm: RtmSource): void {
     "1 once Crisp refused the RTM credentials (no more retries).",
     (status) => (status.state === "unauthorized" ? 1 : 0),
   );
-  gauge(
-    "gateway_rtm_connects",
+  // Tallies that only grow: counters, raised at each scrape by what they grew since.
+  const tally = (name: string, help: string, read: (status: RtmStatus) => number) => {
+    let seen = 0;
+    return new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const now = read(rtm.status());
+        this.inc(Math.max(0, now - seen));
+        seen = Math.max(seen, now);
+      },
+    });
+  };
+  tally(
+    "gateway_rtm_connects_total",
     "RTM authentications since start (the first and every reconnect).",
     (status) => status.connects,
   );
-  gauge(
-    "gateway_rtm_events",
+  tally(
+    "gateway_rtm_events_total",
     "Events received over the RTM socket since start (duplicates of hooks included).",
     (status) => status.events,
   );
-  gauge(
-    "gateway_rtm_lost_events",
+  tally(
+    "gateway_rtm_lost_events_total",
     "RTM events the event log could not record (each one starts a gap).",
     (status) => status.lost,
   );
-  gauge(
-    "gateway_rtm_gaps",
+  tally(
+    "gateway_rtm_gaps_total",
     "Stretches without an RTM connection that were caught up (the cache of their websites dropped).",
     (status) => status.gaps,
   );
