@@ -15,6 +15,7 @@ import { RTM_EVENTS } from "../src/crisp/connect.js";
 import { createMemoryEventLog, type EventLog } from "../src/events/log.js";
 import { createRedisEventLog } from "../src/events/redis-log.js";
 import { createLogger } from "../src/logger.js";
+import { createMemoryResponseStore } from "../src/plugins/response-cache-store.js";
 import { createGateway, type Gateway, type GatewayOptions } from "../src/server.js";
 import {
   type RtmAuthentication,
@@ -449,5 +450,30 @@ describe.each(["memory", "redis"] as const)("both sources at once, %s event log"
     expect(
       simulator.hookDeliveries.filter((delivery) => delivery.status === 200).length,
     ).toBeGreaterThanOrEqual(sent.length);
+  });
+});
+
+describe("a gap and the response cache", () => {
+  it("drops the whole answers cached of the gap's websites: the next read asks Crisp", async () => {
+    const gateway = rtmGateway({
+      responseCache: { store: createMemoryResponseStore(), ttlMs: 60_000 },
+    });
+    await gateway.listen("127.0.0.1", 0);
+    await rtm(gateway).reached("connected");
+    const WEBSITE = `{ website { name } }`;
+    await queryGateway(gateway, WEBSITE);
+    takeRequests();
+    // Served whole from the response cache.
+    expect((await queryGateway(gateway, WEBSITE)).extensions?.cost).toMatchObject({
+      crispRequests: 0,
+    });
+    expect(takeRequests()).toEqual([]);
+    const down = rtm(gateway).reached("disconnected");
+    simulator.rtm.drop();
+    await down;
+    await rtm(gateway).reached("connected");
+    const again = await queryGateway(gateway, WEBSITE);
+    expect(again.errors).toBeUndefined();
+    expect(takeRequests()).toContain(`GET /website/${W}`);
   });
 });
