@@ -4,11 +4,11 @@
  * from that batch, already in the shared cache.
  */
 import { Buffer } from "node:buffer";
-import { afterAll, describe, expect, it } from "vitest";
-import { createGateway } from "../src/server.js";
+import { describe, expect, it } from "vitest";
 import type { WireMessage } from "../src/simulator/index.js";
 import {
   type GraphQLResponse,
+  gatewayOn,
   LENIENT_GUARD,
   queryGateway,
   startTestGateway,
@@ -142,13 +142,11 @@ describe("paging a history back 50 at a time", () => {
       });
     }
     // Another gateway, whose cache holds nothing: the newest batch is read anew.
-    const other = createGateway({
-      crisp: { baseUrl: t.simulator.url, ...t.simulator.credentials },
-      defaultWebsiteId: W,
-      guard: LENIENT_GUARD,
-      operationsPerMinute: 0,
-    });
-    afterAll(() => other.stop());
+    const other = gatewayOn(
+      t.simulator,
+      { defaultWebsiteId: W, guard: LENIENT_GUARD, operationsPerMinute: 0 },
+      { stopAfter: "test" },
+    );
     const next = await queryGateway<HistoryPage>(
       other,
       `query($s: ID!, $before: String) { website { conversation(sessionId: $s) { messages(last: 10, before: $before) { nodes { fingerprint } } } } }`,

@@ -10,9 +10,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createAuthenticator, loadKeysFile } from "../src/auth.js";
 import { createMemoryResponseStore } from "../src/plugins/response-cache-store.js";
-import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
-import type { GraphQLResponse } from "./helpers/gateway.js";
+import { type GraphQLResponse, gatewayOn } from "./helpers/gateway.js";
 import { HOOK_SECRET } from "./helpers/hooks.js";
 import { crispWrite } from "./helpers/simulator-write.js";
 
@@ -31,8 +30,7 @@ writeFileSync(
   ]),
 );
 
-const gateway = createGateway({
-  crisp: { baseUrl: simulator.url, ...simulator.credentials },
+const gateway = gatewayOn(simulator, {
   defaultWebsiteId: W,
   hooks: { secret: HOOK_SECRET },
   operationsPerMinute: 0,
@@ -42,7 +40,6 @@ const gateway = createGateway({
 const { hookUrl } = await gateway.listen("127.0.0.1", 0);
 simulator.configure({ hooks: { url: hookUrl, kind: "plugin", secret: HOOK_SECRET } });
 afterAll(async () => {
-  await gateway.stop();
   await simulator.close();
 });
 

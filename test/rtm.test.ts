@@ -16,13 +16,13 @@ import { createMemoryEventLog, type EventLog } from "../src/events/log.js";
 import { createRedisEventLog } from "../src/events/redis-log.js";
 import { createLogger } from "../src/logger.js";
 import { createMemoryResponseStore } from "../src/plugins/response-cache-store.js";
-import { createGateway, type Gateway, type GatewayOptions } from "../src/server.js";
+import type { Gateway, GatewayOptions } from "../src/server.js";
 import {
   type RtmAuthentication,
   type SimulatorEvent,
   startSimulator,
 } from "../src/simulator/index.js";
-import { queryGateway } from "./helpers/gateway.js";
+import { gatewayOn, queryGateway } from "./helpers/gateway.js";
 import { HOOK_SECRET } from "./helpers/hooks.js";
 import { subscribe, wsClient } from "./helpers/live.js";
 import { crispWrite } from "./helpers/simulator-write.js";
@@ -34,15 +34,12 @@ const W = simulator.defaultWebsiteId;
 afterAll(() => simulator.close());
 
 function rtmGateway(options: Partial<GatewayOptions> = {}): Gateway {
-  const gateway = createGateway({
-    crisp: { baseUrl: simulator.url, ...simulator.credentials },
+  return gatewayOn(simulator, {
     defaultWebsiteId: W,
     operationsPerMinute: 0,
     eventSource: { mode: "rtm", backoff: { initialMs: 10, maxMs: 50 } },
     ...options,
   });
-  afterAll(() => gateway.stop());
-  return gateway;
 }
 
 function rtm(gateway: Gateway) {
@@ -240,13 +237,11 @@ describe("events over the socket", () => {
   let wsUrl = "";
   beforeAll(async () => {
     /** A gateway fed by hooks only, to compare with. */
-    hooked = createGateway({
-      crisp: { baseUrl: simulator.url, ...simulator.credentials },
+    hooked = gatewayOn(simulator, {
       defaultWebsiteId: W,
       operationsPerMinute: 0,
       hooks: { secret: HOOK_SECRET },
     });
-    afterAll(() => hooked.stop());
     ({ hookUrl } = await hooked.listen("127.0.0.1", 0));
     // A plugin token of its own, so its socket:bind is told from other gateways'.
     simulator.tokens.push(ownToken);
