@@ -9,6 +9,10 @@ import {
 } from "../../src/plugins/use-client-rate-limit.js";
 import { useEventIds } from "../../src/plugins/use-event-ids.js";
 import { useOperationDeadline } from "../../src/plugins/use-operation-deadline.js";
+import {
+  createPersistedOperations,
+  usePersistedOperations,
+} from "../../src/plugins/use-persisted-operations.js";
 import { useProductionSchemaPrivacy } from "../../src/plugins/use-production-schema-privacy.js";
 import { useReadOnlyViewers } from "../../src/plugins/use-read-only-viewers.js";
 import { useRequestLimits } from "../../src/plugins/use-request-limits.js";
@@ -369,5 +373,61 @@ describe("useClientRateLimit", () => {
     t.pubsub.publish("tick", 5);
     expect(await first.until(/event: next/)).toContain('"tick":5');
     first.close();
+  });
+});
+
+describe("usePersistedOperations", () => {
+  const QUERY = "{ hello }";
+  const HASH = createHash("sha256").update(QUERY).digest("hex");
+  /** A POST carrying the persisted-query extension, from the client `viewer`. */
+  const persisted = async (
+    yoga: ReturnType<typeof smallYoga>["yoga"],
+    body: Record<string, unknown>,
+    viewer: Viewer,
+  ) =>
+    (await (
+      await yoga.fetch(
+        "http://yoga.test/graphql",
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        },
+        { viewer },
+      )
+    ).json()) as { data?: unknown; errors?: { extensions?: Record<string, unknown> }[] };
+  const apq = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
+
+  it("APQ: an unknown hash asks for the query, which is then kept for that client only", async () => {
+    const { yoga } = smallYoga([usePersistedOperations(createPersistedOperations())]);
+    const first = await persisted(yoga, { extensions: apq(HASH) }, reader);
+    expect(first.errors?.[0]?.extensions?.code).toBe("PERSISTED_QUERY_NOT_FOUND");
+    expect((await persisted(yoga, { query: QUERY, extensions: apq(HASH) }, reader)).data).toEqual({
+      hello: "world",
+    });
+    expect((await persisted(yoga, { extensions: apq(HASH) }, reader)).data).toEqual({
+      hello: "world",
+    });
+    // Another client has not sent it: its hash alone is unknown.
+    const other = await persisted(yoga, { extensions: apq(HASH) }, writer);
+    expect(other.errors?.[0]?.extensions?.code).toBe("PERSISTED_QUERY_NOT_FOUND");
+  });
+
+  it("APQ: refuses a hash that does not match its query", async () => {
+    const { yoga } = smallYoga([usePersistedOperations(createPersistedOperations())]);
+    const wrong = await persisted(yoga, { query: "{ whoami }", extensions: apq(HASH) }, reader);
+    expect(wrong.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
+
+  it("trusted documents: a listed hash runs its document, anything else is refused", async () => {
+    const { yoga } = smallYoga([
+      usePersistedOperations(createPersistedOperations({ trusted: new Map([[HASH, QUERY]]) })),
+    ]);
+    expect((await persisted(yoga, { extensions: apq(HASH) }, reader)).data).toEqual({
+      hello: "world",
+    });
+    const unlisted = await persisted(yoga, { query: "{ whoami }" }, reader);
+    expect(unlisted.data).toBeUndefined();
+    expect(unlisted.errors?.[0]?.extensions?.code).toBe("PERSISTED_QUERY_NOT_FOUND");
   });
 });
