@@ -13,5 +13,9 @@ export default defineConfig({
     // few that spawn processes or drive Chromium say so with their own timeout.
     // No test may emit a MaxListenersExceededWarning (issue 12.6).
     setupFiles: ["test/setup/no-listener-leaks.ts"],
+    // Test files share a worker's module cache: no test keeps state in a module (each starts
+    // its own simulator, gateway and Redis scope), and importing the schema and servers once
+    // per worker instead of once per file halves the suite (CI runs it on three Node lines).
+    isolate: false,
   },
 });
