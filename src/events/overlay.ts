@@ -1,7 +1,7 @@
-import type { MessageBatch } from "../crisp/messages.js";
 import type { CrispConversation, CrispMessage, CrispPeopleProfile } from "../crisp/types.js";
 import { cacheTag } from "../loaders/cache-index.js";
 import type { CacheKey } from "../loaders/cache-kinds.js";
+import { isBatch, isConversation, isProfile, isRecord } from "./cached-shapes.js";
 import type { EventJournal } from "./journal.js";
 import { patchConversation, patchMessage, patchMessageBatch, patchPerson } from "./patches.js";
 
@@ -59,20 +59,4 @@ export function overlayEvents(journal: EventJournal) {
         return value;
     }
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
-}
-
-function isConversation(value: unknown): value is CrispConversation {
-  return isRecord(value) && typeof value.session_id === "string";
-}
-
-function isBatch(value: unknown): value is MessageBatch {
-  return isRecord(value) && Array.isArray(value.messages);
-}
-
-function isProfile(value: unknown): value is CrispPeopleProfile {
-  return isRecord(value) && typeof value.people_id === "string";
 }

@@ -2,6 +2,7 @@ import type { ConversationListParams } from "../crisp/conversations.js";
 import type { CrispConversation } from "../crisp/types.js";
 import type { CachedEntry } from "../loaders/cache.js";
 import type { CacheKey } from "../loaders/cache-kinds.js";
+import { isRecord } from "./cached-shapes.js";
 import type { CrispHookEvent } from "./event.js";
 import { isMessageEvent } from "./patches.js";
 
@@ -121,8 +122,4 @@ function insertSorted(items: CrispConversation[], item: CrispConversation): Cris
   const next = [...items];
   next.splice(position < 0 ? next.length : position, 0, item);
   return next;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
 }

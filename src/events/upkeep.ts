@@ -1,8 +1,8 @@
-import type { MessageBatch } from "../crisp/messages.js";
 import type { CrispConversation, CrispMessage, CrispPeopleProfile } from "../crisp/types.js";
 import type { CachedEntry, SharedCache } from "../loaders/cache.js";
 import { cacheTag } from "../loaders/cache-index.js";
 import type { CacheKey } from "../loaders/cache-kinds.js";
+import { isBatch, isConversation, isProfile, isRecord } from "./cached-shapes.js";
 import type { CrispHookEvent } from "./event.js";
 import type { EventJournal } from "./journal.js";
 import { type PageEntry, pageParams, pageWithChange, pageWithout } from "./pages.js";
@@ -326,20 +326,4 @@ function applyPeopleEvent(cache: SharedCache, event: CrispHookEvent): number {
     );
   }
   return changed;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
-}
-
-function isConversation(value: unknown): value is CrispConversation {
-  return isRecord(value) && typeof value.session_id === "string";
-}
-
-function isBatch(value: unknown): value is MessageBatch {
-  return isRecord(value) && Array.isArray(value.messages);
-}
-
-function isProfile(value: unknown): value is CrispPeopleProfile {
-  return isRecord(value) && typeof value.people_id === "string";
 }
