@@ -48,6 +48,29 @@ export function routeOf(path: string): string {
   );
 }
 
+/**
+ * A counter of a tally kept elsewhere that only grows (the cache's hits, the RTM source's
+ * connects): raised at each scrape by what the tally grew since the last one.
+ */
+export function tallyCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  read: () => number,
+): Counter {
+  let seen = 0;
+  return new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const now = read();
+      this.inc(Math.max(0, now - seen));
+      seen = Math.max(seen, now);
+    },
+  });
+}
+
 export function createMetrics({ cache, quota }: MetricsSources): Metrics {
   const registry = new Registry();
   const requests = new Counter({
@@ -94,20 +117,9 @@ export function createMetrics({ cache, quota }: MetricsSources): Metrics {
         this.set(await read());
       },
     });
-  // The cache's own tallies only grow: counters, raised at each scrape by what they grew since.
-  const tally = (name: string, help: string, read: () => number) => {
-    let seen = 0;
-    return new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        const now = read();
-        this.inc(Math.max(0, now - seen));
-        seen = Math.max(seen, now);
-      },
-    });
-  };
+  // The cache's own tallies only grow: counters.
+  const tally = (name: string, help: string, read: () => number) =>
+    tallyCounter(registry, name, help, read);
   tally(
     "gateway_cache_hits_total",
     "Shared cache answers without a Crisp request.",

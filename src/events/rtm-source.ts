@@ -61,6 +61,21 @@ export interface RtmStatus {
   lastGapMs: number | null;
 }
 
+/** A status with nothing counted yet, in `state` since `since`. */
+export function freshRtmStatus(state: RtmState, since: Date): RtmStatus {
+  return {
+    state,
+    holder: false,
+    since,
+    reason: null,
+    connects: 0,
+    events: 0,
+    lost: 0,
+    gaps: 0,
+    lastGapMs: null,
+  };
+}
+
 export interface RtmSourceOptions {
   /** The RTM endpoint (`getRtmEndpoint` through the Crisp client). */
   discover: (signal: AbortSignal) => Promise<URL>;
@@ -117,17 +132,7 @@ export function createRtmSource({
     jitter = 0.5,
   } = backoff;
   const wanted = new Set(events);
-  const status: RtmStatus = {
-    state: "standby",
-    holder: false,
-    since: new Date(now()),
-    reason: null,
-    connects: 0,
-    events: 0,
-    lost: 0,
-    gaps: 0,
-    lastGapMs: null,
-  };
+  const status = freshRtmStatus("standby", new Date(now()));
   let socket: Socket | undefined;
   let attempt: AbortController | undefined;
   let retryTimer: NodeJS.Timeout | undefined;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
 import type { CrispClient } from "../crisp/client.js";
 import { getRtmEndpoint } from "../crisp/connect.js";
 import { listConnectedWebsites } from "../crisp/plugin.js";
@@ -10,6 +10,7 @@ import type { SharedCache } from "../loaders/cache.js";
 import { cacheTag } from "../loaders/cache-index.js";
 import { CACHE_KINDS } from "../loaders/cache-kinds.js";
 import type { Logger } from "../logger.js";
+import { tallyCounter } from "../metrics.js";
 import type { CrispHookEvent } from "./event.js";
 import { createWebhookRoute, type HookOutcome } from "./hook-route.js";
 import type { EventJournal } from "./journal.js";
@@ -18,6 +19,7 @@ import { createEventPipeline, type EventPipeline } from "./pipeline.js";
 import { localLease, type RtmLease } from "./rtm-lease.js";
 import {
   createRtmSource,
+  freshRtmStatus,
   type RtmSource,
   type RtmSourceOptions,
   type RtmStatus,
@@ -81,24 +83,14 @@ export interface EventSourcesOptions extends EventSourceOptions {
   onHook: (outcome: HookOutcome) => void;
   /** After an event is applied to the cache (the response cache drops what it changed). @default none */
   applied?: (event: CrispHookEvent) => void;
-  /** After a gap's refresh, with the websites dropped (the response cache drops theirs). @default none */
+  /** After a gap's refresh, with the websites dropped (the response cache then drops everything). @default none */
   gap?: (websiteIds: string[]) => void;
   registry: Registry;
   logger: Logger;
 }
 
 /** The RTM status of a gateway that does not use RTM. */
-const off: RtmStatus = Object.freeze({
-  state: "off",
-  holder: false,
-  since: new Date(0),
-  reason: null,
-  connects: 0,
-  events: 0,
-  lost: 0,
-  gaps: 0,
-  lastGapMs: null,
-});
+const off: RtmStatus = Object.freeze(freshRtmStatus("off", new Date(0)));
 
 /** Websites remembered from events, for a gap's refresh when Crisp cannot list them. */
 const MAX_SEEN_WEBSITES = 10_000;
@@ -233,20 +225,9 @@ function registerRtmMetrics(registry: Registry, rtm: RtmSource): void {
     "1 once Crisp refused the RTM credentials (no more retries).",
     (status) => (status.state === "unauthorized" ? 1 : 0),
   );
-  // Tallies that only grow: counters, raised at each scrape by what they grew since.
-  const tally = (name: string, help: string, read: (status: RtmStatus) => number) => {
-    let seen = 0;
-    return new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        const now = read(rtm.status());
-        this.inc(Math.max(0, now - seen));
-        seen = Math.max(seen, now);
-      },
-    });
-  };
+  // Tallies that only grow: counters.
+  const tally = (name: string, help: string, read: (status: RtmStatus) => number) =>
+    tallyCounter(registry, name, help, () => read(rtm.status()));
   tally(
     "gateway_rtm_connects_total",
     "RTM authentications since start (the first and every reconnect).",
