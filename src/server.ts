@@ -171,8 +171,11 @@ export function createGateway({
         );
     },
     gap: (websiteIds) => {
+      if (websiteIds.length === 0) {
+        return;
+      }
       responseCache
-        ?.invalidateWebsites(websiteIds)
+        ?.invalidateAll()
         .catch((error: unknown) =>
           logger.error({ err: error }, "response cache: a gap's invalidation failed"),
         );

@@ -449,7 +449,7 @@ describe.each(["memory", "redis"] as const)("both sources at once, %s event log"
 });
 
 describe("a gap and the response cache", () => {
-  it("drops the whole answers cached of the gap's websites: the next read asks Crisp", async () => {
+  it("drops every whole answer cached (entries are not tagged by website): the next read asks Crisp", async () => {
     const gateway = rtmGateway({
       responseCache: { store: createMemoryResponseStore(), ttlMs: 60_000 },
     });

@@ -57,10 +57,10 @@ export interface GatewayResponseCache {
   /** Drops every entry holding what a verified Crisp event changed. */
   invalidateEvent(event: CrispHookEvent): Promise<void>;
   /**
-   * Drops every entry of these websites' data (an RTM gap: events of them may have been
-   * missed). Entries are tagged by entity, not by website, so every entry of each type goes.
+   * Drops every entry (an RTM gap: events may have been missed). Entries are tagged by entity
+   * type and id, not by website, so a gap of some websites cannot be told apart from the rest.
    */
-  invalidateWebsites(websiteIds: readonly string[]): Promise<void>;
+  invalidateAll(): Promise<void>;
 }
 
 /** The entities a change makes stale. */
@@ -182,10 +182,8 @@ export function useGatewayResponseCache({
         await store.invalidate(entitiesOf(change));
       }
     },
-    async invalidateWebsites(websiteIds) {
-      if (websiteIds.length > 0) {
-        await store.invalidate(EVERY_TYPE.map((typename) => ({ typename })));
-      }
+    async invalidateAll() {
+      await store.invalidate(EVERY_TYPE.map((typename) => ({ typename })));
     },
   };
 }
