@@ -1,13 +1,21 @@
 import { Buffer } from "node:buffer";
 import { badUserInput } from "../errors.js";
-import { fetchSlice, type PagePosition, planPages, walkPages } from "../loaders/paging.js";
+import {
+  fetchSlice,
+  type PagePosition,
+  planPages,
+  SIZED_WINDOW_MAX_PAGES,
+  walkPages,
+} from "../loaders/paging.js";
 import {
   firstSeekWindow,
   MAX_TIES,
+  SEEK_MAX_PAGES,
   type SeekOrder,
   type SeekPosition,
   seekWindow,
 } from "../loaders/seek.js";
+import type { CrispCost } from "./cost.js";
 
 /** Default and largest page size of every connection (the contract's rule). */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -38,6 +46,16 @@ export function requestedPageSize(
       : DEFAULT_PAGE_SIZE;
   };
 }
+
+/**
+ * What a list connection that seeks after a cursor costs at worst (`Website.conversations`,
+ * `Website.people`): the pages a seek may read when `after` is given, else the pages a sized
+ * window needs; whatever is selected inside runs once per edge of `first`.
+ */
+export const seekingConnectionCost: CrispCost = {
+  requests: (args) => (typeof args.after === "string" ? SEEK_MAX_PAGES : SIZED_WINDOW_MAX_PAGES),
+  items: requestedPageSize("first"),
+};
 
 /** Validates a page size argument (`first` or `last`): 0 to 50, default 20. */
 export function pageSize(value: number | null | undefined, field: string): number {

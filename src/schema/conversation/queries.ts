@@ -1,9 +1,8 @@
 import type { GatewayContext } from "../../context.js";
 import { requireId } from "../../crisp/ids.js";
-import { SIZED_WINDOW_MAX_PAGES } from "../../loaders/paging.js";
 import { SEEK_MAX_PAGES } from "../../loaders/seek.js";
 import { builder } from "../builder.js";
-import { checkForwardWindow, pagedConnection, requestedPageSize } from "../connection.js";
+import { checkForwardWindow, pagedConnection, seekingConnectionCost } from "../connection.js";
 import { startsRead } from "../prefetch.js";
 import { STREAM_PAGE_SIZE, streamPages } from "../stream.js";
 import { WebsiteRef } from "../website.js";
@@ -61,11 +60,7 @@ builder.objectFields(WebsiteRef, (t) => ({
     type: ConversationConnection,
     description:
       "Conversations, most recently updated first unless `orderBy` says otherwise: GET /website/{website_id}/conversations/{page}. One Crisp request per page (the gateway picks per_page between 20 and 50 so that paging forward with the same `first` costs one request per page, two at worst for a window that no page size holds); `meta`, `lastMessage` and every scalar field come with it. `person` costs one request per distinct person, `assignee` one operators list per website, `messages` one request per conversation. Cursors remember the last conversation (its place, id and creation time), not only an offset: a window after a cursor is read from where that conversation was and starts after it wherever it now is, so conversations created, updated or moved in between shift nothing. With `orderBy: CREATED`, paging from the first page to the last returns every conversation that existed when paging began exactly once (newer ones may show too), however the inbox moves meanwhile. With UPDATED (the default) and WAITING, a conversation that changes moves to another place of the order: a window never repeats the conversation its cursor names, but conversations that move across the cursor between two windows can be missed or seen twice (Crisp pages by offset, and no cursor can follow an order that changes under it); to follow changes, read the change feed (`Website.changes`) rather than re-reading this order. A window after a cursor may read up to 4 pages when the list moved; one that finds no place within them returns no edge, `hasNextPage` true and an `endCursor` to go on from.",
-    crispCost: {
-      requests: (args) =>
-        typeof args.after === "string" ? SEEK_MAX_PAGES : SIZED_WINDOW_MAX_PAGES,
-      items: requestedPageSize("first"),
-    },
+    crispCost: seekingConnectionCost,
     checkArgs: (args) => {
       checkForwardWindow(args, "seek");
       conversationListQuery(args);

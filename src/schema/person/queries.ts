@@ -2,10 +2,15 @@ import { isEmail, isSessionId, isUuid, requireId } from "../../crisp/ids.js";
 import type { PeopleListParams } from "../../crisp/people.js";
 import type { CrispPeopleProfile } from "../../crisp/types.js";
 import { badUserInput } from "../../errors.js";
-import { SIZED_WINDOW_MAX_PAGES, walkPageLimit } from "../../loaders/paging.js";
+import { walkPageLimit } from "../../loaders/paging.js";
 import { SEEK_MAX_PAGES, type SeekOrder } from "../../loaders/seek.js";
 import { builder } from "../builder.js";
-import { checkForwardWindow, pagedConnection, requestedPageSize } from "../connection.js";
+import {
+  checkForwardWindow,
+  pagedConnection,
+  requestedPageSize,
+  seekingConnectionCost,
+} from "../connection.js";
 import { checkCrispFilter, SearchOperator } from "../conversation/filters.js";
 import { ConversationConnection, ConversationRef } from "../conversation/type.js";
 import { STREAM_PAGE_SIZE, streamPages } from "../stream.js";
@@ -163,11 +168,7 @@ builder.objectFields(WebsiteRef, (t) => ({
     type: PersonConnection,
     description:
       "People profiles, newest first unless sorted: GET /website/{website_id}/people/profiles/{page} with per_page, sort_field/sort_order, search_text, search_filter/search_operator and filter_date_start/filter_date_end. One Crisp request per page (two at worst for a window no page size holds); every profile field comes with it. Cursors remember the last profile (its place, id and creation time): in the default order (newest created first), paging from the first page to the last returns every profile that existed when paging began exactly once, whatever is created or removed meanwhile. Sorted by a field, a profile whose value changes moves, and one that crosses the cursor between two windows can be missed or seen twice. A window after a cursor may read up to 4 pages when the list moved; one that finds no place within them returns no edge, `hasNextPage` true and an `endCursor` to go on from.",
-    crispCost: {
-      requests: (args) =>
-        typeof args.after === "string" ? SEEK_MAX_PAGES : SIZED_WINDOW_MAX_PAGES,
-      items: requestedPageSize("first"),
-    },
+    crispCost: seekingConnectionCost,
     checkArgs: (args) => {
       checkForwardWindow(args, "seek");
       peopleListQuery(args);
