@@ -14,6 +14,7 @@ import {
   type WireWebsite,
 } from "../src/simulator/index.js";
 import { crisp, crispData } from "./helpers/simulator-client.js";
+import { crispWrite } from "./helpers/simulator-write.js";
 
 const FIXTURES = new URL("./fixtures/crisp/", import.meta.url);
 
@@ -637,6 +638,30 @@ describe("knobs", () => {
     const reply = await crisp(slow, `/website/${slow.defaultWebsiteId}`);
     expect(reply.status).toBe(200);
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
+  test("latency is a round trip: a request is handled halfway, its answer leaves at the end", async () => {
+    const slow = await simulatorForTest({ latencyMs: 400 });
+    const W = slow.defaultWebsiteId;
+    const session = slow.store.listConversations(W, {})[0]?.session_id ?? "";
+    const state = slow.store.conversation(W, session)?.state === "resolved" ? "pending" : "resolved";
+    // As the write is applied (its event is emitted then), a read is sent: it arrives while the
+    // write's answer is still travelling. Handled only at the end, the write would be answered
+    // in the same turn, before any other request could arrive.
+    let read: Promise<unknown> | undefined;
+    const stop = slow.onEvent(() => {
+      stop();
+      read = crisp(slow, `/website/${W}`);
+    });
+    const write = await crispWrite(slow, "PATCH", `/website/${W}/conversation/${session}/state`, {
+      body: { state },
+    });
+    await read;
+    expect(write.status).toBe(200);
+    const [patched, got] = slow.requests;
+    expect(got?.method).toBe("GET");
+    expect(got?.arrived ?? 0).toBeLessThan(patched?.answered ?? 0);
+    expect(slow.store.conversation(W, session)?.state).toBe(state);
   });
 
   test("an error rate of 1 answers the injected status on matching routes only", async () => {

@@ -2,6 +2,13 @@
  * The HTTP side of the simulator: one pipeline per request, in Crisp's order of refusal as
  * far as we can tell: log arrival, latency, authentication, rate limit, daily quota, injected
  * error, then routing (route, method, tier, website) and the handler.
+ *
+ * Latency is the time from a request's arrival to its answer, as a network round trip is: the
+ * request is handled after the first half (its travel), and its answer leaves no sooner than
+ * `latencyMs` after arrival (the answer's travel). Crisp handles requests on many machines at
+ * once; this server has one thread, and handling each request only after the whole latency
+ * would queue a burst's handling behind the last timer, making every parallel client look
+ * slower than its own work and Crisp's latency add up to.
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -147,6 +154,7 @@ export class SimulatorServer {
       answered: 0,
     };
     this.requests.push(entry);
+    const arrivedAt = performance.now();
     response.once("close", () => {
       if (!response.writableFinished) {
         this.#tell(entry, "abandoned");
@@ -169,12 +177,6 @@ export class SimulatorServer {
           ? { status: error.status, reason: error.reason, data: error.data }
           : { status: Status.INTERNAL_SERVER_ERROR, reason: Reason.INTERNAL_ERROR, data: {} };
     }
-    entry.status = answer.status;
-    entry.reason = answer.reason;
-    entry.answered = ++this.#sequence;
-    if (response.destroyed) {
-      return;
-    }
     const text =
       method === "HEAD"
         ? undefined
@@ -183,6 +185,16 @@ export class SimulatorServer {
             reason: answer.reason,
             data: answer.data,
           });
+    const travel = arrivedAt + this.#knobs.latencyMs - performance.now();
+    if (travel > 0) {
+      await this.#sleeper.sleep(travel);
+    }
+    entry.status = answer.status;
+    entry.reason = answer.reason;
+    entry.answered = ++this.#sequence;
+    if (response.destroyed) {
+      return;
+    }
     response.writeHead(answer.status, {
       "content-type": JSON_CONTENT_TYPE,
       ...(text === undefined ? {} : { "content-length": Buffer.byteLength(text) }),
@@ -202,7 +214,7 @@ export class SimulatorServer {
   ): Promise<RouteAnswer> {
     const knobs = this.#knobs;
     if (knobs.latencyMs > 0) {
-      await this.#sleeper.sleep(knobs.latencyMs);
+      await this.#sleeper.sleep(knobs.latencyMs / 2);
     }
     const assumptions = this.#assumptions();
     const token = this.#authenticate(request, entry.tier, assumptions);

@@ -14,7 +14,10 @@ export interface SimulatorToken {
 
 /** Behaviours that can be changed while the simulator runs (`configure`). */
 export interface SimulatorKnobs {
-  /** Delay before answering each request, ms. @default 0 */
+  /**
+   * Time from each request's arrival to its answer, ms: it is handled after the first half and
+   * answered once the whole has passed (a round trip's two travels). @default 0
+   */
   latencyMs: number;
   /**
    * Injected failures: answer `status` (with `reason`, default per status) to a fraction `rate`
