@@ -162,4 +162,26 @@ describe("the response cache", () => {
     const again = await ask(query, { p: `/website/${W}` });
     expect(again.cost.cacheHits).toBeGreaterThan(0);
   });
+
+  it("writes a hit from the entry's JSON text: the data it was stored with, then the hit's own cost", async () => {
+    const query = `query($w: ID!) { website(id: $w) { name conversations(first: 3) { nodes { sessionId meta { nickname } } } } }`;
+    const text = async () => {
+      const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${KEYS.all}` },
+        body: JSON.stringify({ query, variables: { w: W } }),
+      });
+      expect(response.headers.get("content-type")).toMatch(/json/);
+      return response.text();
+    };
+    const stored = JSON.parse(await text()) as GraphQLResponse & { extensions: { cost: Cost } };
+    expect(fromResponseCache(stored.extensions.cost)).toBe(false);
+    for (let hit = 0; hit < 2; hit += 1) {
+      const served = await text();
+      const answer = JSON.parse(served) as GraphQLResponse & { extensions: { cost: Cost } };
+      expect(served.startsWith(`{"data":${JSON.stringify(stored.data)},"extensions":`)).toBe(true);
+      expect(fromResponseCache(answer.extensions.cost)).toBe(true);
+      expect(answer.extensions.cost.estimated).toBe(stored.extensions.cost.estimated);
+    }
+  });
 });

@@ -1,4 +1,10 @@
-import { type Cache, type CacheEntityRecord, useResponseCache } from "@envelop/response-cache";
+import { createHash } from "node:crypto";
+import {
+  type BuildResponseCacheKeyFunction,
+  type Cache,
+  type CacheEntityRecord,
+  useResponseCache,
+} from "@envelop/response-cache";
 import { type ExecutionResult, getOperationAST, print } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { GatewayContext } from "../context.js";
@@ -113,14 +119,80 @@ export function changeOfEvent(event: CrispHookEvent): Change | null {
   return null;
 }
 
+/**
+ * The entry's key: a hash of what makes two answers the same. Synchronous, unlike envelop's
+ * default (WebCrypto's digest, a trip through the thread pool on every hit).
+ */
+const cacheKeyOf: BuildResponseCacheKeyFunction = ({
+  documentString,
+  operationName,
+  variableValues,
+  sessionId,
+}) =>
+  createHash("sha256")
+    .update(
+      [
+        documentString,
+        operationName ?? "",
+        JSON.stringify(variableValues ?? {}),
+        sessionId ?? "",
+      ].join("|"),
+    )
+    .digest("hex");
+
+/**
+ * A hit as the HTTP answer writes it: the cached data is turned into JSON once, however many
+ * hits serve it (entries in memory are the same object on every hit; an entry read from Redis
+ * is a new object, written once for its one hit). Each hit is a copy of the entry, so what later
+ * plugins add (the cost report, `extensions`) never reaches the stored entry.
+ */
+function servedFromCache(
+  hit: ExecutionResult | null | undefined,
+  textOf: (data: object) => string,
+): ExecutionResult | null | undefined {
+  const data = hit?.data;
+  if (hit === null || hit === undefined || data === null || data === undefined) {
+    return hit;
+  }
+  return {
+    ...hit,
+    // Yoga's result processor calls this instead of JSON.stringify; a plugin that replaced the
+    // data gets the ordinary stringification.
+    stringify(answer: ExecutionResult) {
+      if (answer.data !== data) {
+        return JSON.stringify(answer);
+      }
+      const { data: _written, ...rest } = answer;
+      const restText = JSON.stringify(rest);
+      return restText === "{}"
+        ? `{"data":${textOf(data)}}`
+        : `{"data":${textOf(data)},${restText.slice(1)}`;
+    },
+  } as ExecutionResult;
+}
+
 export function useGatewayResponseCache({
   store,
   ttlMs = 10_000, // 10 seconds
 }: GatewayResponseCacheOptions): GatewayResponseCache {
   /** The lists each answer holds, from its request's loaders, until it is stored. */
   const listsOf = new WeakMap<object, CacheEntityRecord[]>();
+  const dataText = new WeakMap<object, string>();
+  const textOf = (data: object) => {
+    let text = dataText.get(data);
+    if (text === undefined) {
+      text = JSON.stringify(data);
+      dataText.set(data, text);
+    }
+    return text;
+  };
   const tagged: Cache = {
-    get: (key) => store.get(key),
+    get: (key) => {
+      const hit = store.get(key);
+      return hit instanceof Promise
+        ? hit.then((entry) => servedFromCache(entry, textOf))
+        : servedFromCache(hit, textOf);
+    },
     invalidate: (entities) => store.invalidate(entities),
     set(key, result, entities, ttl) {
       // Only the data: a later hit reports its own cost, not the cold one's.
@@ -144,6 +216,7 @@ export function useGatewayResponseCache({
       "Query.gateway": 0,
       "Website.changes": 0,
     },
+    buildResponseCacheKey: cacheKeyOf,
     getDocumentString: (args) =>
       (args.contextValue as { params?: { query?: string } }).params?.query ?? print(args.document),
     shouldCacheResult: ({ result }) =>
