@@ -128,6 +128,11 @@ export function createGateway({
     onExchange: (exchange) => {
       usage.countUpstreamRequest();
       metrics.recordExchange(exchange);
+      // Asked first: the line's route would otherwise be worked out on every exchange for
+      // nothing, debug being off in production.
+      if (!logger.isLevelEnabled("debug")) {
+        return;
+      }
       // Method, route, status and time only: never a body, a header or a credential.
       logger.debug(
         {

@@ -144,6 +144,34 @@ describe("one message by its fingerprint", () => {
     );
   });
 
+  it("is free when a message list this operation read earlier holds it, with no shared cache beneath", async () => {
+    // A conversation that is its person's newest, so `person.conversations(first: 1)` reaches it
+    // rounds after `conversation.messages` has read its newest batch.
+    const sessionId = busy.find((id) => {
+      const peopleId = store.conversation(W, id)?.people_id;
+      return peopleId !== undefined && store.personConversations(W, peopleId, {})?.[0] === id;
+    });
+    const peopleId = store.conversation(W, sessionId ?? "")?.people_id;
+    const message = store.messages(W, sessionId ?? "")?.at(-3);
+    expect(message).toBeDefined();
+    takeWrites();
+    const response = await t.query<{
+      website: {
+        person: { conversations: { nodes: { message: { text: string | null } | null }[] } };
+      };
+    }>(
+      `query($s: ID!, $p: ID!, $f: SafeInt!) { website { conversation(sessionId: $s) { messages(last: 5) { nodes { fingerprint } } } person(peopleId: $p) { conversations(first: 1) { nodes { sessionId message(fingerprint: $f) { fingerprint text } } } } } }`,
+      { s: sessionId, p: peopleId, f: message?.fingerprint },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.website.person.conversations.nodes[0]?.message?.text).toBe(
+      message?.content,
+    );
+    const requests = takeWrites().map((write) => write.request);
+    expect(requests).toContain(`GET /website/${W}/conversation/${sessionId}/messages`);
+    expect(requests.filter((request) => request.includes("/message/"))).toEqual([]);
+  });
+
   it("refuses a fingerprint of 0 with BAD_USER_INPUT before any Crisp request", async () => {
     takeWrites();
     const response = await t.query(

@@ -39,7 +39,7 @@ import {
   dropWebsiteAfterWrite,
 } from "./coherence.js";
 import { CrispLoader, type Key, type LoadCounts, type LoaderDeps } from "./loader.js";
-import { cachedInBatch, cachedInPage } from "./peeks.js";
+import { BatchesRead, cachedInBatch, cachedInPage } from "./peeks.js";
 import { checkRawTarget } from "./raw-target.js";
 import type { Seen } from "./seen.js";
 
@@ -139,12 +139,14 @@ export function createLoaders({
     },
   );
 
+  const batchesRead = new BatchesRead();
   const message = new CrispLoader<[string, string, number], CrispMessage | null>(
     counts,
     from<[string, string, number], CrispMessage>(
       "message",
       undefined,
       ([websiteId, sessionId, fingerprint]) =>
+        batchesRead.find(websiteId, sessionId, fingerprint) ??
         cachedInBatch(cache, websiteId, sessionId, fingerprint),
     ),
     ([websiteId, sessionId, fingerprint], signal) =>
@@ -155,9 +157,7 @@ export function createLoaders({
     MessageBatch
   >(counts, from("messageBatch"), async ([websiteId, sessionId, before, after], signal) => {
     const batch = await listMessages(api, websiteId, sessionId, before, signal, after);
-    for (const item of batch.messages) {
-      message.prime([websiteId, sessionId, item.fingerprint], item);
-    }
+    batchesRead.add(websiteId, sessionId, batch);
     return batch;
   });
 
@@ -266,6 +266,7 @@ export function createLoaders({
       for (const loader of all) {
         loader.clearWhere(() => true);
       }
+      batchesRead.clear();
     },
     /**
      * After a write to a conversation or its messages: drop the conversation, its messages and
@@ -278,6 +279,7 @@ export function createLoaders({
       conversation.clearWhere(([w, s]) => w === websiteId && s === sessionId);
       messageBatch.clearWhere(([w, s]) => w === websiteId && s === sessionId);
       message.clearWhere(([w, s]) => w === websiteId && s === sessionId);
+      batchesRead.forget(websiteId, sessionId);
       conversationPage.clearWhere(([w]) => w === websiteId);
       personConversationPage.clearWhere(([w]) => w === websiteId);
     },
@@ -304,6 +306,7 @@ export function createLoaders({
       for (const loader of all) {
         loader.clearWhere(() => true);
       }
+      batchesRead.clear();
     },
     /** After the plugin's settings of a website were written. */
     forgetPluginSettings(websiteId: string) {

@@ -46,3 +46,37 @@ export function cachedInBatch(
   }
   return undefined;
 }
+
+/**
+ * The message batches one request read, per conversation: a message they hold is found there,
+ * for free, even with no shared cache beneath. Looked up on demand rather than each message of
+ * each batch primed into the message loader: a dashboard reads 20 batches of up to 40 messages
+ * and needs none of them singly.
+ */
+export class BatchesRead {
+  readonly #byConversation = new Map<string, MessageBatch[]>();
+
+  add(websiteId: string, sessionId: string, batch: MessageBatch): void {
+    const key = `${websiteId} ${sessionId}`;
+    this.#byConversation.set(key, [...(this.#byConversation.get(key) ?? []), batch]);
+  }
+
+  find(websiteId: string, sessionId: string, fingerprint: number): CrispMessage | undefined {
+    for (const batch of this.#byConversation.get(`${websiteId} ${sessionId}`) ?? []) {
+      const found = batch.messages.find((item) => item.fingerprint === fingerprint);
+      if (found !== undefined) {
+        return found;
+      }
+    }
+    return undefined;
+  }
+
+  /** After a write to the conversation: what was read of it may be out of date. */
+  forget(websiteId: string, sessionId: string): void {
+    this.#byConversation.delete(`${websiteId} ${sessionId}`);
+  }
+
+  clear(): void {
+    this.#byConversation.clear();
+  }
+}
