@@ -644,7 +644,8 @@ describe("knobs", () => {
     const slow = await simulatorForTest({ latencyMs: 400 });
     const W = slow.defaultWebsiteId;
     const session = slow.store.listConversations(W, {})[0]?.session_id ?? "";
-    const state = slow.store.conversation(W, session)?.state === "resolved" ? "pending" : "resolved";
+    const state =
+      slow.store.conversation(W, session)?.state === "resolved" ? "pending" : "resolved";
     // As the write is applied (its event is emitted then), a read is sent: it arrives while the
     // write's answer is still travelling. Handled only at the end, the write would be answered
     // in the same turn, before any other request could arrive.
