@@ -36,9 +36,15 @@ export async function listMessages(
     query: { timestamp_before: timestampBefore, timestamp_after: timestampAfter },
     signal,
   });
+  // Ids are filled from the path (the gateway builds global ids from them), on the objects just
+  // parsed, which nothing else holds: a copy of each of a batch's 40 messages would be garbage.
   const messages = Array.isArray(data)
-    ? data.map((m) => ({ ...m, website_id: websiteId, session_id: sessionId }))
+    ? data.filter((message) => typeof message === "object" && message !== null)
     : [];
+  for (const message of messages) {
+    message.website_id = websiteId;
+    message.session_id = sessionId;
+  }
   return { messages, hasOlder: status === CRISP_MORE_MESSAGES_STATUS };
 }
 
