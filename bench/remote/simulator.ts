@@ -50,11 +50,7 @@ export async function startRemoteSimulator(options: {
     new URL("./simulator-process.ts", import.meta.url),
     [JSON.stringify(options)],
     {
-      execArgv: [
-        "--import",
-        import.meta.resolve("tsx"),
-        ...(process.env.SIMPROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/simprof"] : []),
-      ],
+      execArgv: ["--import", import.meta.resolve("tsx")],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     },
   );
