@@ -156,9 +156,7 @@ export function createLoaders({
     [string, string, number | undefined, number | undefined],
     MessageBatch
   >(counts, from("messageBatch"), async ([websiteId, sessionId, before, after], signal) => {
-    const batch = await listMessages(api, websiteId, sessionId, before, signal, after);
-    batchesRead.add(websiteId, sessionId, batch);
-    return batch;
+    return listMessages(api, websiteId, sessionId, before, signal, after);
   });
 
   const person = new CrispLoader<[string, string], CrispPeopleProfile | null>(
@@ -345,9 +343,18 @@ export function createLoaders({
       timestampBefore?: number,
       timestampAfter?: number,
     ) =>
-      listOf(websiteId, () =>
-        messageBatch.load([websiteId, sessionId, timestampBefore, timestampAfter]),
-      ),
+      listOf(websiteId, async () => {
+        // What the load resolves with, events laid over it: Crisp's answer as fetched may be
+        // older than an event the gateway already applied.
+        const batch = await messageBatch.load([
+          websiteId,
+          sessionId,
+          timestampBefore,
+          timestampAfter,
+        ]);
+        batchesRead.add(websiteId, sessionId, batch);
+        return batch;
+      }),
     /**
      * The `/messages` batch the shared cache holds fresh for these bounds, without reading
      * Crisp: a history window starts from its cursor's batch only when it costs nothing.
