@@ -175,10 +175,9 @@ export function createGateway({
           logger.error({ err: error }, "response cache: an event's invalidation failed"),
         );
     },
-    gap: (websiteIds) => {
-      if (websiteIds.length === 0) {
-        return;
-      }
+    // Whatever websites the gap named: entries are tagged by object, not website, and a gap
+    // that knew of no website may still have missed events about any of them.
+    gap: () => {
       responseCache
         ?.invalidateAll()
         .catch((error: unknown) =>
