@@ -240,7 +240,7 @@ function companyChanges(
 
 /**
  * Only what was given, each value checked: what a create sets, or what a PATCH changes (null:
- * clears) and nothing else. src/crisp/people.ts puts it under Crisp's names.
+ * clears) and nothing else. `profileCard` (src/crisp/profile-card.ts) puts it under Crisp's names.
  */
 function profileChanges(input: PersonInputShape, mode: "create" | "update"): ProfileChanges {
   const read = reader(mode);
