@@ -458,9 +458,10 @@ describe("a gap and the response cache", () => {
     const WEBSITE = `{ website { name } }`;
     await queryGateway(gateway, WEBSITE);
     takeRequests();
-    // Served whole from the response cache.
+    // Served whole from the response cache: nothing loaded, not even from the shared cache.
     expect((await queryGateway(gateway, WEBSITE)).extensions?.cost).toMatchObject({
       crispRequests: 0,
+      cacheHits: 0,
     });
     expect(takeRequests()).toEqual([]);
     const down = rtm(gateway).reached("disconnected");
