@@ -4,6 +4,7 @@
  * serving from its own memory without an error. A redis-server of the test's own, killed.
  */
 import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createRedisResponseStore } from "../src/plugins/response-cache-store.js";
 import { startRedis } from "./helpers/redis.js";
@@ -39,6 +40,33 @@ describe("the response cache in Redis", () => {
     await two.invalidate([CONVERSATION]);
     expect(await one.get("answer")).toBeUndefined();
     expect(await two.get("answer")).toBeUndefined();
+  });
+
+  it("an index set lives as long as the newest entry in it, and a type's invalidation drops every entry of that type", async () => {
+    const redis = await startRedis();
+    const [one, two] = await pair(redis.url);
+    const other = { typename: "Conversation", id: "Q29udmVyc2F0aW9uOmI" };
+    await one.set("short", { data: { n: 1 } }, [CONVERSATION], 5_000);
+    await one.set("long", { data: { n: 2 } }, [CONVERSATION, other], 60_000);
+    await one.set("shorter", { data: { n: 3 } }, [CONVERSATION], 1_000);
+    const client = new Redis(redis.url);
+    onTestFinished(() => void client.disconnect());
+    const indexSets = await client.keys("gateway:responses:*:index:*");
+    expect(indexSets.sort()).toEqual(
+      ["Conversation", `Conversation:${CONVERSATION.id}`, `Conversation:${other.id}`].map((key) =>
+        expect.stringMatching(new RegExp(`:index:${key}$`)),
+      ),
+    );
+    for (const key of indexSets) {
+      const ttl = await client.pttl(key);
+      // Never without an expiry, never shorter than the longest entry (60 s) added to it.
+      expect(ttl).toBeGreaterThan(50_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    }
+    await two.invalidate([{ typename: "Conversation" }]);
+    for (const id of ["short", "long", "shorter"]) {
+      expect(await one.get(id)).toBeUndefined();
+    }
   });
 
   it("keeps serving from memory, with no error, while Redis is gone; invalidations still apply", async () => {

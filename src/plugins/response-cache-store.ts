@@ -1,12 +1,19 @@
-import { type Cache, type CacheEntityRecord, createInMemoryCache } from "@envelop/response-cache";
-import { createRedisCache } from "@envelop/response-cache-redis";
+import type { Cache, CacheEntityRecord } from "@envelop/response-cache";
 import type { ExecutionResult } from "graphql";
+import type { Redis } from "ioredis";
+import { LRUCache } from "lru-cache";
 import { closeRedis, openRedis, type RedisReport } from "../redis.js";
 
 /**
  * Where the response cache keeps its entries (src/plugins/use-gateway-response-cache.ts): in
  * memory, or with `REDIS_URL` in Redis, shared by every instance (an entry one instance stored
  * is served by all, a hook or a write any instance applies drops it for all).
+ *
+ * Each entry is indexed by the entities it holds: by `Typename:id`, and by the bare
+ * `Typename` (invalidating a type drops every entry holding one of that type). The index never
+ * outlives its entries: in memory an entry's links go with it, in Redis an index set expires
+ * with the last entry added to it (envelop's own stores keep their index forever: a gateway
+ * reading a whole workspace would grow it by every conversation it ever saw).
  *
  * While Redis fails, entries are kept and served in memory, per instance, and every
  * invalidation goes to both, so nothing is ever served past a change this instance knows of.
@@ -19,16 +26,138 @@ export interface ResponseCacheStore extends Cache {
   close(): Promise<void>;
 }
 
-/** Entries in this process only. */
-export function createMemoryResponseStore(max = MEMORY_ENTRIES): ResponseCacheStore {
-  const memory = createInMemoryCache({ max });
-  return Object.assign(memory, { close: async () => undefined });
+export interface MemoryResponseStore extends ResponseCacheStore {
+  /** Entries held, and keys of their entity index: both bounded by the entries. */
+  size(): { entries: number; indexKeys: number };
+}
+
+/** The index keys of an entity: its type, and its type and id. */
+function indexKeysOf({ typename, id }: CacheEntityRecord): string[] {
+  return id === undefined || id === null ? [typename] : [typename, `${typename}:${id}`];
+}
+
+function invalidationKeyOf({ typename, id }: CacheEntityRecord): string {
+  return id === undefined || id === null ? typename : `${typename}:${id}`;
+}
+
+/** Entries in this process only, at most `max`, least recently used dropped first. */
+export function createMemoryResponseStore(max = MEMORY_ENTRIES): MemoryResponseStore {
+  const entriesOf = new Map<string, Set<string>>();
+  const keysOf = new Map<string, string[]>();
+  const unlink = (responseId: string) => {
+    for (const key of keysOf.get(responseId) ?? []) {
+      const ids = entriesOf.get(key);
+      ids?.delete(responseId);
+      if (ids?.size === 0) {
+        entriesOf.delete(key);
+      }
+    }
+    keysOf.delete(responseId);
+  };
+  // An entry replaced, evicted or found expired takes its index links with it.
+  const responses = new LRUCache<string, ExecutionResult>({
+    max,
+    dispose: (_result, responseId) => unlink(responseId),
+  });
+  return {
+    get: (responseId) => responses.get(responseId),
+    set(responseId, result, entities, ttl) {
+      if (!(ttl > 0)) {
+        return;
+      }
+      responses.set(responseId, result, Number.isFinite(ttl) ? { ttl } : {});
+      const keys = [...new Set([...entities].flatMap(indexKeysOf))];
+      keysOf.set(responseId, keys);
+      for (const key of keys) {
+        let ids = entriesOf.get(key);
+        if (ids === undefined) {
+          ids = new Set();
+          entriesOf.set(key, ids);
+        }
+        ids.add(responseId);
+      }
+    },
+    invalidate(entities) {
+      for (const entity of entities) {
+        for (const responseId of [...(entriesOf.get(invalidationKeyOf(entity)) ?? [])]) {
+          responses.delete(responseId);
+        }
+      }
+    },
+    size: () => ({ entries: responses.size, indexKeys: entriesOf.size }),
+    close: async () => undefined,
+  };
 }
 
 /**
- * Entries in Redis under `scope` (the Crisp token: two tokens never share one), in memory
- * while Redis fails.
+ * Stores an entry and adds it to its index sets, each of which then lives at least as long as
+ * the entry (PTTL is -1 for a set without an expiry yet). One script: an invalidation never
+ * sees the entry without its index.
+ * KEYS: the entry, then its index sets. ARGV: the entry's JSON, its TTL in ms, its id.
  */
+const SET_SCRIPT = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+local ttl = tonumber(ARGV[2])
+for i = 2, #KEYS do
+  redis.call('SADD', KEYS[i], ARGV[3])
+  if redis.call('PTTL', KEYS[i]) < ttl then
+    redis.call('PEXPIRE', KEYS[i], ttl)
+  end
+end
+return 0`;
+
+/**
+ * Drops every entry an index set names, and the sets. One script: an entry stored meanwhile
+ * is either dropped or indexed anew, never left out of a set that was just emptied.
+ * KEYS: the index sets. ARGV: the prefix of entry keys.
+ */
+const INVALIDATE_SCRIPT = `
+for i = 1, #KEYS do
+  local ids = redis.call('SMEMBERS', KEYS[i])
+  for j = 1, #ids do
+    redis.call('DEL', ARGV[1] .. ids[j])
+  end
+  redis.call('DEL', KEYS[i])
+end
+return 0`;
+
+/** Entries in Redis under `scope` (the Crisp token: two tokens never share one). */
+function createRedisEntries(redis: Redis, scope: string): Cache {
+  const prefix = `gateway:responses:${scope}:`;
+  const entryPrefix = `${prefix}entry:`;
+  const indexKey = (key: string) => `${prefix}index:${key}`;
+  return {
+    async get(responseId) {
+      const text = await redis.get(`${entryPrefix}${responseId}`);
+      return text === null ? undefined : (JSON.parse(text) as ExecutionResult);
+    },
+    async set(responseId, result, entities, ttl) {
+      if (!(ttl > 0)) {
+        return;
+      }
+      const sets = [...new Set([...entities].flatMap(indexKeysOf))].map(indexKey);
+      // Redis needs a finite expiry; an entry without one lasts a day.
+      const ms = Number.isFinite(ttl) ? Math.ceil(ttl) : 86_400_000;
+      await redis.eval(
+        SET_SCRIPT,
+        1 + sets.length,
+        `${entryPrefix}${responseId}`,
+        ...sets,
+        JSON.stringify(result),
+        String(ms),
+        responseId,
+      );
+    },
+    async invalidate(entities) {
+      const sets = [...new Set([...entities].map(invalidationKeyOf))].map(indexKey);
+      if (sets.length > 0) {
+        await redis.eval(INVALIDATE_SCRIPT, sets.length, ...sets, entryPrefix);
+      }
+    },
+  };
+}
+
+/** Entries in Redis under `scope`, in memory while Redis fails. */
 export async function createRedisResponseStore({
   redisUrl,
   scope,
@@ -39,29 +168,16 @@ export async function createRedisResponseStore({
   report?: RedisReport;
 }): Promise<ResponseCacheStore> {
   const redis = await openRedis(redisUrl, "response cache", "command", report);
-  const prefix = `gateway:responses:${scope}:`;
-  // Every key under the token's prefix, entity sets included (envelop's store would keep a set
-  // per bare typename, shared by every token and application on the Redis).
-  const shared = createRedisCache({
-    redis,
-    buildRedisEntityId: (typename, id) => `${typename}:${id}`,
-    buildRedisOperationResultCacheKey: (responseId) => `${prefix}operations:${responseId}`,
-  });
-  const scoped = (entities: Iterable<CacheEntityRecord>) =>
-    [...entities].map(({ typename, id }) => ({
-      typename: `${prefix}entity:${typename}`,
-      ...(id === undefined ? {} : { id }),
-    }));
-  const memory = createInMemoryCache({ max: MEMORY_ENTRIES });
-  const key = (id: string) => `${prefix}${id}`;
-  // A pipeline to a Redis that is away resolves with an error per command rather than
-  // rejecting: whether Redis is up is asked first.
+  const shared = createRedisEntries(redis, scope);
+  const memory = createMemoryResponseStore();
+  // A command to a Redis that is away fails at once (no offline queue); asking first spares
+  // the error.
   const up = () => redis.status === "ready";
   return {
     async get(id): Promise<ExecutionResult | undefined> {
       if (up()) {
         try {
-          return (await shared.get(key(id))) ?? undefined;
+          return (await shared.get(id)) ?? undefined;
         } catch {
           // Redis failed under the call: this instance's memory answers.
         }
@@ -72,7 +188,7 @@ export async function createRedisResponseStore({
       const records = [...entities];
       if (up()) {
         try {
-          await shared.set(key(id), data, scoped(records), ttl);
+          await shared.set(id, data, records, ttl);
           return;
         } catch {
           // Kept in memory instead.
@@ -86,7 +202,7 @@ export async function createRedisResponseStore({
       await memory.invalidate(records);
       if (up()) {
         try {
-          await shared.invalidate(scoped(records));
+          await shared.invalidate(records);
         } catch {
           // Redis is failing: its entries cannot be reached, and expire by their TTL.
         }
