@@ -134,6 +134,62 @@ describe("the response cache", () => {
     expect(after.data?.website.conversation.state).toBe(state);
   });
 
+  it("an edit or a removal of a message drops a cached answer holding it (`node` on the message)", async () => {
+    const S = page()[2]?.session_id ?? "";
+    type Listed = {
+      website: { conversation: { messages: { nodes: { id: string; fingerprint: number }[] } } };
+    };
+    const listed = await ask<Listed>(
+      `query($s: ID!) { website { conversation(sessionId: $s) { messages(last: 2) { nodes { id fingerprint } } } } }`,
+      { s: S },
+    );
+    const [older, newer] = listed.data?.website.conversation.messages.nodes ?? [];
+    if (older === undefined || newer === undefined) {
+      throw new Error("the seeded conversation has fewer than two messages");
+    }
+    const NODE = `query($id: ID!) { node(id: $id) { ... on Message { text } } }`;
+    type NodeAnswer = { node: { text: string | null } | null };
+    for (const message of [older, newer]) {
+      await ask(NODE, { id: message.id });
+      expect(fromResponseCache((await ask(NODE, { id: message.id })).cost)).toBe(true);
+    }
+
+    const edited = await crispWrite(
+      simulator,
+      "PATCH",
+      `/website/${W}/conversation/${S}/message/${older.fingerprint}`,
+      { body: { content: "Edited after it was cached." } },
+    );
+    expect(edited.status).toBe(200);
+    const removed = await crispWrite(
+      simulator,
+      "DELETE",
+      `/website/${W}/conversation/${S}/message/${newer.fingerprint}`,
+    );
+    expect(removed.status).toBe(200);
+    await delivered();
+
+    const afterEdit = await ask<NodeAnswer>(NODE, { id: older.id });
+    expect(fromResponseCache(afterEdit.cost)).toBe(false);
+    expect(afterEdit.data?.node?.text).toBe("Edited after it was cached.");
+    const afterRemoval = await ask<NodeAnswer>(NODE, { id: newer.id });
+    expect(fromResponseCache(afterRemoval.cost)).toBe(false);
+    expect(afterRemoval.data?.node).toBeNull();
+  });
+
+  it("a raw write drops every answer, also one holding no object at all (`websiteExists`)", async () => {
+    const EXISTS = `{ websiteExists(domain: "not-yet-a-website.example") }`;
+    await ask(EXISTS);
+    expect(fromResponseCache((await ask(EXISTS)).cost)).toBe(true);
+    const S = page()[4]?.session_id ?? "";
+    const raw = await ask<{ crispRequest: { status: number } }>(
+      `mutation($p: String!, $b: JSON) { crispRequest(method: PATCH, path: $p, body: $b) { status } }`,
+      { p: `/website/${W}/conversation/${S}/state`, b: { state: "resolved" } },
+    );
+    expect(raw.data?.crispRequest.status).toBe(200);
+    expect(fromResponseCache((await ask(EXISTS)).cost)).toBe(false);
+  });
+
   it("two viewers never share an entry: one that may not see the website gets null", async () => {
     const query = `query($w: ID!) { website(id: $w) { name } }`;
     const admin = await ask<{ website: { name: string } | null }>(query, { w: W });

@@ -10,7 +10,7 @@ import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { GatewayContext } from "../context.js";
 import type { CrispHookEvent } from "../events/event.js";
 import type { Change } from "../loaders/seen.js";
-import { encodeGlobalId, joinIdParts } from "../schema/global-id.js";
+import { decodeGlobalId, encodeGlobalId, joinIdParts } from "../schema/global-id.js";
 
 /**
  * Whole responses cached (issue 12.3): a warm dashboard is answered without running its
@@ -38,17 +38,12 @@ import { encodeGlobalId, joinIdParts } from "../schema/global-id.js";
 const CONVERSATION_LIST = "ConversationList";
 const PEOPLE_LIST = "PeopleList";
 
-/** Every typename an entry can be tagged with, for writes that may change anything. */
-const EVERY_TYPE = [
-  "Website",
-  "Conversation",
-  "Message",
-  "Person",
-  "Operator",
-  "Visitor",
-  CONVERSATION_LIST,
-  PEOPLE_LIST,
-];
+/**
+ * Every entry holds this one (no schema type has its name), for changes that may touch
+ * anything: those of a website (created, deleted, its plugin settings), raw writes, RTM gaps.
+ * An answer need not hold any entity (`websiteExists`), so a list of types would miss some.
+ */
+const ANY_ANSWER = { typename: "AnyCachedAnswer" } satisfies CacheEntityRecord;
 
 export interface GatewayResponseCacheOptions {
   /** Where entries are kept: memory, or Redis (shared by every instance). */
@@ -72,8 +67,8 @@ export interface GatewayResponseCache {
 /** The entities a change makes stale. */
 export function entitiesOf(change: Change): CacheEntityRecord[] {
   const { websiteId, id } = change;
-  if (websiteId === null || change.kind === "everything") {
-    return EVERY_TYPE.map((typename) => ({ typename }));
+  if (websiteId === null || change.kind === "everything" || change.kind === "website") {
+    return [ANY_ANSWER];
   }
   switch (change.kind) {
     case "conversation":
@@ -95,8 +90,6 @@ export function entitiesOf(change: Change): CacheEntityRecord[] {
           ? { typename: "Person" }
           : { typename: "Person", id: encodeGlobalId("Person", joinIdParts(websiteId, id)) },
       ];
-    case "website":
-      return [{ typename: "Website" }];
   }
 }
 
@@ -195,11 +188,17 @@ export function useGatewayResponseCache({
     },
     invalidate: (entities) => store.invalidate(entities),
     set(key, result, entities, ttl) {
+      const held = [...entities];
       // Only the data: a later hit reports its own cost, not the cold one's.
       return store.set(
         key,
         { data: result.data },
-        [...entities, ...(listsOf.get(result) ?? [])],
+        [
+          ANY_ANSWER,
+          ...held,
+          ...held.flatMap(conversationOfMessage),
+          ...(listsOf.get(result) ?? []),
+        ],
         ttl,
       );
     },
@@ -256,9 +255,29 @@ export function useGatewayResponseCache({
       }
     },
     async invalidateAll() {
-      await store.invalidate(EVERY_TYPE.map((typename) => ({ typename })));
+      await store.invalidate([ANY_ANSWER]);
     },
   };
+}
+
+/**
+ * A message's conversation: events about a message (updated, removed, read, delivered) name its
+ * conversation, so an answer holding a message (`node(id:)` on one) goes when it changes.
+ */
+function conversationOfMessage({ typename, id }: CacheEntityRecord): CacheEntityRecord[] {
+  if (typename !== "Message" || typeof id !== "string") {
+    return [];
+  }
+  // The message's own global id, as its resolver wrote it.
+  const [websiteId, sessionId] = decodeGlobalId(id).id.split("/");
+  return websiteId === undefined || sessionId === undefined
+    ? []
+    : [
+        {
+          typename: "Conversation",
+          id: encodeGlobalId("Conversation", joinIdParts(websiteId, sessionId)),
+        },
+      ];
 }
 
 function listEntity(list: string): CacheEntityRecord {
