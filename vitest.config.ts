@@ -12,9 +12,10 @@ export default defineConfig({
     // vitest's own timeouts (5 s a test, 10 s a hook): tests wait on signals, not time; the
     // few that spawn processes or drive Chromium say so with their own timeout.
     // No test may emit a MaxListenersExceededWarning (issue 12.6).
-    setupFiles: ["test/setup/no-listener-leaks.ts"],
+    setupFiles: ["test/setup/file-cleanups.ts", "test/setup/no-listener-leaks.ts"],
     // Test files share a worker's module cache: no test keeps state in a module (each starts
-    // its own simulator, gateway and Redis scope), and importing the schema and servers once
+    // its own simulator, gateway and Redis scope, stopped with its test or its file:
+    // test/helpers/cleanup.ts), and importing the schema and servers once
     // per worker instead of once per file halves the suite (CI runs it on three Node lines).
     isolate: false,
   },

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "graphql-ws";
 import { SignJWT } from "jose";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { createAuthenticator, loadKeysFile } from "../src/auth.js";
 import { ConfigError, loadConfig } from "../src/config.js";
@@ -221,7 +221,7 @@ describe("subscriptions", () => {
       retryAttempts: 0,
       connectionParams: { authorization: `Bearer ${KEYS.readA}` },
     });
-    afterAll(() => client.dispose());
+    onTestFinished(() => client.dispose());
     const refused = await new Promise<unknown>((resolve) => {
       client.subscribe(
         { query: `subscription { crispEvents(websiteId: "${WEBSITE_B}") { name } }` },
@@ -304,7 +304,7 @@ describe("JWTs from a JWKS", () => {
       response.end(JSON.stringify({ keys: [jwk] }));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const jwksUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks.json`;
     const authenticate = createAuthenticator({ jwt: { jwksUrl, audience: "crisp-gateway" } });
     const sign = (key: CryptoKey) =>

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { createAuthenticator } from "../src/auth.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { gatewayOn } from "./helpers/gateway.js";
@@ -58,7 +58,9 @@ describe("per-client operation limits", () => {
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
     });
-    afterAll(() => redis.quit());
+    onTestFinished(async () => {
+      await redis.quit();
+    });
     const keyPrefix = `test-ops-${randomUUID()}`;
     const limiter = () =>
       new RateLimiterRedis({ storeClient: redis, points: 2, duration: 60, keyPrefix });

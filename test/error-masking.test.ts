@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { MockAgent } from "undici";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createLogger } from "../src/logger.js";
 import { createGateway } from "../src/server.js";
 
@@ -55,7 +55,7 @@ describe("unexpected errors", () => {
         }),
       ),
     });
-    afterAll(async () => {
+    onTestFinished(async () => {
       process.env.NODE_ENV = previous;
       await gateway.stop();
       await agent.close();

@@ -32,18 +32,14 @@ async function fleet(
 ): Promise<Gateway[]> {
   const gateways: Gateway[] = [];
   for (let index = 0; index < count; index += 1) {
-    const gateway = gatewayOn(
-      simulator,
-      {
-        operationsPerMinute: 0,
-        secondLevel: await createRedisSecondLevel({
-          redisUrl,
-          scope,
-          ...(report === undefined ? {} : { report }),
-        }),
-      },
-      { stopAfter: "test" },
-    );
+    const gateway = gatewayOn(simulator, {
+      operationsPerMinute: 0,
+      secondLevel: await createRedisSecondLevel({
+        redisUrl,
+        scope,
+        ...(report === undefined ? {} : { report }),
+      }),
+    });
     gateways.push(gateway);
   }
   return gateways;
@@ -54,13 +50,9 @@ describe("three instances on one Redis", { timeout: 20_000 }, () => {
   it("200 cold dashboards spread across them cost exactly the Crisp requests of one; a warm one costs none on any instance", async () => {
     const simulator = await startSimulator({ seed: 1, latencyMs: 20 });
     onTestFinished(() => simulator.close());
-    const reference = gatewayOn(
-      simulator,
-      {
-        cache: false,
-      },
-      { stopAfter: "test" },
-    );
+    const reference = gatewayOn(simulator, {
+      cache: false,
+    });
     const expected = await queryGateway(reference, DASHBOARD);
     const one = sorted(takeRequests(simulator));
 

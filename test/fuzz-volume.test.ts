@@ -15,7 +15,7 @@ import {
   isUnionType,
 } from "graphql";
 import { Pool } from "undici";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { schema } from "../src/schema/index.js";
 import { startTestGateway } from "./helpers/gateway.js";
 import { HOOK_SECRET, signPluginHook } from "./helpers/hooks.js";
@@ -412,7 +412,7 @@ describe("50,000 fuzzed requests", () => {
     timeout: 120_000,
   }, async () => {
     const pool = new Pool(origin, { connections: 8 });
-    afterAll(() => pool.close());
+    onTestFinished(() => pool.close());
     const path = new URL(hookUrl).pathname;
     const hook = fc.oneof(
       fc.uint8Array({ maxLength: 800 }).map((bytes) => ({ raw: Buffer.from(bytes), sign: false })),

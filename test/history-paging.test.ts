@@ -142,11 +142,11 @@ describe("paging a history back 50 at a time", () => {
       });
     }
     // Another gateway, whose cache holds nothing: the newest batch is read anew.
-    const other = gatewayOn(
-      t.simulator,
-      { defaultWebsiteId: W, guard: LENIENT_GUARD, operationsPerMinute: 0 },
-      { stopAfter: "test" },
-    );
+    const other = gatewayOn(t.simulator, {
+      defaultWebsiteId: W,
+      guard: LENIENT_GUARD,
+      operationsPerMinute: 0,
+    });
     const next = await queryGateway<HistoryPage>(
       other,
       `query($s: ID!, $before: String) { website { conversation(sessionId: $s) { messages(last: 10, before: $before) { nodes { fingerprint } } } } }`,

@@ -17,7 +17,7 @@ afterAll(() => simulator.close());
 
 /** A listening gateway on the shared simulator, stopped after the test. */
 async function listening(options: Partial<GatewayOptions> = {}) {
-  const gateway = gatewayOn(simulator, options, { stopAfter: "test" });
+  const gateway = gatewayOn(simulator, options);
   return { gateway, ...(await gateway.listen("127.0.0.1", 0)) };
 }
 
@@ -133,13 +133,9 @@ describe("GET /ready and /health", () => {
 
   it("answers 503 naming Crisp once the breaker opens against a stopped Crisp, while /health stays 200", async () => {
     const stopped = await startSimulator({ seed: 1 });
-    const gateway = gatewayOn(
-      stopped,
-      {
-        guard: { breakerThreshold: 1 },
-      },
-      { stopAfter: "test" },
-    );
+    const gateway = gatewayOn(stopped, {
+      guard: { breakerThreshold: 1 },
+    });
     const { url, origin } = await gateway.listen("127.0.0.1", 0);
     await stopped.close();
     const failed = (await (
@@ -172,15 +168,11 @@ describe("GET /ready and /health", () => {
     });
     onTestFinished(() => throttling.close());
     const start = async (backoffBaseMs: number) => {
-      const gateway = gatewayOn(
-        throttling,
-        {
-          guard: { backoffBaseMs, backoffMaxMs: backoffBaseMs },
-          readyMaxBackoffMs: 15_000,
-          cache: false,
-        },
-        { stopAfter: "test" },
-      );
+      const gateway = gatewayOn(throttling, {
+        guard: { backoffBaseMs, backoffMaxMs: backoffBaseMs },
+        readyMaxBackoffMs: 15_000,
+        cache: false,
+      });
       const address = await gateway.listen("127.0.0.1", 0);
       // Two reads: the second is throttled (429), and the guard backs off.
       for (const query of ["{ website { name } }", "{ website { domain } }"]) {

@@ -19,14 +19,10 @@ async function fleet(simulator: Simulator, count: number) {
   const scope = `test-${randomUUID()}`;
   const instances = [];
   for (let index = 0; index < count; index += 1) {
-    const gateway = gatewayOn(
-      simulator,
-      {
-        hooks: { secret: HOOK_SECRET },
-        events: await createRedisEventLog({ redisUrl: REDIS_URL, scope }),
-      },
-      { stopAfter: "test" },
-    );
+    const gateway = gatewayOn(simulator, {
+      hooks: { secret: HOOK_SECRET },
+      events: await createRedisEventLog({ redisUrl: REDIS_URL, scope }),
+    });
     instances.push({ gateway, scope, ...(await gateway.listen("127.0.0.1", 0)) });
   }
   return instances;

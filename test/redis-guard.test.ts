@@ -71,11 +71,11 @@ describe("quota and backoff shared through Redis", () => {
     const scope = `test-${randomUUID()}`;
     onTestFinished(() => simulator.close());
     const start = () =>
-      gatewayOn(
-        simulator,
-        { dailyQuota: 2, cache: false, guard: { store: redisGuardStore(redis, scope) } },
-        { stopAfter: "test" },
-      );
+      gatewayOn(simulator, {
+        dailyQuota: 2,
+        cache: false,
+        guard: { store: redisGuardStore(redis, scope) },
+      });
     const a = start();
     const b = start();
     await queryGateway(a, "{ website { name } }");

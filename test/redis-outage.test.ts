@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { Writable } from "node:stream";
 import { createClient } from "graphql-ws";
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { GUARD_REDIS_OPTIONS, redisGuardStore } from "../src/crisp/guard-store.js";
 import { createMemoryEventLog, type EventLog } from "../src/events/log.js";
@@ -109,7 +109,7 @@ describe("an event log that fails on read", async () => {
     const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
     const closes: unknown[] = [];
     client.on("closed", (event) => closes.push(event));
-    afterAll(() => client.dispose());
+    onTestFinished(() => client.dispose());
     const outcome = await new Promise<{ errors?: { message: string; extensions?: object }[] }>(
       (resolve, reject) => {
         client.subscribe(SUBSCRIPTION, {

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, expect, it, onTestFinished } from "vitest";
 import { createRedisLease, type GapNotice } from "../src/events/rtm-lease.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { subscribe, wsClient } from "./helpers/live.js";
@@ -168,7 +168,7 @@ it("the lease: one holder; released on stop, the next takes it with the last hol
   await first.until(() => first.changes.length === 1);
   expect(first.changes).toEqual([{ held: true, previousSeenAt: null }]);
   const second = await open();
-  afterAll(() => second.lease.stop());
+  onTestFinished(() => second.lease.stop());
   const notice = {
     id: randomUUID(),
     fromMs: Date.now() - 5_000,

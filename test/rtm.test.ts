@@ -158,7 +158,9 @@ describe("discovery and authentication", () => {
 
   it("the simulator answers a wrong key unauthorized, and the exact payload authenticated", async () => {
     const socket = io(new URL(simulator.rtm.url).origin, { transports: ["websocket"] });
-    afterAll(() => socket.disconnect());
+    onTestFinished(() => {
+      socket.disconnect();
+    });
     const answer = (payload: unknown) =>
       new Promise<string>((resolve) => {
         socket.once("authenticated", () => resolve("authenticated"));

@@ -2,6 +2,7 @@ import { type Client, createClient } from "graphql-ws";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startSimulator } from "../src/simulator/index.js";
+import { afterThis } from "./helpers/cleanup.js";
 import { gatewayOn } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
 
@@ -18,7 +19,7 @@ const OTHER_WEBSITE = simulator.store.websites[1]?.website_id ?? "";
 
 function client(): Client {
   const c = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
-  afterAll(() => c.dispose());
+  afterThis(() => c.dispose());
   return c;
 }
 
@@ -221,11 +222,10 @@ describe("Server-Sent Events", () => {
 
 describe("shutdown", () => {
   it("closes every WebSocket cleanly when the gateway stops", async () => {
-    const other = gatewayOn(
-      simulator,
-      { defaultWebsiteId: undefined, hooks: { secret: HOOK_SECRET } },
-      { stopAfter: "test" },
-    );
+    const other = gatewayOn(simulator, {
+      defaultWebsiteId: undefined,
+      hooks: { secret: HOOK_SECRET },
+    });
     const { wsUrl: otherWsUrl } = await other.listen("127.0.0.1", 0);
     const socket = new WebSocket(otherWsUrl, "graphql-transport-ws");
     await new Promise((resolve) => socket.once("open", resolve));

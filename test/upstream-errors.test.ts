@@ -92,7 +92,7 @@ describe("Crisp failures reach clients as contract error codes", () => {
 
   it("answers GATEWAY_TIMEOUT when Crisp is slower than the configured timeout", async () => {
     const slow = await startTestGateway({ latencyMs: 3_000 }, {});
-    const fast = gatewayOn(slow.simulator, { crisp: { timeoutMs: 300 } }, { stopAfter: "test" });
+    const fast = gatewayOn(slow.simulator, { crisp: { timeoutMs: 300 } });
     const body = await queryGateway(fast, "{ website { name } }");
     expect(body.errors?.[0]?.extensions?.code).toBe("GATEWAY_TIMEOUT");
   });
@@ -101,18 +101,14 @@ describe("Crisp failures reach clients as contract error codes", () => {
     const closed = await startTestGateway();
     await closed.simulator.close();
     // Its URL, where nothing listens any more.
-    const gateway = gatewayOn(
-      closed.simulator,
-      { crisp: { identifier: "i", key: "k" } },
-      { stopAfter: "test" },
-    );
+    const gateway = gatewayOn(closed.simulator, { crisp: { identifier: "i", key: "k" } });
     const body = await queryGateway(gateway, "{ website { name } }");
     expect(body.errors?.[0]?.extensions?.code).toBe("UPSTREAM_UNAVAILABLE");
     expect(body.errors?.[0]?.message).not.toContain("127.0.0.1");
   });
 
   it("answers UNAUTHENTICATED when Crisp refuses the gateway's credentials", async () => {
-    const gateway = gatewayOn(t.simulator, { crisp: { key: "wrong" } }, { stopAfter: "test" });
+    const gateway = gatewayOn(t.simulator, { crisp: { key: "wrong" } });
     const body = await queryGateway(gateway, "{ website { name } }");
     expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect(body.errors?.[0]?.message).not.toContain("wrong");

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hookTimestampMs, signHook } from "../src/crisp/webhook.js";
 import { createMemoryEventLog } from "../src/events/log.js";
 import { createGateway } from "../src/server.js";
+import { afterThis } from "./helpers/cleanup.js";
 import { HOOK_KEY, HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
 
 const fixture = readFileSync(
@@ -24,7 +25,7 @@ async function startHookGateway(hooks: {
     hooks,
   });
   const { hookUrl } = await gateway.listen("127.0.0.1", 0);
-  afterAll(() => gateway.stop());
+  afterThis(() => gateway.stop());
   /** What the event log holds: a hook is answered 2xx only once it is recorded there. */
   const recorded = () => events.range(null, 1_000);
   return { hookUrl, recorded };

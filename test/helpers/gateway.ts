@@ -1,4 +1,3 @@
-import { afterAll, onTestFinished } from "vitest";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/server.js";
 import {
   type Simulator,
@@ -7,6 +6,7 @@ import {
   type SimulatorRequestStage,
   startSimulator,
 } from "../../src/simulator/index.js";
+import { afterThis } from "./cleanup.js";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
@@ -33,7 +33,8 @@ export interface TestGateway {
 }
 
 /**
- * A gateway wired to a fresh simulator, both closed after the file's tests. The simulator is
+ * A gateway wired to a fresh simulator, both closed after the test that made them (after the
+ * file, when made outside a test: `afterThis`). The simulator is
  * the real HTTP server, so every request crosses a socket as it would with Crisp.
  */
 export async function startTestGateway(
@@ -41,7 +42,7 @@ export async function startTestGateway(
   gatewayOptions: TestGatewayOptions = {},
 ): Promise<TestGateway> {
   const simulator = await startSimulator({ seed: 1, ...simulatorOptions });
-  afterAll(() => simulator.close());
+  afterThis(() => simulator.close());
   const gateway = gatewayOn(simulator, {
     demo: true,
     dailyQuota: 5_000,
@@ -114,7 +115,7 @@ export async function queryGateway<T = Record<string, unknown>>(
   return (await response.json()) as GraphQLResponse<T>;
 }
 
-/** A second gateway on the same simulator holding its user-tier token, stopped after the file. */
+/** A second gateway on the same simulator holding its user-tier token (stopped as `gatewayOn`'s). */
 export function userTierGateway(simulator: Simulator): Gateway {
   const token = simulator.tokens.find((candidate) => candidate.tier === "user");
   if (token === undefined) {
@@ -134,24 +135,16 @@ export type TestGatewayOptions = Omit<Partial<GatewayOptions>, "crisp"> & {
 /**
  * The one place tests build a gateway: on `simulator` (its URL, default plugin token and first
  * website unless `options` say otherwise), with the gateway's own defaults for everything
- * else, stopped after the file's tests (`stopAfter: "test"`: after the current test).
+ * else, stopped after the current test when made inside one, else after the file (`afterThis`).
  */
-export function gatewayOn(
-  simulator: Simulator,
-  options: TestGatewayOptions = {},
-  { stopAfter = "file" }: { stopAfter?: "file" | "test" } = {},
-): Gateway {
+export function gatewayOn(simulator: Simulator, options: TestGatewayOptions = {}): Gateway {
   const { crisp, ...rest } = options;
   const gateway = createGateway({
     defaultWebsiteId: simulator.defaultWebsiteId,
     ...rest,
     crisp: { baseUrl: simulator.url, ...simulator.credentials, ...crisp },
   });
-  if (stopAfter === "test") {
-    onTestFinished(() => gateway.stop());
-  } else {
-    afterAll(() => gateway.stop());
-  }
+  afterThis(() => gateway.stop());
   return gateway;
 }
 
