@@ -9,9 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createAuthenticator, loadKeysFile } from "../src/auth.js";
-import { createMemoryResponseStore } from "../src/plugins/response-cache-store.js";
+import {
+  createMemoryResponseStore,
+  type ResponseCacheStore,
+} from "../src/plugins/response-cache-store.js";
 import { startSimulator } from "../src/simulator/index.js";
-import { type GraphQLResponse, gatewayOn } from "./helpers/gateway.js";
+import { type GraphQLResponse, gatewayOn, queryGateway } from "./helpers/gateway.js";
 import { HOOK_SECRET } from "./helpers/hooks.js";
 import { crispWrite } from "./helpers/simulator-write.js";
 
@@ -188,6 +191,58 @@ describe("the response cache", () => {
     );
     expect(raw.data?.crispRequest.status).toBe(200);
     expect(fromResponseCache((await ask(EXISTS)).cost)).toBe(false);
+  });
+
+  it("the same variables in another order are the same entry", async () => {
+    const query = `query($w: ID!, $first: Int) { website(id: $w) { conversations(first: $first) { nodes { sessionId } } } }`;
+    await ask(query, { w: W, first: 4 });
+    expect(fromResponseCache((await ask(query, { first: 4, w: W })).cost)).toBe(true);
+  });
+
+  it("a mutation is answered only once the entries it changed are gone, so a read-back never finds one", async () => {
+    const memory = createMemoryResponseStore();
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let invalidating = () => {};
+    const invalidationStarted = new Promise<void>((resolve) => {
+      invalidating = resolve;
+    });
+    // The memory store, with an invalidation as slow as the test says (Redis's takes a round trip).
+    const store: ResponseCacheStore = {
+      get: (id) => memory.get(id),
+      set: (id, result, entities, ttl) => memory.set(id, result, entities, ttl),
+      async invalidate(entities) {
+        invalidating();
+        await released;
+        await memory.invalidate(entities);
+      },
+      close: () => memory.close(),
+    };
+    const slow = gatewayOn(simulator, {
+      defaultWebsiteId: W,
+      operationsPerMinute: 0,
+      responseCache: { store, ttlMs: 60_000 },
+    });
+    const c = page()[6];
+    const state = c?.state === "resolved" ? "UNRESOLVED" : "RESOLVED";
+    let answered = false;
+    const written = queryGateway(
+      slow,
+      `mutation($w: ID!, $s: ID!, $state: ConversationState!) { setConversationState(websiteId: $w, sessionId: $s, state: $state) { sessionId } }`,
+      { w: W, s: c?.session_id, state },
+    ).then((answer) => {
+      answered = true;
+      return answer;
+    });
+    await invalidationStarted;
+    // A whole operation started after the invalidation did is answered first: the mutation's
+    // answer, ready before it, is held until the invalidation ends.
+    expect((await queryGateway(slow, "{ __typename }")).data).toEqual({ __typename: "Query" });
+    expect(answered).toBe(false);
+    release();
+    expect((await written).errors).toBeUndefined();
   });
 
   it("two viewers never share an entry: one that may not see the website gets null", async () => {

@@ -5,7 +5,7 @@ import {
   type CacheEntityRecord,
   useResponseCache,
 } from "@envelop/response-cache";
-import { type ExecutionResult, getOperationAST, print } from "graphql";
+import { type ExecutionResult, getOperationAST } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { GatewayContext } from "../context.js";
 import type { CrispHookEvent } from "../events/event.js";
@@ -127,11 +127,28 @@ const cacheKeyOf: BuildResponseCacheKeyFunction = ({
       [
         documentString,
         operationName ?? "",
-        JSON.stringify(variableValues ?? {}),
+        canonicalJson(variableValues ?? {}),
         sessionId ?? "",
       ].join("|"),
     )
     .digest("hex");
+
+/**
+ * JSON with every object's keys in order: `{a, b}` and `{b, a}` are the same variables, and
+ * clients (Apollo Client among them) do not promise an order.
+ */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map((item) => canonicalJson(item ?? null)).join(",")}]`;
+  }
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
 
 /**
  * A hit as the HTTP answer writes it: the cached data is turned into JSON once, however many
@@ -216,8 +233,6 @@ export function useGatewayResponseCache({
       "Website.changes": 0,
     },
     buildResponseCacheKey: cacheKeyOf,
-    getDocumentString: (args) =>
-      (args.contextValue as { params?: { query?: string } }).params?.query ?? print(args.document),
     shouldCacheResult: ({ result }) =>
       (result.errors?.length ?? 0) === 0 && result.extensions?.stale !== true,
     includeExtensionMetadata: false,
@@ -232,16 +247,16 @@ export function useGatewayResponseCache({
       return {
         onExecuteDone({ result }) {
           if (isAsyncIterable(result)) {
-            return;
+            return undefined;
           }
           if (mutation) {
             const changed = loaders.seen.changes.flatMap(entitiesOf);
-            if (changed.length > 0) {
-              void Promise.resolve(store.invalidate(changed)).catch(() => undefined);
-            }
-            return;
+            // Before the answer leaves: a client reading its write back, on any instance, must
+            // not be served an entry from before it. The store swallows Redis failures.
+            return changed.length > 0 ? Promise.resolve(store.invalidate(changed)) : undefined;
           }
           listsOf.set(result as ExecutionResult, [...loaders.seen.lists].map(listEntity));
+          return undefined;
         },
       };
     },
