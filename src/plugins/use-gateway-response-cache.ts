@@ -65,7 +65,7 @@ export interface GatewayResponseCache {
 }
 
 /** The entities a change makes stale. */
-export function entitiesOf(change: Change): CacheEntityRecord[] {
+function entitiesOf(change: Change): CacheEntityRecord[] {
   const { websiteId, id } = change;
   if (websiteId === null || change.kind === "everything" || change.kind === "website") {
     return [ANY_ANSWER];
@@ -94,7 +94,7 @@ export function entitiesOf(change: Change): CacheEntityRecord[] {
 }
 
 /** What a verified Crisp event changes, as the response cache knows it. */
-export function changeOfEvent(event: CrispHookEvent): Change | null {
+function changeOfEvent(event: CrispHookEvent): Change | null {
   if (event.name.startsWith("plugin:")) {
     return { kind: "website", websiteId: event.websiteId, id: null };
   }

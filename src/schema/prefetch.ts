@@ -15,7 +15,7 @@ import {
 import type { GatewayContext } from "../context.js";
 
 /**
- * Reads a website's selection set will certainly need, started as soon as the website's id is
+ * Reads a website's selection set asks for, started as soon as the website's id is
  * known instead of when their parent resolves (issue 12.1): GraphQL resolves a field only after
  * its parent, so a website's conversations would wait for GET /website/{website_id} although
  * their read only needs the id, and the operators list behind `assignee` would wait for the
@@ -25,7 +25,10 @@ import type { GatewayContext } from "../context.js";
  * A starter is registered by the file that owns the field (`Website.conversations` in
  * conversation/queries.ts, `Conversation.assignee` in operator.ts), so the read it starts cannot
  * drift from the one its resolver makes. Only fields the document selects (past `@skip` and
- * `@include`) start anything: never a read the operation does not ask for.
+ * `@include`) start anything: never a read the operation does not ask for. One read is a bet:
+ * the operators list is read when `assignee` is selected, before the conversations show
+ * whether any is assigned (one request per website, against a round trip for every dashboard
+ * that has an assigned conversation; the cost estimate already counts it).
  */
 export type ReadStarter = (
   websiteId: string,
@@ -57,9 +60,6 @@ export function startWebsiteReads(
   ctx: GatewayContext,
   info: GraphQLResolveInfo,
 ): void {
-  if (starters.size === 0) {
-    return;
-  }
   const websiteType = getNamedType(info.returnType);
   if (!isObjectType(websiteType)) {
     return;

@@ -37,7 +37,7 @@ interface MessageCursor {
 const OLD_CURSOR = /^ts:(\d{1,16})$/;
 const CURSOR = /^m:(\d{1,16}):(-?\d{1,17}):(\d{0,16})$/;
 
-export function encodeMessageCursor(message: CrispMessage, boundary: number | undefined): string {
+function encodeMessageCursor(message: CrispMessage, boundary: number | undefined): string {
   return Buffer.from(`m:${message.timestamp}:${message.fingerprint}:${boundary ?? ""}`).toString(
     "base64url",
   );
