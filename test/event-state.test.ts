@@ -110,6 +110,30 @@ describe("conversation events (session:*)", async () => {
     expect(list.data).toEqual(list.reference);
   });
 
+  it("a message:send without content is not laid over what is read next, which stays readable", async () => {
+    // A conversation nothing has read yet: its first read lays the journal's events over it.
+    const unread = simulator.store.listConversations(W, {})[30]?.session_id ?? "";
+    const answer = await postPluginHook(
+      hookUrl,
+      hookBody(W, "message:send", {
+        session_id: unread,
+        fingerprint: 987_654_321,
+        type: "text",
+        from: "user",
+        origin: "chat",
+        timestamp: Date.now(),
+      }),
+    );
+    expect(answer.status).toBe(200);
+    await gateway.eventsCaughtUp();
+    const one = await queryGateway(gateway, CONVERSATION, { s: unread });
+    expect(one.errors).toBeUndefined();
+    expect(one.data).toEqual(
+      (await queryGateway(gateway, CONVERSATION.replace("query(", "query Fresh("), { s: unread }))
+        .data,
+    );
+  });
+
   it("session:set_block, update_availability and sync:* patch what they carry; set_opened changes nothing", async () => {
     for (const [name, data] of [
       ["session:set_block", { is_blocked: true }],

@@ -55,7 +55,13 @@ export function eventMessage(event: CrispHookEvent): CrispMessage | null {
     typeof data.fingerprint !== "number" ||
     !isFingerprint(data.fingerprint) ||
     typeof data.type !== "string" ||
-    !MESSAGE_TYPES.has(data.type)
+    !MESSAGE_TYPES.has(data.type) ||
+    // A message without content Crisp's shapes allow is no message to lay over a batch (its
+    // excerpt could not be told either): the cache drops what it held instead.
+    !(
+      typeof data.content === "string" ||
+      (typeof data.content === "object" && data.content !== null)
+    )
   ) {
     return null;
   }
