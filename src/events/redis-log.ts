@@ -156,6 +156,8 @@ export async function createRedisEventLog({
   ): Promise<void> {
     let last = from;
     let started = false;
+    // One listener on the closing signal for the whole follow, not one per read.
+    const stopped = aborted(closing.signal);
     while (!closed) {
       try {
         last ??= await latest();
@@ -166,7 +168,7 @@ export async function createRedisEventLog({
         const read = reader.xread("COUNT", READ_COUNT, "BLOCK", BLOCK_MS, "STREAMS", stream, last);
         // A read queued while Redis is away may never settle once the log closes.
         read.catch(() => undefined);
-        const reply = (await Promise.race([read, aborted(closing.signal)])) as
+        const reply = (await Promise.race([read, stopped])) as
           | [string, [string, string[]][]][]
           | null;
         for (const [, read] of reply ?? []) {
