@@ -31,13 +31,14 @@ export interface MemoryResponseStore extends ResponseCacheStore {
   size(): { entries: number; indexKeys: number };
 }
 
-/** The index keys of an entity: its type, and its type and id. */
-function indexKeysOf({ typename, id }: CacheEntityRecord): string[] {
-  return id === undefined || id === null ? [typename] : [typename, `${typename}:${id}`];
+/** What invalidating an entity names: its type and id, or its whole type. */
+function entityKeyOf({ typename, id }: CacheEntityRecord): string {
+  return id === undefined || id === null ? typename : `${typename}:${id}`;
 }
 
-function invalidationKeyOf({ typename, id }: CacheEntityRecord): string {
-  return id === undefined || id === null ? typename : `${typename}:${id}`;
+/** The index keys an entry holding these entities is found under: each one's and its type's. */
+function indexKeysOf(entities: Iterable<CacheEntityRecord>): string[] {
+  return [...new Set([...entities].flatMap((entity) => [entity.typename, entityKeyOf(entity)]))];
 }
 
 /** Entries in this process only, at most `max`, least recently used dropped first. */
@@ -66,7 +67,7 @@ export function createMemoryResponseStore(max = MEMORY_ENTRIES): MemoryResponseS
         return;
       }
       responses.set(responseId, result, Number.isFinite(ttl) ? { ttl } : {});
-      const keys = [...new Set([...entities].flatMap(indexKeysOf))];
+      const keys = indexKeysOf(entities);
       keysOf.set(responseId, keys);
       for (const key of keys) {
         let ids = entriesOf.get(key);
@@ -79,7 +80,7 @@ export function createMemoryResponseStore(max = MEMORY_ENTRIES): MemoryResponseS
     },
     invalidate(entities) {
       for (const entity of entities) {
-        for (const responseId of [...(entriesOf.get(invalidationKeyOf(entity)) ?? [])]) {
+        for (const responseId of [...(entriesOf.get(entityKeyOf(entity)) ?? [])]) {
           responses.delete(responseId);
         }
       }
@@ -135,7 +136,7 @@ function createRedisEntries(redis: Redis, scope: string): Cache {
       if (!(ttl > 0)) {
         return;
       }
-      const sets = [...new Set([...entities].flatMap(indexKeysOf))].map(indexKey);
+      const sets = indexKeysOf(entities).map(indexKey);
       // Redis needs a finite expiry; an entry without one lasts a day.
       const ms = Number.isFinite(ttl) ? Math.ceil(ttl) : 86_400_000;
       await redis.eval(
@@ -149,7 +150,7 @@ function createRedisEntries(redis: Redis, scope: string): Cache {
       );
     },
     async invalidate(entities) {
-      const sets = [...new Set([...entities].map(invalidationKeyOf))].map(indexKey);
+      const sets = [...new Set([...entities].map(entityKeyOf))].map(indexKey);
       if (sets.length > 0) {
         await redis.eval(INVALIDATE_SCRIPT, sets.length, ...sets, entryPrefix);
       }

@@ -74,12 +74,7 @@ function entitiesOf(change: Change): CacheEntityRecord[] {
     case "conversation":
       return [
         { typename: CONVERSATION_LIST, id: websiteId },
-        id === null
-          ? { typename: "Conversation" }
-          : {
-              typename: "Conversation",
-              id: encodeGlobalId("Conversation", joinIdParts(websiteId, id)),
-            },
+        id === null ? { typename: "Conversation" } : conversationEntity(websiteId, id),
       ];
     case "person":
       return [
@@ -253,7 +248,7 @@ export function useGatewayResponseCache({
             const changed = loaders.seen.changes.flatMap(entitiesOf);
             // Before the answer leaves: a client reading its write back, on any instance, must
             // not be served an entry from before it. The store swallows Redis failures.
-            return changed.length > 0 ? Promise.resolve(store.invalidate(changed)) : undefined;
+            return changed.length > 0 ? store.invalidate(changed) : undefined;
           }
           listsOf.set(result as ExecutionResult, [...loaders.seen.lists].map(listEntity));
           return undefined;
@@ -275,6 +270,14 @@ export function useGatewayResponseCache({
   };
 }
 
+/** A conversation as the response cache tags it: its global id, as its resolver writes it. */
+function conversationEntity(websiteId: string, sessionId: string): CacheEntityRecord {
+  return {
+    typename: "Conversation",
+    id: encodeGlobalId("Conversation", joinIdParts(websiteId, sessionId)),
+  };
+}
+
 /**
  * A message's conversation: events about a message (updated, removed, read, delivered) name its
  * conversation, so an answer holding a message (`node(id:)` on one) goes when it changes.
@@ -287,12 +290,7 @@ function conversationOfMessage({ typename, id }: CacheEntityRecord): CacheEntity
   const [websiteId, sessionId] = decodeGlobalId(id).id.split("/");
   return websiteId === undefined || sessionId === undefined
     ? []
-    : [
-        {
-          typename: "Conversation",
-          id: encodeGlobalId("Conversation", joinIdParts(websiteId, sessionId)),
-        },
-      ];
+    : [conversationEntity(websiteId, sessionId)];
 }
 
 function listEntity(list: string): CacheEntityRecord {
