@@ -19,7 +19,7 @@ import { startRedis } from "./helpers/redis.js";
  * to its in-memory insurance, and whatever does fail on a transport reaches the client masked
  * and coded. A redis-server of this file's own, killed halfway.
  */
-const server = await startRedis({ scope: "file" });
+const server = await startRedis();
 const redisUrl = server.url;
 const redis = new Redis(redisUrl, { ...GUARD_REDIS_OPTIONS });
 redis.on("error", () => undefined);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, onTestFinished } from "vitest";
+import { afterThis } from "./cleanup.js";
 
 /** A free loopback port, for a Redis of the test's own. */
 export async function freePort(): Promise<number> {
@@ -21,18 +21,12 @@ export async function freePort(): Promise<number> {
 
 /**
  * A redis-server of the test's own on a free port (tests that kill Redis must not kill the
- * machine's), killed after the test (or after the file: `scope: "file"`). With `persist`, it
+ * machine's), killed after the test that started it (after the file, when started outside a
+ * test: `afterThis`). With `persist`, it
  * keeps an append-only file synced on every write in a directory of its own, so `restart()`
  * (after `kill()`) brings back what it had acknowledged, as a production Redis with AOF does.
  */
-export async function startRedis({
-  persist = false,
-  scope = "test",
-}: {
-  persist?: boolean;
-  /** "file": killed after the file's tests, for a server started outside a test. */
-  scope?: "test" | "file";
-} = {}) {
+export async function startRedis({ persist = false }: { persist?: boolean } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "gateway-redis-"));
   let server: ChildProcess | undefined;
@@ -63,7 +57,7 @@ export async function startRedis({
       await exited;
     }
   };
-  (scope === "file" ? afterAll : onTestFinished)(async () => {
+  afterThis(async () => {
     await kill();
     rmSync(dir, { recursive: true, force: true });
   });
