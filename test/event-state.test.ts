@@ -295,6 +295,48 @@ describe("people events (people:*)", async () => {
     expect(answer.requests).toEqual([`GET /website/${W}/people/profile/${b?.people_id}`]);
     expect(answer.data).toEqual(answer.reference);
   });
+
+  // Events posted as Crisp sends them, the simulator's store left as it was: Crisp's GET routes
+  // answering from their own cache, behind the event (crisp-api.md §3, `Bloom-Status`).
+  const [, , c, d] = simulator.store.people(W);
+  const NICKNAME = `query($p: ID!) { website { person(peopleId: $p) { nickname } } }`;
+
+  async function posted(name: string, data: Record<string, unknown>): Promise<void> {
+    const answer = await postPluginHook(hookUrl, hookBody(W, name, data));
+    expect(answer.status).toBe(200);
+    await gateway.eventApplied(String(answer.body.id));
+  }
+
+  it("an update Crisp's GET has not caught up on stays laid over the person when a conversation is bound to them", async () => {
+    const S = page()[5]?.session_id ?? "";
+    await posted("people:profile:updated", {
+      people_id: c?.people_id,
+      update: { person: { nickname: "Nickname From The Event" } },
+    });
+    await posted("people:bind:session", { session_id: S, people_id: c?.people_id });
+    const read = await queryGateway<{ website: { person: { nickname: string } } }>(
+      gateway,
+      NICKNAME,
+      { p: c?.people_id },
+    );
+    expect(read.errors).toBeUndefined();
+    expect(simulator.store.profile(W, c?.people_id ?? "")?.person?.nickname).not.toBe(
+      "Nickname From The Event",
+    );
+    expect(read.data?.website.person.nickname).toBe("Nickname From The Event");
+  });
+
+  it("a removal Crisp's GET has not caught up on: the person reads as removed, not as Crisp's stale copy", async () => {
+    expect((await queryGateway(gateway, NICKNAME, { p: d?.people_id })).errors).toBeUndefined();
+    await posted("people:profile:removed", { people_id: d?.people_id });
+    takeRequests();
+    const read = await queryGateway<{ website: { person: unknown } }>(gateway, NICKNAME, {
+      p: d?.people_id,
+    });
+    // The cached copy was dropped, so Crisp is asked; the event says what its answer lacks.
+    expect(takeRequests()).toEqual([`GET /website/${W}/people/profile/${d?.people_id}`]);
+    expect(read.data?.website.person ?? null).toBeNull();
+  });
 });
 
 describe("plugin events", async () => {

@@ -42,8 +42,8 @@ export interface SharedCacheHooks {
    */
   overlay?: (key: CacheKey, value: unknown) => unknown;
   /**
-   * Told of every tag a write dropped, so the recent events of that object are not laid over
-   * the write's own read-back. @default none
+   * Told of the conversation or person tag a write changed (`forgetEvents`), so the recent
+   * events of that object are not laid over the write's own read-back. @default none
    */
   forget?: (tag: string) => void;
   /**
@@ -231,7 +231,6 @@ export class SharedCache {
    * the loads in flight it picks, so the next read asks Crisp. Returns how many were dropped.
    */
   dropTagged(tag: string, select: (key: CacheKey, value: unknown) => boolean = () => true): number {
-    this.#forget?.(tag);
     let dropped = 0;
     for (const entry of this.tagged(tag)) {
       if (select(entry.key, entry.value)) {
@@ -248,6 +247,15 @@ export class SharedCache {
       }
     }
     return dropped;
+  }
+
+  /**
+   * Forgets the recent events of `tag` (the `forget` hook): after the gateway's own write, its
+   * read-back must show the write, not older events laid over it. An event never calls this:
+   * what it drops is re-read from Crisp's GET cache, which may lag behind the events kept.
+   */
+  forgetEvents(tag: string): void {
+    this.#forget?.(tag);
   }
 
   get size(): number {

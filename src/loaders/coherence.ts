@@ -18,6 +18,7 @@ export function dropConversationAfterWrite(
   const own = (key: readonly unknown[]) =>
     (key[0] === "conversation" || key[0] === "messageBatch" || key[0] === "message") &&
     key[2] === sessionId;
+  cache.forgetEvents(cacheTag.session(websiteId, sessionId));
   return (
     cache.dropTagged(cacheTag.session(websiteId, sessionId), own) +
     cache.dropTagged(cacheTag.kind("conversationPage", websiteId)) +
@@ -31,6 +32,7 @@ export function dropPersonAfterWrite(
   websiteId: string,
   peopleId: string,
 ): number {
+  cache.forgetEvents(cacheTag.person(websiteId, peopleId));
   return (
     cache.dropTagged(cacheTag.kind("peoplePage", websiteId)) +
     cache.dropTagged(cacheTag.person(websiteId, peopleId)) +
