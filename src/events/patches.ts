@@ -370,7 +370,22 @@ function mergeDeep(
   const out: Record<string, unknown> = { ...target };
   for (const [key, value] of Object.entries(patch)) {
     const current = out[key];
-    out[key] = isRecord(value) && isRecord(current) ? mergeDeep(current, value) : value;
+    if (isRecord(value) && isRecord(current)) {
+      out[key] = mergeDeep(current, value);
+    } else if (
+      current === undefined ||
+      current === null ||
+      value === null ||
+      shapeOf(current) === shapeOf(value)
+    ) {
+      // A value of the field's own shape, a field set for the first time, or one cleared.
+      out[key] = value;
+    }
+    // Otherwise the event does not say what Crisp holds (a number for an email): kept as read.
   }
   return out;
+}
+
+function shapeOf(value: unknown): string {
+  return Array.isArray(value) ? "array" : value === null ? "null" : typeof value;
 }

@@ -121,8 +121,18 @@ export function createEventSources({
         seen.add(event.websiteId);
       }
       rtm?.observe(event);
-      applyEventToCache(cache, journal, event);
-      applied?.(event);
+      try {
+        applyEventToCache(cache, journal, event);
+      } catch (error) {
+        // Half applied: what it is about is read from Crisp again, the journal laid over it.
+        for (const tag of subjectTags(event)) {
+          cache.dropTagged(tag);
+        }
+        throw error;
+      } finally {
+        // Whatever the cache kept, cached answers about the event's objects must go.
+        applied?.(event);
+      }
     },
     // An instance joining a fleet learns of what the others applied lately.
     recall: { ms: journal.maxAgeMs, event: (event) => journal.record(subjectTags(event), event) },

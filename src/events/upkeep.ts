@@ -295,7 +295,9 @@ function applyPeopleEvent(cache: SharedCache, event: CrispHookEvent): number {
       const keyedByEmail = String(key[2]).includes("@");
       if (
         patched === null ||
-        (keyedByEmail && patched.email?.toLowerCase() !== String(key[2]).toLowerCase())
+        (keyedByEmail &&
+          (typeof patched.email === "string" ? patched.email.toLowerCase() : undefined) !==
+            String(key[2]).toLowerCase())
       ) {
         // Known by an email it no longer has.
         cache.dropKey(key);
