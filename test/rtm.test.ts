@@ -25,6 +25,7 @@ import {
 import { gatewayOn, queryGateway } from "./helpers/gateway.js";
 import { HOOK_SECRET } from "./helpers/hooks.js";
 import { subscribe, wsClient } from "./helpers/live.js";
+import { startRedis } from "./helpers/redis.js";
 import { crispWrite } from "./helpers/simulator-write.js";
 import { readEvents } from "./helpers/streams.js";
 
@@ -473,5 +474,63 @@ describe("a gap and the response cache", () => {
     const again = await queryGateway(gateway, WEBSITE);
     expect(again.errors).toBeUndefined();
     expect(takeRequests()).toContain(`GET /website/${W}`);
+  });
+});
+
+describe("an RTM event the event log could not take", () => {
+  it("is caught up as a gap once the log takes events again, without waiting for a reconnect", async () => {
+    const redis = await startRedis();
+    const reports: { event: string; name: string; wake?: () => void }[] = [];
+    const nextReport = (event: "lost" | "back", name: string) =>
+      new Promise<void>((wake) => reports.push({ event, name, wake }));
+    const events = await createRedisEventLog({
+      redisUrl: redis.url,
+      scope: `lost-${randomUUID()}`,
+      report: (event, name) => {
+        for (const waiter of reports.filter((item) => item.event === event && item.name === name)) {
+          waiter.wake?.();
+          reports.splice(reports.indexOf(waiter), 1);
+        }
+      },
+    });
+    onTestFinished(() => events.close());
+    const gateway = rtmGateway({ events });
+    await gateway.listen("127.0.0.1", 0);
+    await rtm(gateway).reached("connected");
+    const [S, other] = [sessions[9] ?? "", sessions[10] ?? ""];
+    const CONVERSATION = `query($s: ID!) { website { conversation(sessionId: $s) { lastMessage } } }`;
+    await queryGateway(gateway, CONVERSATION, { s: S });
+    takeRequests();
+
+    const lost = nextReport("lost", "event log");
+    await redis.kill();
+    await lost;
+    const { events: heard, lost: lostBefore, gaps } = rtm(gateway).status();
+    const missed = await emitted(() => sendMessage(S, "Sent while the log was away"));
+    await rtm(gateway).received(heard + missed.length);
+    expect(rtm(gateway).status()).toMatchObject({
+      state: "connected",
+      lost: lostBefore + missed.length,
+      gaps,
+    });
+
+    const writerBack = nextReport("back", "event log");
+    const readerBack = nextReport("back", "event log reader");
+    await redis.restart();
+    await Promise.all([writerBack, readerBack]);
+    // The socket never dropped: the next event recorded is what tells the log is back.
+    const after = await emitted(() => sendMessage(other, "Sent once the log was back"));
+    await rtm(gateway).received(heard + missed.length + after.length);
+    expect(rtm(gateway).status()).toMatchObject({ state: "connected", gaps: gaps + 1 });
+    await gateway.eventsCaughtUp();
+    takeRequests();
+    const read = await queryGateway<{ website: { conversation: { lastMessage: string } } }>(
+      gateway,
+      CONVERSATION,
+      { s: S },
+    );
+    // What the gateway held of the website was dropped: Crisp is asked, and has the message.
+    expect(takeRequests()).toContain(`GET /website/${W}/conversation/${S}`);
+    expect(read.data?.website.conversation.lastMessage).toBe("Sent while the log was away");
   });
 });

@@ -109,7 +109,10 @@ export interface RtmSource {
   observe(event: CrispHookEvent): void;
   /** Resolves once `state` is `state` (tests wait on it rather than on time). */
   reached(state: RtmState): Promise<void>;
-  /** Resolves once `count` socket events were received and handed to `ingest` (or refused). */
+  /**
+   * Resolves once `count` socket events were received and handed to `ingest` (or refused),
+   * and the gap of events lost before them is caught up.
+   */
   received(count: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -284,12 +287,12 @@ export function createRtmSource({
     });
     next.onAny((name: unknown, data: unknown) => {
       if (typeof name === "string" && wanted.has(name)) {
-        void receive(name, data);
+        void receive(next, name, data);
       }
     });
   }
 
-  async function receive(name: string, data: unknown): Promise<void> {
+  async function receive(via: Socket, name: string, data: unknown): Promise<void> {
     status.events += 1;
     const event = readRtmEvent(name, data, now);
     if (typeof event === "string") {
@@ -304,6 +307,16 @@ export function createRtmSource({
       status.lost += 1;
       unheardSince ??= now();
       logger.error({ rtm: { event: name } }, "a Crisp RTM event could not be recorded");
+      handledOne();
+      return;
+    }
+    if (unheardSince !== null && socket === via && via.connected && status.state === "connected") {
+      // The log takes events again while the socket stayed up: no reconnect will come to
+      // catch up what the lost ones changed, so it is caught up now. (A gap of a dropped
+      // connection is the reconnect's: this socket is then no longer the one that is up.)
+      const from = unheardSince;
+      unheardSince = null;
+      await catchUp(from, now());
     }
     handledOne();
   }
