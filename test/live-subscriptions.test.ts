@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createMemoryEventLog } from "../src/events/log.js";
+import { createRedisEventLog } from "../src/events/redis-log.js";
 import { encodeGlobalId } from "../src/schema/global-id.js";
 import { startTestGateway } from "./helpers/gateway.js";
 import { subscribe, wsClient } from "./helpers/live.js";
@@ -192,6 +193,40 @@ describe("resuming", () => {
     );
     const [bad] = await malformed.take(1);
     expect(bad?.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "after" });
+  });
+
+  it("on Redis too: an event id whose entry was trimmed (MAXLEN) is refused with resync, a kept one is not", async () => {
+    const events = await createRedisEventLog({
+      redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      scope: `trim-${randomUUID()}`,
+      maxEvents: 10,
+    });
+    const small = await startTestGateway({}, { events });
+    const ids: string[] = [];
+    // `MAXLEN ~` trims whole stream nodes (100 entries): enough for a few to go.
+    for (let n = 0; n < 350; n += 1) {
+      const result = await small.gateway.ingest(
+        { name: "session:set_state", websiteId: W, sessionId: S, data: { n }, timestamp: n },
+        { source: "hook", dedupeKey: `trim-${n}` },
+      );
+      ids.push(result.recorded ? result.id : "");
+    }
+    const changes = (after: string | undefined) =>
+      small.query<{ website: { changes: { events: { id: string }[] } } }>(
+        `query($after: String) { website { changes(after: $after) { events { id } } } }`,
+        { after },
+      );
+    const refused = await changes(ids[0]);
+    expect(refused.errors?.[0]).toMatchObject({
+      extensions: { code: "BAD_USER_INPUT", field: "after", resync: true },
+    });
+    const kept = await changes(ids.at(-3));
+    expect(kept.errors).toBeUndefined();
+    expect(kept.data?.website.changes.events.map((event) => event.id)).toEqual(ids.slice(-2));
+    // From the start of what is kept: no resync, and it ends with the newest.
+    const all = await changes(undefined);
+    expect(all.errors).toBeUndefined();
+    expect(all.data?.website.changes.events.at(-1)?.id ?? "").not.toBe(ids[0]);
   });
 });
 

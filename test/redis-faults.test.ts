@@ -11,13 +11,14 @@ import { type GatewayProcess, printedUrl, startGateway } from "./helpers/process
 import { startRedis } from "./helpers/redis.js";
 
 /** A demo gateway process on `redisUrl` (none: the memory log), with what a test needs of it. */
-async function gatewayProcess(redisUrl: string | undefined) {
+async function gatewayProcess(redisUrl: string | undefined, env: Record<string, string> = {}) {
   const process: GatewayProcess = startGateway({
     PORT: "0",
     DEMO_ACTIVITY_MS: "0",
     LOG_LEVEL: "warn",
     ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
     CRISP_HOOK_SECRET: HOOK_SECRET,
+    ...env,
   });
   const url = await printedUrl(process);
   const origin = new URL(url).origin;
@@ -166,4 +167,59 @@ describe("a hostile hook", () => {
     },
     30_000,
   );
+});
+
+describe("an instance the event log left behind", () => {
+  it("refreshes what it holds when events were trimmed before it read them", async () => {
+    const redis = await startRedis();
+    // The smallest log there is, so that a few hundred events outrun it.
+    const a = await gatewayProcess(redis.url, { EVENT_LOG_MAX_EVENTS: "100" });
+    const b = await gatewayProcess(redis.url, { EVENT_LOG_MAX_EVENTS: "100", LOG_LEVEL: "info" });
+    const W = a.websiteId;
+    const ask = async () => {
+      const answer = await fetch(b.wsUrl.replace(/^ws/, "http"), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ website { name } }" }),
+      });
+      const { extensions } = (await answer.json()) as {
+        extensions: { cost: { crispRequests: number } };
+      };
+      return extensions.cost.crispRequests;
+    };
+    await ask();
+    expect(await ask()).toBe(0);
+    const subscriber = subscribe<{ crispEvents: { data: { marker: string } } }>(
+      wsClient(b.wsUrl),
+      EVENTS,
+    );
+    await b.subscriptions(1);
+    const warm = await postPluginHook(
+      a.hookUrl,
+      hookBody(W, "session:set_segments", { marker: "warm", segments: [] }),
+    );
+    expect(warm.status).toBe(200);
+    await subscriber.take(1);
+
+    // b cannot read while a records four times what the log keeps.
+    b.process.child.kill("SIGSTOP");
+    for (let batch = 0; batch < 20; batch += 1) {
+      const statuses = await Promise.all(
+        Array.from({ length: 20 }, async (_, index) => {
+          const answer = await postPluginHook(
+            a.hookUrl,
+            hookBody(W, "session:set_segments", { marker: `${batch}-${index}`, segments: [] }),
+          );
+          return answer.status;
+        }),
+      );
+      expect(statuses.every((status) => status === 200)).toBe(true);
+    }
+    b.process.child.kill("SIGCONT");
+    await b.process.waitFor(/events were trimmed from the event log before this instance/);
+    await b.process.waitFor(/a gap was caught up/);
+    // What b held may have been changed by the events it never saw: Crisp is asked again.
+    expect(await ask()).toBeGreaterThan(0);
+    expect(a.alive() && b.alive()).toBe(true);
+  }, 60_000);
 });

@@ -40,12 +40,16 @@ export interface EventLog {
   /**
    * Calls `listener` with every event recorded from now on, by any instance, in id order,
    * starting after `from` (default: the newest id now), and `onStart` once with the id it
-   * follows from. One follower per log.
+   * follows from. One follower per log. `onGap` is told when the follower fell so far behind
+   * that events after `after`, up to `until`, were trimmed before it read them (another
+   * instance kept appending while this one could not read): what they changed must be
+   * refreshed. The memory log hands each event over as it is recorded and never tells it.
    */
   follow(
     listener: (event: CrispHookEvent) => void,
     from?: string,
     onStart?: (from: string) => void,
+    onGap?: (gap: { after: string; until: string }) => void,
   ): void;
   /** Why events cannot be recorded or followed now, for /ready; undefined while they can. */
   problem(): string | undefined;

@@ -59,6 +59,11 @@ export interface EventPipelineOptions {
    * followed the log (another instance's): what the event journal must know of them.
    */
   recall?: { ms: number; event: (event: CrispHookEvent) => void };
+  /**
+   * The follower fell behind what the log keeps: events were trimmed before this instance
+   * applied them, and what they changed must be refreshed. @default none
+   */
+  missed?: (gap: { after: string; until: string }) => void;
   logger: Logger;
 }
 
@@ -68,6 +73,7 @@ export function createEventPipeline({
   dedupeTtlMs,
   pairSources = false,
   recall,
+  missed,
   logger,
 }: EventPipelineOptions): EventPipeline {
   const live = new LiveHub(log, (error) =>
@@ -134,6 +140,13 @@ export function createEventPipeline({
           logger.warn({ err: error }, "the recent events could not be recalled"),
         );
       }
+    },
+    (gap) => {
+      logger.warn(
+        { events: gap },
+        "events were trimmed from the event log before this instance applied them: refreshing what it holds",
+      );
+      missed?.(gap);
     },
   );
 

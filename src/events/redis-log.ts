@@ -134,28 +134,58 @@ export async function createRedisEventLog({
     return newest?.[0] ?? FIRST_EVENT_ID;
   };
 
-  /** The newest id trimming removed (XINFO STREAM's max-deleted-entry-id, Redis 7). */
-  const maxDeleted = async (): Promise<string> => {
+  /**
+   * The newest id an `after` may be at and lose nothing: once anything was trimmed, the one
+   * just before the first entry kept. (Not XINFO's max-deleted-entry-id: `MAXLEN` and `MINID`
+   * trimming leave it at 0-0.) An `after` whose own entry was trimmed is below it even when
+   * its successor is the first kept: nothing records that, so it counts as a gap.
+   */
+  const trimFloor = async (): Promise<string> => {
+    let info: unknown[];
     try {
-      const info = (await writer.xinfo("STREAM", stream)) as unknown[];
-      const at = info.indexOf("max-deleted-entry-id");
-      const value = at >= 0 ? info[at + 1] : undefined;
-      return typeof value === "string" ? value : FIRST_EVENT_ID;
+      info = (await writer.xinfo("STREAM", stream)) as unknown[];
     } catch (error) {
       if (error instanceof Error && /no such key/i.test(error.message)) {
         return FIRST_EVENT_ID;
       }
       throw error;
     }
+    const field = (name: string) => {
+      const at = info.indexOf(name);
+      return at >= 0 ? info[at + 1] : undefined;
+    };
+    const length = Number(field("length"));
+    // Redis 7 counts every entry ever added; before it, a stream at its bound is assumed trimmed.
+    const added = field("entries-added");
+    const trimmed = added === undefined ? length >= maxEvents : Number(added) > length;
+    const first = field("first-entry");
+    const kept =
+      Array.isArray(first) && typeof first[0] === "string" ? parseEventId(first[0]) : null;
+    if (!trimmed || kept === null) {
+      return FIRST_EVENT_ID;
+    }
+    const [ms, seq] = kept;
+    // The largest sequence an event id may have (event.ts reads at most 15 digits).
+    return seq > 0 ? `${ms}-${seq - 1}` : `${ms - 1}-999999999999999`;
   };
+
+  /**
+   * A read this long may have come after a trim: the stream keeps at least `maxEvents`
+   * (`MAXLEN ~` trims whole nodes only), so a follower that lost entries reads at least that
+   * many, or a full batch.
+   */
+  const longRead = Math.min(READ_COUNT, maxEvents);
 
   async function follow(
     listener: (event: CrispHookEvent) => void,
     from: string | undefined,
     onStart: ((from: string) => void) | undefined,
+    onGap: ((gap: { after: string; until: string }) => void) | undefined,
   ): Promise<void> {
     let last = from;
     let started = false;
+    /** The reader was away: entries may have been trimmed meanwhile. */
+    let reconnected = false;
     // One listener on the closing signal for the whole follow, not one per read.
     const stopped = aborted(closing.signal);
     while (!closed) {
@@ -172,6 +202,17 @@ export async function createRedisEventLog({
           | [string, [string, string[]][]][]
           | null;
         for (const [, read] of reply ?? []) {
+          const before = last;
+          if (read.length > 0 && (reconnected || read.length >= longRead)) {
+            reconnected = false;
+            // Trimming removed the last entry read and maybe some after it, never handed
+            // over. (Or only entries of this very read, which were: then the refresh is for
+            // nothing, but that happens only to a follower trimming has caught up with.)
+            const floor = await trimFloor();
+            if (compareEventIds(before, floor) < 0) {
+              onGap?.({ after: before, until: floor });
+            }
+          }
           const events = entries(read);
           last = read.at(-1)?.[0] ?? last;
           for (const event of events) {
@@ -185,6 +226,7 @@ export async function createRedisEventLog({
         // Redis is away (the connection reports it) or the follower's read failed: wait for
         // the connection, then read on from the last id.
         await waitReady(reader, closing.signal);
+        reconnected = true;
       }
     }
   }
@@ -225,11 +267,11 @@ export async function createRedisEventLog({
     async range(after, limit) {
       const oldest = `${now() - maxAgeMs}-0`;
       if (after !== null) {
-        const [origin, deleted] = await Promise.all([writer.get(originKey), maxDeleted()]);
+        const [origin, trimmed] = await Promise.all([writer.get(originKey), trimFloor()]);
         if (
           origin === null ||
           compareEventIds(after, origin) < 0 ||
-          compareEventIds(after, deleted) < 0 ||
+          compareEventIds(after, trimmed) < 0 ||
           (parseEventId(after)?.[0] ?? 0) < now() - maxAgeMs
         ) {
           throw new EventLogGap(after);
@@ -244,12 +286,12 @@ export async function createRedisEventLog({
     },
     latest,
     async floor() {
-      const [origin, deleted] = await Promise.all([writer.get(originKey), maxDeleted()]);
-      const candidates = [origin ?? `${now()}-0`, deleted, `${now() - maxAgeMs}-0`];
+      const [origin, trimmed] = await Promise.all([writer.get(originKey), trimFloor()]);
+      const candidates = [origin ?? `${now()}-0`, trimmed, `${now() - maxAgeMs}-0`];
       return candidates.reduce((a, b) => (compareEventIds(a, b) >= 0 ? a : b));
     },
-    follow(listener, from, onStart) {
-      following = follow(listener, from, onStart);
+    follow(listener, from, onStart, onGap) {
+      following = follow(listener, from, onStart, onGap);
     },
     problem: () => redisProblem("event log", writer, reader),
     async close() {

@@ -138,6 +138,11 @@ export function createEventSources({
     recall: { ms: journal.maxAgeMs, event: (event) => journal.record(subjectTags(event), event) },
     dedupeTtlMs: 2 * (hooks.windowMs ?? HOOK_TIMESTAMP_WINDOW_MS),
     pairSources: mode === "both",
+    missed: () => {
+      refresh({ websiteIds: [] }, "the event log was trimmed past this instance").catch(
+        (error: unknown) => logger.error({ err: error }, "a gap could not be caught up"),
+      );
+    },
     logger,
   });
   const webhook = createWebhookRoute({
@@ -152,7 +157,10 @@ export function createEventSources({
   });
 
   /** A gap: what the gateway holds of every website it may have missed events of is dropped. */
-  const refresh = async ({ websiteIds }: { websiteIds: string[] }): Promise<string[]> => {
+  const refresh = async (
+    { websiteIds }: { websiteIds: string[] },
+    cause = "RTM",
+  ): Promise<string[]> => {
     let targets = websiteIds;
     if (targets.length === 0) {
       targets = [...seen];
@@ -174,7 +182,7 @@ export function createEventSources({
       }
     }
     gap?.(targets);
-    logger.info({ rtm: { websites: targets.length, dropped } }, "an RTM gap was caught up");
+    logger.info({ gap: { cause, websites: targets.length, dropped } }, "a gap was caught up");
     return targets;
   };
 
@@ -184,7 +192,7 @@ export function createEventSources({
       credentials,
       ingest: pipeline.ingest,
       lease,
-      onGap: refresh,
+      onGap: (gap) => refresh(gap),
       logger,
       ...(backoff === undefined ? {} : { backoff }),
     });
