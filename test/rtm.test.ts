@@ -8,6 +8,7 @@
  */
 
 import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
 import { io } from "socket.io-client";
 import { MockAgent } from "undici";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
@@ -532,5 +533,28 @@ describe("an RTM event the event log could not take", () => {
     // What the gateway held of the website was dropped: Crisp is asked, and has the message.
     expect(takeRequests()).toContain(`GET /website/${W}/conversation/${S}`);
     expect(read.data?.website.conversation.lastMessage).toBe("Sent while the log was away");
+  });
+});
+
+describe("what an RTM event leaves behind", () => {
+  it("no redelivery key: Crisp never sends a socket event twice, so none is stored (in Redis, none piles up)", async () => {
+    const scope = `keys-${randomUUID()}`;
+    const events = await createRedisEventLog({ redisUrl: REDIS_URL, scope });
+    onTestFinished(() => events.close());
+    const gateway = rtmGateway({ events });
+    await rtm(gateway).reached("connected");
+    const before = rtm(gateway).status().events;
+    const sent = await emitted(() => sendMessage(sessions[11] ?? "", "Leaves no key"));
+    await rtm(gateway).received(before + sent.length);
+    await gateway.eventsCaughtUp();
+    const redis = new Redis(REDIS_URL);
+    onTestFinished(() => redis.disconnect());
+    const recorded = await events.range(null, 100);
+    expect(recorded.map((event) => event.name)).toEqual(sent.map((event) => event.event));
+    // Only the stream and where its history begins: no `…:hook:*` key per socket event.
+    expect((await redis.keys(`crisp-gateway:{${scope}}:*`)).sort()).toEqual([
+      `crisp-gateway:{${scope}}:events`,
+      `crisp-gateway:{${scope}}:events:origin`,
+    ]);
   });
 });

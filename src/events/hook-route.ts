@@ -17,7 +17,7 @@ export type IngestResult = { recorded: true; id: string } | { recorded: false; d
 /** The entry point every event source calls (src/events/pipeline.ts). */
 export type Ingest = (
   event: IncomingEvent,
-  options: { source: EventSource; dedupeKey: string },
+  options: { source: EventSource; dedupeKey: string | null },
 ) => Promise<IngestResult>;
 
 /** One hook's outcome, for metrics and logs: never its body. */

@@ -58,13 +58,14 @@ export interface EventLog {
 
 /**
  * How an append recognises an event already recorded: its redelivery `key` (a hook body's
- * hash), and, with two sources on (CRISP_EVENTS=both), `pair`: the content identity
+ * hash; null for a delivery that is never repeated, an RTM socket event, so nothing is kept
+ * for it that could push a hook's key out of the memory log's bounded set), and, with two sources on (CRISP_EVENTS=both), `pair`: the content identity
  * (identity.ts) and the source. Each source counts its own deliveries of a content; the n-th
  * of one source and the n-th of the other are one event, recorded once. Both are remembered
  * for `ttlMs`.
  */
 export interface Dedupe {
-  key: string;
+  key: string | null;
   ttlMs: number;
   pair?: { content: string; source: EventSource };
 }
@@ -161,10 +162,12 @@ export function createMemoryEventLog({
       if (closed) {
         throw new EventLogUnavailable(new Error("closed"));
       }
-      if (seen.has(dedupe.key)) {
-        return "duplicate";
+      if (dedupe.key !== null) {
+        if (seen.has(dedupe.key)) {
+          return "duplicate";
+        }
+        seen.set(dedupe.key, true, { ttl: dedupe.ttlMs });
       }
-      seen.set(dedupe.key, true, { ttl: dedupe.ttlMs });
       if (dedupe.pair !== undefined) {
         const { content, source } = dedupe.pair;
         const counter = `${source}|${content}`;

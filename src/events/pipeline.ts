@@ -25,11 +25,12 @@ export interface EventPipeline {
   /**
    * Records one verified event: resolves once every instance will see it (recorded), or with
    * `duplicate` for a redelivery; rejects with `EventLogUnavailable` when it cannot be recorded
-   * (the caller must not acknowledge it). `dedupeKey` defaults to the SHA-256 of the event.
+   * (the caller must not acknowledge it). `dedupeKey` defaults to the SHA-256 of the event;
+   * null: a delivery that is never repeated (RTM), with nothing to recognise it by.
    */
   ingest(
     event: IncomingEvent,
-    options: { source: EventSource; dedupeKey?: string },
+    options: { source: EventSource; dedupeKey?: string | null },
   ): Promise<IngestResult>;
   log: EventLog;
   live: LiveHub;
@@ -195,7 +196,10 @@ export function createEventPipeline({
     log,
     live,
     async ingest(event, { source, dedupeKey }) {
-      const key = dedupeKey ?? createHash("sha256").update(JSON.stringify(event)).digest("hex");
+      const key =
+        dedupeKey === undefined
+          ? createHash("sha256").update(JSON.stringify(event)).digest("hex")
+          : dedupeKey;
       let recorded: Awaited<ReturnType<EventLog["append"]>>;
       try {
         recorded = await log.append(event, {

@@ -28,7 +28,7 @@ import { type EventLog, EventLogGap, type EventLogOptions, EventLogUnavailable }
  */
 
 const APPEND = `
-if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+if ARGV[4] == '1' and not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
   return false
 end
 if #KEYS > 3 then
@@ -251,13 +251,14 @@ export async function createRedisEventLog({
         id = await writer.eval(
           APPEND,
           3 + pair.length,
-          `${prefix}:hook:${dedupe.key}`,
+          `${prefix}:hook:${dedupe.key ?? ""}`,
           stream,
           originKey,
           ...pair,
           String(Math.max(1, Math.round(dedupe.ttlMs))),
           String(maxEvents),
           JSON.stringify(event),
+          dedupe.key === null ? "0" : "1",
         );
       } catch (error) {
         throw new EventLogUnavailable(error);

@@ -301,7 +301,8 @@ export function createRtmSource({
       return;
     }
     try {
-      await ingest(event, { source: "rtm", dedupeKey: `rtm:${randomUUID()}` });
+      // Crisp does not send a socket event twice: nothing to recognise a redelivery by.
+      await ingest(event, { source: "rtm", dedupeKey: null });
     } catch {
       // Crisp does not send a socket event twice: what the log could not take is a gap.
       status.lost += 1;

@@ -173,7 +173,7 @@ export interface Gateway {
    */
   ingest(
     event: IncomingEvent,
-    options: { source: EventSource; dedupeKey?: string },
+    options: { source: EventSource; dedupeKey?: string | null },
   ): Promise<IngestResult>;
   /**
    * Resolves once this instance has applied the event `id` (or a later one) to its cache and
