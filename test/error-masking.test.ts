@@ -3,6 +3,8 @@ import { MockAgent } from "undici";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createLogger } from "../src/logger.js";
 import { createGateway } from "../src/server.js";
+import { startSimulator } from "../src/simulator/index.js";
+import { gatewayOn, queryGateway } from "./helpers/gateway.js";
 
 const WEBSITE = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc";
 const IDENTIFIER = "5f1c2d7e-0000-4000-8000-000000000001";
@@ -95,5 +97,63 @@ describe("unexpected errors", () => {
     ]) {
       expect(logs).not.toContain(secret);
     }
+  });
+});
+
+describe("a value Crisp answers that its field cannot hold", () => {
+  it("is a coded UPSTREAM_UNAVAILABLE at that field, not 'Unexpected error.', and is logged without the value", async () => {
+    const simulator = await startSimulator({ seed: 1 });
+    onTestFinished(() => simulator.close());
+    const W = simulator.defaultWebsiteId;
+    const lines: string[] = [];
+    const gateway = gatewayOn(simulator, {
+      cache: false,
+      operationsPerMinute: 0,
+      logging: true,
+      logger: createLogger("warn", { write: (line: string) => lines.push(line) }),
+    });
+    const conversation = simulator.store.listConversations(W, {})[0];
+    const newest = simulator.store.messages(W, conversation?.session_id ?? "")?.at(-1);
+    if (conversation === undefined || newest === undefined) {
+      throw new Error("the seeded conversation has no message");
+    }
+    const refused = (path: (string | number)[]) => ({
+      locations: expect.any(Array),
+      message:
+        "Crisp answered a value this field cannot hold: one newer than this gateway knows, or a malformed answer.",
+      path,
+      extensions: { code: "UPSTREAM_UNAVAILABLE" },
+    });
+    const ask = (selection: string) =>
+      queryGateway<{ website: { conversation: Record<string, unknown> | null } }>(
+        gateway,
+        `query($s: ID!) { website { conversation(sessionId: $s) { ${selection} } } }`,
+        { s: conversation.session_id },
+      );
+
+    // A malformed answer (an object for a nickname): that field is null, its siblings stand.
+    Object.assign(conversation.meta, { nickname: { canary: "nickname-canary" } });
+    const nickname = await ask("meta { nickname email }");
+    expect(nickname.errors).toEqual([refused(["website", "conversation", "meta", "nickname"])]);
+    expect(nickname.data?.website.conversation).toEqual({
+      meta: { nickname: null, email: conversation.meta.email ?? null },
+    });
+
+    // A message type newer than this gateway: the message cannot be told (its type is non-null).
+    Object.assign(newest, { type: "hologram-canary" });
+    const message = await ask("messages(last: 1) { nodes { fingerprint type } }");
+    expect(message.errors).toEqual([
+      refused(["website", "conversation", "messages", "nodes", 0, "type"]),
+    ]);
+
+    // A state newer than this gateway: the conversation cannot be told either.
+    Object.assign(conversation, { state: "archived-canary" });
+    const state = await ask("sessionId state");
+    expect(state.errors).toEqual([refused(["website", "conversation", "state"])]);
+    expect(state.data?.website.conversation).toBeNull();
+
+    const told = JSON.stringify([nickname, message, state]) + lines.join("");
+    expect(told).not.toMatch(/canary/);
+    expect(lines.filter((line) => line.includes("cannot hold"))).toHaveLength(3);
   });
 });

@@ -2,13 +2,14 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type ExecutionArgs, type ExecutionResult, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import { maskError, type YogaInitialContext, type YogaServerInstance } from "graphql-yoga";
+import type { YogaInitialContext, YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer } from "ws";
 import { type Authenticator, clientKeyOf, OPEN_VIEWER, type Viewer } from "../auth.js";
 import type { GatewayContext, GatewayServerContext } from "../context.js";
 import type { Logger } from "../logger.js";
 import type { PersistedOperations } from "../plugins/use-persisted-operations.js";
 import { tooManySubscriptions } from "../plugins/use-subscription-limits.js";
+import { createErrorMasker } from "./mask-error.js";
 import { MAX_CLOSE_REASON_BYTES, Route, WsCloseCode } from "./protocol.js";
 
 export interface GraphQLWsOptions {
@@ -91,9 +92,10 @@ export function createGraphQLWsServer({
    * "Unexpected error." with its code, never the original message (an ioredis error text
    * once reached clients as a 4500 close reason).
    */
+  const maskError = createErrorMasker(logger ?? null);
   const mask = (error: unknown): GraphQLError => {
-    // Yoga's own masking, as over HTTP (src/http/yoga.ts: never in development mode either).
-    const masked = maskError(error, "Unexpected error.", false);
+    // The masking of HTTP (src/http/yoga.ts: never in development mode either).
+    const masked = maskError(error, "Unexpected error.");
     if (masked !== error) {
       logger?.error({ err: error }, "graphql-ws: unexpected error (masked)");
     }

@@ -27,6 +27,7 @@ import { useSubscriptionCount } from "../plugins/use-subscription-count.js";
 import { useSubscriptionLimits } from "../plugins/use-subscription-limits.js";
 import { createParserCaches, type DocumentCacheOptions } from "./document-cache.js";
 import { useGraphiQLPage } from "./graphiql.js";
+import { createErrorMasker, toldAsRefusedValue } from "./mask-error.js";
 import { Route } from "./protocol.js";
 
 /** Headers a browser client may send cross-origin (CORS preflight). */
@@ -140,7 +141,8 @@ export function createGatewayYoga({
     landingPage: false,
     // Unexpected errors become "Unexpected error." for clients, even with NODE_ENV=development
     // (Yoga would otherwise add the original message and stack).
-    maskedErrors: { isDev: false },
+    // A value Crisp answered that its field cannot hold is told as such (mask-error.ts).
+    maskedErrors: { isDev: false, maskError: createErrorMasker(logger) },
     // Bearer credentials, not cookies: only the listed origins may call from a browser.
     cors:
       allowedOrigins.length === 0
@@ -200,13 +202,18 @@ function yogaLogger(logger: Logger) {
     debug: (...args: unknown[]) => logger.debug({ yoga: args.map(String) }, "yoga"),
     info: (...args: unknown[]) => logger.info({ yoga: args.map(String) }, "yoga"),
     warn: (...args: unknown[]) => logger.warn({ yoga: args.map(String) }, "yoga"),
-    error: (...args: unknown[]) =>
+    error: (...args: unknown[]) => {
+      if (args.some(toldAsRefusedValue)) {
+        // Told already, without the value Crisp answered (mask-error.ts).
+        return;
+      }
       logger.error(
         {
           err: args.find((arg) => arg instanceof Error),
           yoga: args.filter((arg) => !(arg instanceof Error)).map(String),
         },
         "yoga error",
-      ),
+      );
+    },
   };
 }
