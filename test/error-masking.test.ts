@@ -152,8 +152,40 @@ describe("a value Crisp answers that its field cannot hold", () => {
     expect(state.errors).toEqual([refused(["website", "conversation", "state"])]);
     expect(state.data?.website.conversation).toBeNull();
 
-    const told = JSON.stringify([nickname, message, state]) + lines.join("");
+    // A required field Crisp left out.
+    Object.assign(conversation, { state: "resolved" });
+    Object.assign(newest, { type: "text", fingerprint: null });
+    const fingerprint = await ask("messages(last: 1) { nodes { fingerprint } }");
+    expect(fingerprint.errors).toEqual([
+      refused(["website", "conversation", "messages", "nodes", 0, "fingerprint"]),
+    ]);
+
+    // Ids the gateway knows itself are not Crisp's to break: the website is the one asked for,
+    // and an operator without details (no user id) is not listed.
+    Object.assign(newest, { fingerprint: 1 });
+    Object.assign(conversation, { website_id: { canary: "website-canary" } });
+    const operators = simulator.store.operators(W);
+    const [first] = operators;
+    if (first === undefined) {
+      throw new Error("the seeded website has no operator");
+    }
+    Object.assign(first, { details: null });
+    const known = await queryGateway<{
+      website: {
+        conversation: { id: string; messages: { nodes: unknown[] } };
+        operators: { userId: string }[];
+      };
+    }>(
+      gateway,
+      `query($s: ID!) { website { conversation(sessionId: $s) { id messages(last: 1) { nodes { fingerprint } } } operators { userId } } }`,
+      { s: conversation.session_id },
+    );
+    expect(known.errors).toBeUndefined();
+    expect(known.data?.website.conversation.messages.nodes).toHaveLength(1);
+    expect(known.data?.website.operators).toHaveLength(operators.length - 1);
+
+    const told = JSON.stringify([nickname, message, state, fingerprint, known]) + lines.join("");
     expect(told).not.toMatch(/canary/);
-    expect(lines.filter((line) => line.includes("cannot hold"))).toHaveLength(3);
+    expect(lines.filter((line) => line.includes("cannot hold"))).toHaveLength(4);
   });
 });

@@ -67,7 +67,17 @@ export async function listConversations(
     query: conversationListQuery(params),
     signal,
   });
-  return Array.isArray(data) ? data : [];
+  if (!Array.isArray(data)) {
+    return [];
+  }
+  // The website is the one asked for (the gateway builds ids and reads from it), as for
+  // messages (messages.ts), on the objects just parsed.
+  for (const conversation of data) {
+    if (typeof conversation === "object" && conversation !== null) {
+      conversation.website_id = websiteId;
+    }
+  }
+  return data;
 }
 
 /** `GET /website/{website_id}/conversation/{session_id}`; null when missing. */
@@ -86,7 +96,7 @@ export async function getConversation(
         path: crispPath`/website/${websiteId}/conversation/${sessionId}`,
         signal,
       })
-      .then((response) => response.data),
+      .then((response) => ({ ...response.data, website_id: websiteId })),
   );
 }
 

@@ -15,5 +15,15 @@ export async function listOperators(
     path: crispPath`/website/${websiteId}/operators/list`,
     signal,
   });
-  return Array.isArray(data) ? data : [];
+  // An entry without its details has no user id to be known by: nothing can show it.
+  return Array.isArray(data)
+    ? data.filter(
+        (item) =>
+          typeof item === "object" &&
+          item !== null &&
+          typeof item.details === "object" &&
+          item.details !== null &&
+          typeof item.details.user_id === "string",
+      )
+    : [];
 }

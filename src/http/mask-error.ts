@@ -47,12 +47,14 @@ export function toldAsRefusedValue(error: unknown): boolean {
 /**
  * How a leaf type's serializer refuses a value: graphql-js (`String cannot represent value:`,
  * `Enum "MessageType" cannot represent value:`), graphql-scalars (`SafeInt cannot represent
- * non-integer value:`, `DateTime cannot represent …`), and the executor's check of a
- * serializer answering nothing. Matched by message because the executor re-throws a
+ * non-integer value:`, `DateTime cannot represent …`), the executor's check of a serializer
+ * answering nothing, and a field Crisp left out that is never null (every non-null field
+ * holds what Crisp answers, or an id the gateway fills in itself). Matched by message because the executor re-throws a
  * serializer's GraphQLError as a plain Error (@graphql-tools/executor, `completeLeafValue`);
  * test/error-masking.test.ts fails if that ever changes shape.
  */
-const REFUSED_VALUE = /^(?:(?:Enum "\w+"|\w+) cannot represent |Expected `\w+\.serialize\()/;
+const REFUSED_VALUE =
+  /^(?:(?:Enum "\w+"|\w+) cannot represent |Expected `\w+\.serialize\(|Cannot return null for non-nullable field )/;
 
 function isRefusedValue(error: GraphQLError): boolean {
   const original: unknown = error.originalError;
