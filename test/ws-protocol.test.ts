@@ -64,6 +64,20 @@ describe("graphql-ws close codes", () => {
     expect((await s.closed).code).toBe(4400);
   });
 
+  it.each(["next", "error", "connection_ack"])(
+    "4400, not 4500, for %s, a message only the server sends",
+    async (type) => {
+      const s = await socket();
+      s.send(INIT);
+      await s.acked();
+      s.send({ id: "1", type, payload: {} });
+      expect(await s.closed).toEqual({
+        code: 4400,
+        reason: `A client does not send ${type}: it is a message of the server.`,
+      });
+    },
+  );
+
   it("4401 for a subscribe before the connection is acknowledged", async () => {
     const s = await socket();
     s.send(SUBSCRIBE("1"));

@@ -226,6 +226,17 @@ export function createGraphQLWsServer({
           ws.close(WsCloseCode.Forbidden, originRefusal(origin ?? ""));
           return;
         }
+        // Heard before graphql-ws's own listener: it would close 4500 (its internal error) for a
+        // message of a type only the server sends, and a client's mistake is no server fault.
+        ws.on("message", (data, isBinary) => {
+          const type = isBinary ? undefined : serverOnlyType(data.toString());
+          if (type !== undefined) {
+            ws.close(
+              WsCloseCode.BadRequest,
+              `A client does not send ${type}: it is a message of the server.`,
+            );
+          }
+        });
         sockets.emit("connection", ws, request);
       });
     },
@@ -317,4 +328,21 @@ function headersOf(request: IncomingMessage): Headers {
     }
   }
   return headers;
+}
+
+/** Messages of graphql-transport-ws that only a server sends. */
+const SERVER_ONLY_TYPES = new Set(["next", "error", "connection_ack"]);
+
+/** The type of a message only a server sends, when `text` is one; undefined otherwise. */
+function serverOnlyType(text: string): string | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    // graphql-ws refuses what is not JSON itself, with 4400.
+    return undefined;
+  }
+  const type =
+    typeof message === "object" && message !== null && "type" in message ? message.type : undefined;
+  return typeof type === "string" && SERVER_ONLY_TYPES.has(type) ? type : undefined;
 }

@@ -24,6 +24,8 @@ export const WsCloseCode = {
   GoingAway: 1001,
   /** Refused credentials, or a browser page of an origin that is not allowed. */
   Forbidden: CloseCode.Forbidden,
+  /** A message that breaks the protocol (graphql-ws's own code for it). */
+  BadRequest: CloseCode.BadRequest,
   /** No connection_init within `connectionInitWaitTimeoutMs`. */
   ConnectionInitialisationTimeout: CloseCode.ConnectionInitialisationTimeout,
 } as const;
