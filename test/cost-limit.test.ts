@@ -116,12 +116,20 @@ describe("what every response says it cost", () => {
       `{ website(id: "${W}") { name domain conversations(first: 3) { nodes { person { email } } } } }`,
     );
     const sent = t.takeRequests();
+    const people = new Set(
+      t.simulator.store
+        .listConversations(W, {})
+        .slice(0, 3)
+        .flatMap((conversation) => (conversation.people_id ? [conversation.people_id] : [])),
+    );
+    expect(people.size).toBeGreaterThan(0);
     expect(answer.extensions?.cost).toEqual({
       estimated: 1 + 1 + 2 + 3,
       crispRequests: sent.length,
-      // The website (read once, asked three times) and the list (started beside the website
-      // read, then found in flight by its field).
-      cacheHits: 3,
+      // The website (read once, asked three times), the list (started beside the website
+      // read, then found in flight by its field) and each person (started as soon as the
+      // page was read, then found in flight by its conversation's field).
+      cacheHits: 3 + people.size,
     });
   });
 

@@ -97,6 +97,28 @@ describe("cold queries wait only for what they depend on", () => {
     );
   });
 
+  it("a page's people and histories, started as soon as the page is read, are those its nodes select: none skipped, one per distinct argument", async () => {
+    const site = `/website/${W}`;
+    const page = firstPage().slice(0, 4);
+    const skipped = await run(
+      `query ($no: Boolean!) { website { conversations(first: 4) { nodes { sessionId person @skip(if: true) { email } messages(last: 5) @include(if: $no) { nodes { text } } } } } }`,
+      { no: false },
+    );
+    expect(skipped.response.errors).toBeUndefined();
+    expect(skipped.calls).toEqual(
+      sorted([`GET ${site}`, `GET ${site}/conversations/1?per_page=20`]),
+    );
+    // Two windows of one history: the newest batch holds both, read once per conversation.
+    const aliased = await run(
+      `{ website { conversations(first: 4) { edges { node { sessionId a: messages(last: 5) { nodes { text } } b: messages(last: 2) { nodes { text } } } } } } }`,
+    );
+    expect(aliased.response.errors).toBeUndefined();
+    expect(aliased.rounds).toBe(2);
+    expect(aliased.round(2)).toEqual(
+      sorted(page.map((c) => `GET ${site}/conversation/${c.session_id}/messages`)),
+    );
+  });
+
   it("a website Crisp does not have is null, without an error from the list read alongside it", async () => {
     const missing = "00000000-0000-4000-8000-000000000000";
     const { response, calls } = await run(

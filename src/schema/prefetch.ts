@@ -22,8 +22,13 @@ import type { GatewayContext } from "../context.js";
  * conversations. Started here, each read is the very one its field asks for later (same loader,
  * same key), so it is sent once and the field finds it in flight or done.
  *
+ * A list read goes one step further: once a page of conversations is read, each conversation's
+ * `person` and `messages` reads are started there and then (`startsReadOfEach`), in the turn
+ * the page is parsed, instead of after GraphQL has completed every node down to them.
+ *
  * A starter is registered by the file that owns the field (`Website.conversations` in
- * conversation/queries.ts, `Conversation.assignee` in operator.ts), so the read it starts cannot
+ * conversation/queries.ts, `Conversation.assignee` in operator.ts, `Conversation.person` in
+ * person/queries.ts, `Conversation.messages` in message/type.ts), so the read it starts cannot
  * drift from the one its resolver makes. Only fields the document selects (past `@skip` and
  * `@include`) start anything: never a read the operation does not ask for. One read is a bet:
  * the operators list is read when `assignee` is selected, before the conversations show
@@ -36,12 +41,62 @@ export type ReadStarter = (
   ctx: GatewayContext,
 ) => Promise<unknown> | undefined;
 
-/** "Type.field" -> what selecting it starts. */
-const starters = new Map<string, ReadStarter>();
+/**
+ * What a read started for an object of a list does, as soon as the list is read: the same
+ * read the field's resolver makes for that object (`Conversation.person` for each conversation
+ * of a page), so the objects' reads leave in the same turn as the list's answer is parsed
+ * rather than after GraphQL has walked every object to them.
+ */
+export type ItemReadStarter = (
+  item: unknown,
+  args: Record<string, unknown>,
+  ctx: GatewayContext,
+) => Promise<unknown> | undefined;
+
+/** A list read's objects: their type, and how to find them in what the read resolves to. */
+export interface ListItems {
+  each: string;
+  items: (result: unknown) => readonly unknown[];
+}
+
+/** "Type.field" -> what selecting it starts, and the objects it lists. */
+const starters = new Map<string, { start: ReadStarter; list?: ListItems }>();
+/** "Type.field" -> what selecting it starts for each object of a list started above it. */
+const itemStarters = new Map<string, ItemReadStarter>();
 
 /** Registers what selecting `typeName.fieldName` beneath a website starts at once. */
-export function startsRead(typeName: string, fieldName: string, start: ReadStarter): void {
-  starters.set(`${typeName}.${fieldName}`, start);
+export function startsRead(
+  typeName: string,
+  fieldName: string,
+  start: ReadStarter,
+  list?: ListItems,
+): void {
+  starters.set(`${typeName}.${fieldName}`, list === undefined ? { start } : { start, list });
+}
+
+/**
+ * Registers what selecting `typeName.fieldName` starts for each `typeName` object a started
+ * list read returns (`startsRead` with `list`).
+ */
+export function startsReadOfEach<T>(
+  typeName: string,
+  fieldName: string,
+  isItem: (item: unknown) => item is T,
+  start: (
+    item: T,
+    args: Record<string, unknown>,
+    ctx: GatewayContext,
+  ) => Promise<unknown> | undefined,
+): void {
+  itemStarters.set(`${typeName}.${fieldName}`, (item, args, ctx) =>
+    isItem(item) ? start(item, args, ctx) : undefined,
+  );
+}
+
+/** The reads to start for each object of one started list, gathered from its selection. */
+interface ListCollector {
+  each: string;
+  reads: Map<string, { start: ItemReadStarter; args: Record<string, unknown> }>;
 }
 
 /**
@@ -67,11 +122,16 @@ export function startWebsiteReads(
   const started = new Set<string>();
   for (const node of info.fieldNodes) {
     if (node.selectionSet !== undefined) {
-      walk(node.selectionSet, websiteType.name, 0);
+      walk(node.selectionSet, websiteType.name, 0, []);
     }
   }
 
-  function walk(selectionSet: SelectionSetNode, typeName: string, depth: number): void {
+  function walk(
+    selectionSet: SelectionSetNode,
+    typeName: string,
+    depth: number,
+    lists: readonly ListCollector[],
+  ): void {
     const type = info.schema.getType(typeName);
     if (!isObjectType(type) || depth > MAX_DEPTH) {
       return;
@@ -81,7 +141,7 @@ export function startWebsiteReads(
         continue;
       }
       if (selection.kind === Kind.FIELD) {
-        visitField(selection, typeName, depth);
+        visitField(selection, typeName, depth, lists);
         continue;
       }
       const fragment: InlineFragmentNode | FragmentDefinitionNode | undefined =
@@ -95,29 +155,63 @@ export function startWebsiteReads(
       if (isObjectType(conditionType) && conditionType.name !== typeName) {
         continue;
       }
-      walk(fragment.selectionSet, typeName, depth);
+      walk(fragment.selectionSet, typeName, depth, lists);
     }
   }
 
-  function visitField(node: FieldNode, typeName: string, depth: number): void {
+  function visitField(
+    node: FieldNode,
+    typeName: string,
+    depth: number,
+    lists: readonly ListCollector[],
+  ): void {
     const type = info.schema.getType(typeName);
     const field = isObjectType(type) ? type.getFields()[node.name.value] : undefined;
     if (field === undefined) {
       return;
     }
-    const start = starters.get(`${typeName}.${field.name}`);
-    if (start !== undefined) {
+    const coordinate = `${typeName}.${field.name}`;
+    const itemStart = itemStarters.get(coordinate);
+    if (itemStart !== undefined) {
+      for (const list of lists) {
+        if (list.each === typeName) {
+          const args = getArgumentValues(field, node, info.variableValues);
+          list.reads.set(`${coordinate}:${JSON.stringify(args)}`, { start: itemStart, args });
+        }
+      }
+    }
+    const starter = starters.get(coordinate);
+    let read: Promise<unknown> | undefined;
+    let list: ListCollector | undefined;
+    if (starter !== undefined) {
       const args = getArgumentValues(field, node, info.variableValues);
-      const id = `${typeName}.${field.name}:${JSON.stringify(args)}`;
+      const id = `${coordinate}:${JSON.stringify(args)}`;
       if (!started.has(id)) {
         started.add(id);
-        start(websiteId, args, ctx)?.catch(() => undefined);
+        read = starter.start(websiteId, args, ctx);
+        read?.catch(() => undefined);
+        if (read !== undefined && starter.list !== undefined) {
+          list = { each: starter.list.each, reads: new Map() };
+        }
       }
     }
     const child = getNamedType(field.type);
     // Another website's objects are another website's reads.
     if (node.selectionSet !== undefined && child.name !== "Website") {
-      walk(node.selectionSet, child.name, depth + 1);
+      walk(node.selectionSet, child.name, depth + 1, list === undefined ? lists : [...lists, list]);
+    }
+    const items = starter?.list?.items;
+    if (read !== undefined && list !== undefined && items !== undefined && list.reads.size > 0) {
+      const reads = [...list.reads.values()];
+      read
+        .then((result) => {
+          for (const item of items(result)) {
+            for (const { start, args } of reads) {
+              start(item, args, ctx)?.catch(() => undefined);
+            }
+          }
+        })
+        .catch(() => undefined);
     }
   }
 }

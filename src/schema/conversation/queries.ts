@@ -36,8 +36,15 @@ function readConversations(websiteId: string, args: ConversationsArgs, ctx: Gate
 }
 
 // The list needs only the website's id: read it alongside GET /website/{website_id}, not after.
-startsRead("Website", "conversations", (websiteId, args, ctx) =>
-  readConversations(websiteId, args as ConversationsArgs, ctx),
+startsRead(
+  "Website",
+  "conversations",
+  (websiteId, args, ctx) => readConversations(websiteId, args as ConversationsArgs, ctx),
+  {
+    each: "Conversation",
+    items: (result) =>
+      (result as Awaited<ReturnType<typeof readConversations>>).edges.map((edge) => edge.node),
+  },
 );
 
 builder.objectFields(WebsiteRef, (t) => ({

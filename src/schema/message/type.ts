@@ -3,8 +3,9 @@ import type { CrispMessage } from "../../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../../errors.js";
 import { builder } from "../builder.js";
 import { requestedPageSize } from "../connection.js";
-import { ConversationRef } from "../conversation/type.js";
+import { ConversationRef, isListedConversation } from "../conversation/type.js";
 import { joinIdParts, splitIdParts } from "../global-id.js";
+import { startsReadOfEach } from "../prefetch.js";
 import { MessageContent, messageText, toContent } from "./content.js";
 import { MAX_MESSAGE_BATCHES, messageWindow, readHistory } from "./history.js";
 
@@ -120,6 +121,11 @@ builder.node(MessageRef, {
 const MessageConnection = builder.connectionObject(
   { type: MessageRef, name: "MessageConnection", description: "Messages, oldest first." },
   { name: "MessageEdge", description: "One message and its cursor." },
+);
+
+// A page of conversations read at the start of the operation starts each one's history read.
+startsReadOfEach("Conversation", "messages", isListedConversation, (c, args, ctx) =>
+  readHistory(ctx.loaders, c.website_id, c.session_id, args),
 );
 
 builder.objectFields(ConversationRef, (t) => ({

@@ -12,7 +12,12 @@ import {
   seekingConnectionCost,
 } from "../connection.js";
 import { checkCrispFilter, SearchOperator } from "../conversation/filters.js";
-import { ConversationConnection, ConversationRef } from "../conversation/type.js";
+import {
+  ConversationConnection,
+  ConversationRef,
+  isListedConversation,
+} from "../conversation/type.js";
+import { startsReadOfEach } from "../prefetch.js";
 import { STREAM_PAGE_SIZE, streamPages } from "../stream.js";
 import { WebsiteRef } from "../website.js";
 import { PersonConnection, PersonRef } from "./type.js";
@@ -222,6 +227,11 @@ builder.objectFields(WebsiteRef, (t) => ({
     },
   }),
 }));
+
+// A page of conversations read at the start of the operation starts each one's person read.
+startsReadOfEach("Conversation", "person", isListedConversation, (c, _args, ctx) =>
+  c.people_id && isUuid(c.people_id) ? ctx.loaders.person(c.website_id, c.people_id) : undefined,
+);
 
 builder.objectField(ConversationRef, "person", (t) =>
   t.field({
