@@ -1,5 +1,6 @@
 import { errors as undiciErrors } from "undici";
 import { ErrorCode, GatewayError } from "../errors.js";
+import { secondsUntil } from "./guard-refusals.js";
 import { CRISP_LOCKED_STATUS, CRISP_QUOTA_REASON, isThrottleStatus } from "./statuses.js";
 
 /**
@@ -95,7 +96,7 @@ export function parseRetryAfter(header: string | undefined): number | undefined 
     return Math.max(1, Math.ceil(seconds));
   }
   const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(1, Math.ceil((at - Date.now()) / 1000));
+  return Number.isNaN(at) ? undefined : secondsUntil(at, Date.now());
 }
 
 /** Maps a transport failure (no HTTP answer) to GATEWAY_TIMEOUT or UPSTREAM_UNAVAILABLE. */
