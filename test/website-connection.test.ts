@@ -1,46 +1,26 @@
 /**
  * websiteConnectionChanged: the simulator installs and removes the plugin on a website, its
- * `plugin:subscription:updated` events enter the gateway as a verified hook's would, and a
- * graphql-ws subscriber learns of each with no Crisp request; the websites list follows.
+ * `plugin:subscription:updated` events reach the gateway as signed web hooks through the
+ * simulator's own hook sender and the real hook route, and a graphql-ws subscriber learns of
+ * each with no Crisp request; the websites list follows.
  */
-import { randomUUID } from "node:crypto";
-import { describe, expect, it, onTestFinished } from "vitest";
-import type { SimulatorEvent } from "../src/simulator/index.js";
+import { afterAll, describe, expect, it } from "vitest";
 import { startTestGateway } from "./helpers/gateway.js";
+import { HOOK_SECRET } from "./helpers/hooks.js";
 import { subscribe, wsClient } from "./helpers/live.js";
 
-const t = await startTestGateway({}, { cache: {} });
-const { wsUrl } = await t.gateway.listen("127.0.0.1", 0);
+const t = await startTestGateway({}, { cache: {}, hooks: { secret: HOOK_SECRET } });
+const { wsUrl, hookUrl } = await t.gateway.listen("127.0.0.1", 0);
 const sim = t.simulator;
+sim.configure({ hooks: { url: hookUrl, kind: "plugin", secret: HOOK_SECRET } });
+afterAll(() => sim.configure({ hooks: null }));
 // The last seeded website exists but has not installed the plugin.
 const NEW = sim.store.websites.at(-1)?.website_id ?? "";
 
-/** Feeds each event the simulator emits into the gateway's ingest, as the hook route does. */
-function relaySimulatorEvents(): Promise<void>[] {
-  const applied: Promise<void>[] = [];
-  const stop = sim.onEvent((event: SimulatorEvent) => {
-    applied.push(
-      t.gateway
-        .ingest(
-          {
-            name: event.event,
-            websiteId: event.website_id,
-            sessionId: null,
-            data: event.data,
-            timestamp: event.timestamp,
-          },
-          { source: "hook", dedupeKey: randomUUID() },
-        )
-        .then((result) => {
-          if (!result.recorded) {
-            throw new Error(`not recorded: ${event.event}`);
-          }
-          return t.gateway.eventApplied(result.id);
-        }),
-    );
-  });
-  onTestFinished(stop);
-  return applied;
+/** Waits until the simulator's hooks were answered and the gateway applied every event. */
+async function delivered(): Promise<void> {
+  await sim.hooksIdle();
+  await t.gateway.eventsCaughtUp();
 }
 
 const WEBSITES = `{ websites(first: 50) { nodes { websiteId } } }`;
@@ -52,7 +32,6 @@ const listed = async () =>
 
 describe("websiteConnectionChanged", () => {
   it("tells a subscriber of each install and removal, costing Crisp nothing, and the websites list follows", async () => {
-    const applied = relaySimulatorEvents();
     expect(await listed()).not.toContain(NEW);
     const sub = subscribe<{
       websiteConnectionChanged: {
@@ -75,7 +54,7 @@ describe("websiteConnectionChanged", () => {
       connected: true,
       website: { websiteId: NEW },
     });
-    await Promise.all(applied);
+    await delivered();
     // Delivering the event read nothing from Crisp.
     expect(t.takeRequests()).toEqual([]);
     // The installations the gateway held were dropped: the next list reads them again.
@@ -89,7 +68,7 @@ describe("websiteConnectionChanged", () => {
       connected: false,
       website: null,
     });
-    await Promise.all(applied);
+    await delivered();
     expect(await listed()).not.toContain(NEW);
     sub.dispose();
   });
