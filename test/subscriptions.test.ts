@@ -1,10 +1,9 @@
-import { type Client, createClient } from "graphql-ws";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startSimulator } from "../src/simulator/index.js";
-import { afterThis } from "./helpers/cleanup.js";
 import { gatewayOn } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
+import { subscribe, wsClient } from "./helpers/live.js";
 
 const simulator = await startSimulator({ seed: 1 });
 afterAll(() => simulator.close());
@@ -16,58 +15,6 @@ const [first, second] = simulator.store.listConversations(W, {}).slice(0, 2);
 const S1 = first?.session_id ?? "";
 const S2 = second?.session_id ?? "";
 const OTHER_WEBSITE = simulator.store.websites[1]?.website_id ?? "";
-
-function client(): Client {
-  const c = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
-  afterThis(() => c.dispose());
-  return c;
-}
-
-/**
- * Subscribes and collects payloads; `next(n)` resolves once n have arrived, or at the first
- * error or the end of the subscription (the test's own timeout bounds a wait that never ends).
- */
-function collect<T>(c: Client, query: string, variables: Record<string, unknown>) {
-  const received: T[] = [];
-  const errors: unknown[] = [];
-  let ended = false;
-  let wake: (() => void) | undefined;
-  const dispose = c.subscribe<T>(
-    { query, variables },
-    {
-      next: (value) => {
-        if (value.errors) {
-          errors.push(value.errors);
-        }
-        if (value.data) {
-          received.push(value.data as T);
-        }
-        wake?.();
-      },
-      error: (error) => {
-        errors.push(error);
-        wake?.();
-      },
-      complete: () => {
-        ended = true;
-        wake?.();
-      },
-    },
-  );
-  return {
-    received,
-    errors,
-    dispose,
-    async next(count: number): Promise<T[]> {
-      while (received.length < count && errors.length === 0 && !ended) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-      }
-      return received;
-    },
-  };
-}
 
 /** Sends a hook for a message the simulator holds, as Crisp would deliver it. */
 async function messageHook(sessionId: string, index = -1) {
@@ -89,7 +36,7 @@ function subscribed(count = 1): Promise<void> {
 
 describe("graphql-ws", () => {
   it("delivers messageAdded with a message whose conversation resolves, only for the asked session", async () => {
-    const sub = collect<{
+    const sub = subscribe<{
       messageAdded: {
         fingerprint: number;
         sessionId: string;
@@ -97,28 +44,29 @@ describe("graphql-ws", () => {
         conversation: { sessionId: string; state: string };
       };
     }>(
-      client(),
+      wsClient(wsUrl),
       `subscription($w: ID!, $s: ID) { messageAdded(websiteId: $w, sessionId: $s) { id fingerprint sessionId text conversation { sessionId state } } }`,
       { w: W, s: S1 },
     );
     await subscribed();
     await messageHook(S2);
     const message = await messageHook(S1);
-    const [payload] = await sub.next(1);
-    expect(sub.errors).toEqual([]);
-    expect(payload?.messageAdded).toMatchObject({
+    const [payload] = await sub.take(1);
+    expect(payload?.errors).toBeUndefined();
+    expect(payload?.data?.messageAdded).toMatchObject({
       fingerprint: message?.fingerprint,
       sessionId: S1,
       conversation: { sessionId: S1 },
     });
-    expect(sub.received).toHaveLength(1);
+    // The message of S2, posted first, never came.
+    expect(sub.pending()).toBe(0);
     sub.dispose();
     await subscribed(0);
   });
 
   it("never delivers another website's events", async () => {
-    const sub = collect<{ crispEvents: { name: string; websiteId: string } }>(
-      client(),
+    const sub = subscribe<{ crispEvents: { name: string; websiteId: string } }>(
+      wsClient(wsUrl),
       `subscription($w: ID!) { crispEvents(websiteId: $w) { name websiteId sessionId data timestamp } }`,
       { w: OTHER_WEBSITE },
     );
@@ -128,8 +76,8 @@ describe("graphql-ws", () => {
       hookUrl,
       hookBody(OTHER_WEBSITE, "session:set_state", { session_id: S1, state: "pending" }),
     );
-    const received = await sub.next(1);
-    expect(received.map((r) => r.crispEvents)).toEqual([
+    const received = await sub.take(1);
+    expect(received.map((r) => r.data?.crispEvents)).toEqual([
       expect.objectContaining({ name: "session:set_state", websiteId: OTHER_WEBSITE }),
     ]);
     sub.dispose();
@@ -137,10 +85,10 @@ describe("graphql-ws", () => {
   });
 
   it("shows the new state in conversationUpdated after session:set_state, read fresh from Crisp", async () => {
-    const sub = collect<{
+    const sub = subscribe<{
       conversationUpdated: { name: string; conversation: { sessionId: string; state: string } };
     }>(
-      client(),
+      wsClient(wsUrl),
       `subscription($w: ID!, $s: ID) { conversationUpdated(websiteId: $w, sessionId: $s) { name conversation { id sessionId state } } }`,
       { w: W, s: S2 },
     );
@@ -158,24 +106,27 @@ describe("graphql-ws", () => {
       expect(write.status).toBe(200);
       await postPluginHook(hookUrl, hookBody(W, "session:set_state", { session_id: S2, state }));
     }
-    const received = await sub.next(2);
-    expect(received.map((r) => r.conversationUpdated.conversation.state)).toEqual([
+    const received = await sub.take(2);
+    expect(received.map((r) => r.data?.conversationUpdated.conversation.state)).toEqual([
       "RESOLVED",
       "UNRESOLVED",
     ]);
-    expect(received[0]?.conversationUpdated.name).toBe("session:set_state");
+    expect(received[0]?.data?.conversationUpdated.name).toBe("session:set_state");
     sub.dispose();
     await subscribed(0);
   });
 
   it("refuses a subscription to a malformed website id with BAD_USER_INPUT", async () => {
-    const sub = collect(
-      client(),
+    const sub = subscribe(
+      wsClient(wsUrl),
       `subscription { messageAdded(websiteId: "nope") { fingerprint } }`,
       {},
     );
-    await sub.next(1);
-    expect(JSON.stringify(sub.errors)).toContain("BAD_USER_INPUT");
+    // A result with the error, then the end of the subscription.
+    const [refused] = await sub.take(1);
+    expect(refused?.data ?? null).toBeNull();
+    expect(refused?.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT" });
+    expect(await sub.ended).toEqual({ completed: true });
   });
 });
 
