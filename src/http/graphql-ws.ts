@@ -9,7 +9,7 @@ import type { GatewayContext, GatewayServerContext } from "../context.js";
 import type { Logger } from "../logger.js";
 import type { PersistedOperations } from "../plugins/use-persisted-operations.js";
 import { tooManySubscriptions } from "../plugins/use-subscription-limits.js";
-import { createErrorMasker } from "./mask-error.js";
+import { createErrorMasker, toldAsRefusedValue } from "./mask-error.js";
 import { MAX_CLOSE_REASON_BYTES, Route, WsCloseCode } from "./protocol.js";
 
 export interface GraphQLWsOptions {
@@ -96,7 +96,8 @@ export function createGraphQLWsServer({
   const mask = (error: unknown): GraphQLError => {
     // The masking of HTTP (src/http/yoga.ts: never in development mode either).
     const masked = maskError(error, "Unexpected error.");
-    if (masked !== error) {
+    // A refused Crisp value was logged by the masker, without the value this line would carry.
+    if (masked !== error && !toldAsRefusedValue(error)) {
       logger?.error({ err: error }, "graphql-ws: unexpected error (masked)");
     }
     return masked instanceof GraphQLError
@@ -333,8 +334,14 @@ function headersOf(request: IncomingMessage): Headers {
 /** Messages of graphql-transport-ws that only a server sends. */
 const SERVER_ONLY_TYPES = new Set(["next", "error", "connection_ack"]);
 
+/** Cheap first look, so that a client's ordinary messages are not parsed twice. */
+const MAY_BE_SERVER_ONLY = /"(?:next|error|connection_ack)"/;
+
 /** The type of a message only a server sends, when `text` is one; undefined otherwise. */
 function serverOnlyType(text: string): string | undefined {
+  if (!MAY_BE_SERVER_ONLY.test(text)) {
+    return undefined;
+  }
   let message: unknown;
   try {
     message = JSON.parse(text);
