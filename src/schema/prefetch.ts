@@ -94,8 +94,9 @@ export function startsReadOfEach<T>(
 }
 
 /** The reads to start for each object of one started list, gathered from its selection. */
-interface ListCollector {
-  each: string;
+interface ListCollector extends ListItems {
+  /** The list read started. */
+  read: Promise<unknown>;
   reads: Map<string, { start: ItemReadStarter; args: Record<string, unknown> }>;
 }
 
@@ -181,17 +182,16 @@ export function startWebsiteReads(
       }
     }
     const starter = starters.get(coordinate);
-    let read: Promise<unknown> | undefined;
     let list: ListCollector | undefined;
     if (starter !== undefined) {
       const args = getArgumentValues(field, node, info.variableValues);
       const id = `${coordinate}:${JSON.stringify(args)}`;
       if (!started.has(id)) {
         started.add(id);
-        read = starter.start(websiteId, args, ctx);
+        const read = starter.start(websiteId, args, ctx);
         read?.catch(() => undefined);
         if (read !== undefined && starter.list !== undefined) {
-          list = { each: starter.list.each, reads: new Map() };
+          list = { ...starter.list, read, reads: new Map() };
         }
       }
     }
@@ -200,19 +200,22 @@ export function startWebsiteReads(
     if (node.selectionSet !== undefined && child.name !== "Website") {
       walk(node.selectionSet, child.name, depth + 1, list === undefined ? lists : [...lists, list]);
     }
-    const items = starter?.list?.items;
-    if (read !== undefined && list !== undefined && items !== undefined && list.reads.size > 0) {
-      const reads = [...list.reads.values()];
-      read
-        .then((result) => {
-          for (const item of items(result)) {
-            for (const { start, args } of reads) {
-              start(item, args, ctx)?.catch(() => undefined);
-            }
-          }
-        })
-        .catch(() => undefined);
+    if (list !== undefined && list.reads.size > 0) {
+      startEach(list);
     }
+  }
+
+  /** Once the list is read, the reads its selection asks of each of its objects. */
+  function startEach({ read, items, reads }: ListCollector): void {
+    read
+      .then((result) => {
+        for (const item of items(result)) {
+          for (const { start, args } of reads.values()) {
+            start(item, args, ctx)?.catch(() => undefined);
+          }
+        }
+      })
+      .catch(() => undefined);
   }
 }
 

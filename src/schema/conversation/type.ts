@@ -14,18 +14,6 @@ import { WebsiteRef } from "../website.js";
 
 export const ConversationRef = builder.objectRef<CrispConversation>("Conversation");
 
-/** A conversation as a list page holds it (what the reads started for each one take). */
-export function isListedConversation(value: unknown): value is CrispConversation {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    "session_id" in value &&
-    typeof value.session_id === "string" &&
-    "website_id" in value &&
-    typeof value.website_id === "string"
-  );
-}
-
 export const ConversationState = builder.enumType("ConversationState", {
   description: "Crisp's conversation state (its `state`, or `status` 0/1/2).",
   values: {

@@ -1,9 +1,10 @@
 import { canonicalId, isFingerprintText, requireFingerprint } from "../../crisp/ids.js";
 import type { CrispMessage } from "../../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../../errors.js";
+import { isConversation } from "../../events/cached-shapes.js";
 import { builder } from "../builder.js";
 import { requestedPageSize } from "../connection.js";
-import { ConversationRef, isListedConversation } from "../conversation/type.js";
+import { ConversationRef } from "../conversation/type.js";
 import { joinIdParts, splitIdParts } from "../global-id.js";
 import { startsReadOfEach } from "../prefetch.js";
 import { MessageContent, messageText, toContent } from "./content.js";
@@ -124,7 +125,7 @@ const MessageConnection = builder.connectionObject(
 );
 
 // A page of conversations read at the start of the operation starts each one's history read.
-startsReadOfEach("Conversation", "messages", isListedConversation, (c, args, ctx) =>
+startsReadOfEach("Conversation", "messages", isConversation, (c, args, ctx) =>
   readHistory(ctx.loaders, c.website_id, c.session_id, args),
 );
 

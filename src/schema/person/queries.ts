@@ -1,7 +1,9 @@
+import type { GatewayContext } from "../../context.js";
 import { isEmail, isSessionId, isUuid, requireId } from "../../crisp/ids.js";
 import type { PeopleListParams } from "../../crisp/people.js";
-import type { CrispPeopleProfile } from "../../crisp/types.js";
+import type { CrispConversation, CrispPeopleProfile } from "../../crisp/types.js";
 import { badUserInput } from "../../errors.js";
+import { isConversation } from "../../events/cached-shapes.js";
 import { walkPageLimit } from "../../loaders/paging.js";
 import { SEEK_MAX_PAGES, type SeekOrder } from "../../loaders/seek.js";
 import { builder } from "../builder.js";
@@ -12,11 +14,7 @@ import {
   seekingConnectionCost,
 } from "../connection.js";
 import { checkCrispFilter, SearchOperator } from "../conversation/filters.js";
-import {
-  ConversationConnection,
-  ConversationRef,
-  isListedConversation,
-} from "../conversation/type.js";
+import { ConversationConnection, ConversationRef } from "../conversation/type.js";
 import { startsReadOfEach } from "../prefetch.js";
 import { STREAM_PAGE_SIZE, streamPages } from "../stream.js";
 import { WebsiteRef } from "../website.js";
@@ -228,10 +226,18 @@ builder.objectFields(WebsiteRef, (t) => ({
   }),
 }));
 
+/** The read of a conversation's person, when it has one: its field's, and its page's. */
+function readPersonOf(
+  c: CrispConversation,
+  ctx: GatewayContext,
+): Promise<CrispPeopleProfile | null> | undefined {
+  return c.people_id && isUuid(c.people_id)
+    ? ctx.loaders.person(c.website_id, c.people_id)
+    : undefined;
+}
+
 // A page of conversations read at the start of the operation starts each one's person read.
-startsReadOfEach("Conversation", "person", isListedConversation, (c, _args, ctx) =>
-  c.people_id && isUuid(c.people_id) ? ctx.loaders.person(c.website_id, c.people_id) : undefined,
-);
+startsReadOfEach("Conversation", "person", isConversation, (c, _args, ctx) => readPersonOf(c, ctx));
 
 builder.objectField(ConversationRef, "person", (t) =>
   t.field({
@@ -241,11 +247,10 @@ builder.objectField(ConversationRef, "person", (t) =>
       "The people profile bound to this conversation, if any: one GET …/people/profile/{people_id} per distinct person per operation.",
     crispCost: { requests: 1 },
     resolve: async (c, _args, ctx) => {
-      if (!c.people_id || !isUuid(c.people_id)) {
-        return null;
-      }
-      const profile = await ctx.loaders.person(c.website_id, c.people_id);
-      return profile === null ? null : { websiteId: c.website_id, profile };
+      const profile = await readPersonOf(c, ctx);
+      return profile === null || profile === undefined
+        ? null
+        : { websiteId: c.website_id, profile };
     },
   }),
 );
