@@ -59,8 +59,8 @@ export interface EventLog {
 /**
  * How an append recognises an event already recorded: its redelivery `key` (a hook body's
  * hash; null for a delivery that is never repeated, an RTM socket event, so nothing is kept
- * for it that could push a hook's key out of the memory log's bounded set), and, with two sources on (CRISP_EVENTS=both), `pair`: the content identity
- * (identity.ts) and the source. Each source counts its own deliveries of a content; the n-th
+ * for it that could push a hook's key out of the memory log's bounded set), and, with two
+ * sources on (CRISP_EVENTS=both), `pair`: the content identity (identity.ts) and the source. Each source counts its own deliveries of a content; the n-th
  * of one source and the n-th of the other are one event, recorded once. Both are remembered
  * for `ttlMs`.
  */

@@ -301,10 +301,10 @@ export function createRtmSource({
       return;
     }
     try {
-      // Crisp does not send a socket event twice: nothing to recognise a redelivery by.
+      // Crisp does not send a socket event twice: there is no redelivery to recognise, and
+      // what the log could not take is a gap.
       await ingest(event, { source: "rtm", dedupeKey: null });
     } catch {
-      // Crisp does not send a socket event twice: what the log could not take is a gap.
       status.lost += 1;
       unheardSince ??= now();
       logger.error({ rtm: { event: name } }, "a Crisp RTM event could not be recorded");

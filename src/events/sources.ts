@@ -192,7 +192,7 @@ export function createEventSources({
       credentials,
       ingest: pipeline.ingest,
       lease,
-      onGap: (gap) => refresh(gap),
+      onGap: refresh,
       logger,
       ...(backoff === undefined ? {} : { backoff }),
     });

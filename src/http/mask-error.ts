@@ -49,9 +49,9 @@ export function toldAsRefusedValue(error: unknown): boolean {
  * `Enum "MessageType" cannot represent value:`), graphql-scalars (`SafeInt cannot represent
  * non-integer value:`, `DateTime cannot represent …`), the executor's check of a serializer
  * answering nothing, and a field Crisp left out that is never null (every non-null field
- * holds what Crisp answers, or an id the gateway fills in itself). Matched by message because the executor re-throws a
- * serializer's GraphQLError as a plain Error (@graphql-tools/executor, `completeLeafValue`);
- * test/error-masking.test.ts fails if that ever changes shape.
+ * holds what Crisp answers, or an id the gateway fills in itself). Matched by message because
+ * the executor re-throws a serializer's GraphQLError as a plain Error (@graphql-tools/executor,
+ * `completeLeafValue`); test/error-masking.test.ts fails if that ever changes shape.
  */
 const REFUSED_VALUE =
   /^(?:(?:Enum "\w+"|\w+) cannot represent |Expected `\w+\.serialize\(|Cannot return null for non-nullable field )/;
