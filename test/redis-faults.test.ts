@@ -28,21 +28,43 @@ async function gatewayProcess(redisUrl: string | undefined, env: Record<string, 
     body: JSON.stringify({ query: "{ website { websiteId } }" }),
   });
   const { data } = (await answer.json()) as { data: { website: { websiteId: string } } };
+  const websiteId = data.website.websiteId;
+  const wsUrl = url.replace(/^http/, "ws");
+  const hookUrl = `${origin}/webhooks/crisp`;
+  /** Resolves once `count` subscriptions are open (gateway_open_subscriptions on /metrics). */
+  const subscriptions = async (count: number): Promise<void> => {
+    for (;;) {
+      const metrics = await (await fetch(`${origin}/metrics`)).text();
+      if (new RegExp(`^gateway_open_subscriptions ${count}$`, "m").test(metrics)) {
+        return;
+      }
+    }
+  };
+  let watching = 0;
   return {
     process,
-    /** Resolves once `count` subscriptions are open (gateway_open_subscriptions on /metrics). */
-    async subscriptions(count: number): Promise<void> {
-      for (;;) {
-        const metrics = await (await fetch(`${origin}/metrics`)).text();
-        if (new RegExp(`^gateway_open_subscriptions ${count}$`, "m").test(metrics)) {
-          return;
-        }
-      }
-    },
-    wsUrl: url.replace(/^http/, "ws"),
-    hookUrl: `${origin}/webhooks/crisp`,
-    websiteId: data.website.websiteId,
+    subscriptions,
+    url,
+    wsUrl,
+    hookUrl,
+    websiteId,
     alive: () => process.child.exitCode === null && process.child.signalCode === null,
+    /** Posts a signed hook carrying `marker` (a `session:set_segments` event), as Crisp would. */
+    mark: (marker: string) =>
+      postPluginHook(
+        hookUrl,
+        hookBody(websiteId, "session:set_segments", { marker, segments: [] }),
+      ),
+    /** A subscriber of the marked events, once this gateway has it open. */
+    async watch() {
+      const subscriber = subscribe<{ crispEvents: { id: string; data: { marker: string } } }>(
+        wsClient(wsUrl),
+        EVENTS,
+      );
+      watching += 1;
+      await subscriptions(watching);
+      return subscriber;
+    },
   };
 }
 
@@ -53,19 +75,8 @@ describe("Redis killed and restarted mid-traffic", () => {
     const redis = await startRedis({ persist: true });
     const a = await gatewayProcess(redis.url);
     const b = await gatewayProcess(redis.url);
-    const W = a.websiteId;
-    const subscribers = [a, b].map((instance) =>
-      subscribe<{ crispEvents: { id: string; data: { marker: string } } }>(
-        wsClient(instance.wsUrl),
-        EVENTS,
-      ),
-    );
-    await a.subscriptions(1);
-    await b.subscriptions(1);
-    const warm = await postPluginHook(
-      a.hookUrl,
-      hookBody(W, "session:set_segments", { marker: "warm", segments: [] }),
-    );
+    const subscribers = [await a.watch(), await b.watch()];
+    const warm = await a.mark("warm");
     expect(warm.status, a.process.output()).toBe(200);
     for (const subscriber of subscribers) {
       await subscriber.take(1);
@@ -81,10 +92,7 @@ describe("Redis killed and restarted mid-traffic", () => {
     const post = async (index: number) => {
       const marker = `m${index}-${randomUUID()}`;
       const target = index % 2 === 0 ? a : b;
-      const answer = await postPluginHook(
-        target.hookUrl,
-        hookBody(W, "session:set_segments", { marker, segments: [] }),
-      ).catch(() => ({ status: 0, body: {} }));
+      const answer = await target.mark(marker).catch(() => ({ status: 0, body: {} }));
       (answer.status === 200 ? acknowledged : refused).push(marker);
       if (answer.status === 200 && index >= 20) {
         sinceRestart.set(target, (sinceRestart.get(target) ?? 0) + 1);
@@ -107,10 +115,7 @@ describe("Redis killed and restarted mid-traffic", () => {
       await post(index);
       index += 1;
     }
-    const last = await postPluginHook(
-      b.hookUrl,
-      hookBody(W, "session:set_segments", { marker: "last", segments: [] }),
-    );
+    const last = await b.mark("last");
     expect(last.status).toBe(200);
 
     for (const subscriber of subscribers) {
@@ -141,25 +146,15 @@ describe("a hostile hook", () => {
       const redis = withRedis ? await startRedis() : undefined;
       const gateway = await gatewayProcess(redis?.url);
       const W = gateway.websiteId;
-      const subscriber = subscribe<{ crispEvents: { data: { marker: string } } }>(
-        wsClient(gateway.wsUrl),
-        EVENTS,
-      );
-      await gateway.subscriptions(1);
-      const first = await postPluginHook(
-        gateway.hookUrl,
-        hookBody(W, "session:set_segments", { marker: "before", segments: [] }),
-      );
+      const subscriber = await gateway.watch();
+      const first = await gateway.mark("before");
       expect(first.status).toBe(200);
       await subscriber.take(1);
       const deep = `{"website_id":"${W}","event":"session:set_segments","data":{"segments":${"[".repeat(6_000)}${"]".repeat(6_000)}},"timestamp":1}`;
       const refused = await postPluginHook(gateway.hookUrl, undefined, { rawBody: deep });
       expect(refused.status).toBe(400);
       await gateway.process.waitFor(/crisp web hook refused/);
-      const after = await postPluginHook(
-        gateway.hookUrl,
-        hookBody(W, "session:set_segments", { marker: "after", segments: [] }),
-      );
+      const after = await gateway.mark("after");
       expect(after.status).toBe(200);
       const [delivered] = await subscriber.take(1);
       expect(delivered?.data?.crispEvents.data.marker).toBe("after");
@@ -175,9 +170,8 @@ describe("an instance the event log left behind", () => {
     // The smallest log there is, so that a few hundred events outrun it.
     const a = await gatewayProcess(redis.url, { EVENT_LOG_MAX_EVENTS: "100" });
     const b = await gatewayProcess(redis.url, { EVENT_LOG_MAX_EVENTS: "100", LOG_LEVEL: "info" });
-    const W = a.websiteId;
     const ask = async () => {
-      const answer = await fetch(b.wsUrl.replace(/^ws/, "http"), {
+      const answer = await fetch(b.url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ query: "{ website { name } }" }),
@@ -189,15 +183,8 @@ describe("an instance the event log left behind", () => {
     };
     await ask();
     expect(await ask()).toBe(0);
-    const subscriber = subscribe<{ crispEvents: { data: { marker: string } } }>(
-      wsClient(b.wsUrl),
-      EVENTS,
-    );
-    await b.subscriptions(1);
-    const warm = await postPluginHook(
-      a.hookUrl,
-      hookBody(W, "session:set_segments", { marker: "warm", segments: [] }),
-    );
+    const subscriber = await b.watch();
+    const warm = await a.mark("warm");
     expect(warm.status).toBe(200);
     await subscriber.take(1);
 
@@ -206,10 +193,7 @@ describe("an instance the event log left behind", () => {
     for (let batch = 0; batch < 20; batch += 1) {
       const statuses = await Promise.all(
         Array.from({ length: 20 }, async (_, index) => {
-          const answer = await postPluginHook(
-            a.hookUrl,
-            hookBody(W, "session:set_segments", { marker: `${batch}-${index}`, segments: [] }),
-          );
+          const answer = await a.mark(`${batch}-${index}`);
           return answer.status;
         }),
       );
