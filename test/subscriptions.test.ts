@@ -4,6 +4,7 @@ import { startSimulator } from "../src/simulator/index.js";
 import { gatewayOn } from "./helpers/gateway.js";
 import { HOOK_SECRET, hookBody, postPluginHook } from "./helpers/hooks.js";
 import { subscribe, wsClient } from "./helpers/live.js";
+import { crispWrite } from "./helpers/simulator-write.js";
 
 const simulator = await startSimulator({ seed: 1 });
 afterAll(() => simulator.close());
@@ -93,20 +94,16 @@ describe("graphql-ws", () => {
       { w: W, s: S2 },
     );
     await subscribed();
+    const received = [];
     for (const state of ["resolved", "unresolved"] as const) {
-      const write = await fetch(`${simulator.url}/website/${W}/conversation/${S2}/state`, {
-        method: "PATCH",
-        headers: {
-          authorization: `Basic ${Buffer.from(`${simulator.credentials.identifier}:${simulator.credentials.key}`).toString("base64")}`,
-          "x-crisp-tier": "plugin",
-          "content-type": "application/json",
-        },
-        body: JSON.stringify({ state }),
+      const write = await crispWrite(simulator, "PATCH", `/website/${W}/conversation/${S2}/state`, {
+        body: { state },
       });
       expect(write.status).toBe(200);
       await postPluginHook(hookUrl, hookBody(W, "session:set_state", { session_id: S2, state }));
+      // Each event's read of the conversation before the next write: it is read fresh.
+      received.push(...(await sub.take(1)));
     }
-    const received = await sub.take(2);
     expect(received.map((r) => r.data?.conversationUpdated.conversation.state)).toEqual([
       "RESOLVED",
       "UNRESOLVED",
