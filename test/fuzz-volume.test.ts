@@ -49,7 +49,11 @@ const PROFILES = t.simulator.store.people(W).slice(0, 5);
 const OTHER_WEBSITE = t.simulator.store.websites[1]?.website_id ?? W;
 const globalId = (text: string) => Buffer.from(text).toString("base64url");
 
-/** The events Crisp sends (crisp-api.md §8), and fields they carry. */
+/**
+ * The events the cache upkeep acts on (a subset of RTM_EVENTS, src/crisp/connect.ts: the whole
+ * list would make each of these too rare for 5,000 hooks to reach its branches), and fields
+ * they carry.
+ */
 const EVENT_NAMES = [
   "session:set_state",
   "session:set_block",
