@@ -6,6 +6,7 @@ import {
   verifyPluginHook,
   verifyWebsiteHook,
 } from "../crisp/webhook.js";
+import { closeAfterAnswer, readBody } from "../http/body.js";
 import type { EventSource, IncomingEvent } from "./event.js";
 import { readHookBody } from "./hook-body.js";
 
@@ -103,33 +104,24 @@ export function createWebhookRoute({
       request.resume();
       return;
     }
-    const declared = Number(request.headers["content-length"] ?? "0");
-    if (declared > maxBodyBytes) {
+    const tooLarge = () => {
+      closeAfterAnswer(request, response);
       answer(response, 413, { error: `The body is larger than ${maxBodyBytes} bytes.` });
-      request.resume();
+    };
+    if (Number(request.headers["content-length"] ?? "0") > maxBodyBytes) {
+      tooLarge();
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes && !refused) {
-        refused = true;
-        answer(response, 413, { error: `The body is larger than ${maxBodyBytes} bytes.` });
-      }
-      if (!refused) {
-        chunks.push(chunk);
-      }
-    });
-    request.on("error", () => {
-      refused = true;
-    });
-    request.on("end", () => {
-      if (refused) {
+    void readBody(request, maxBodyBytes).then((read) => {
+      if (read.kind === "too-large") {
+        tooLarge();
         return;
       }
-      handleBody(request, response, Buffer.concat(chunks)).catch(() => {
+      if (read.kind === "aborted") {
+        response.destroy();
+        return;
+      }
+      handleBody(request, response, read.bytes).catch(() => {
         answer(response, 400, { error: "The hook could not be read." });
       });
     });

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** What reading a request body came to. */
 export type BodyRead =
@@ -48,4 +48,45 @@ export function readBody(request: IncomingMessage, maxBytes: number): Promise<Bo
     request.on("error", onAbort);
     request.on("close", onClose);
   });
+}
+
+/**
+ * How long a refused request's connection goes on reading what its client still sends after
+ * the answer. Apache's lingering close waits 2 s the same way.
+ */
+export const LINGER_MS = 2_000;
+
+/**
+ * The most a refused connection reads in that time. Well above what loopback or a LAN keeps in
+ * flight (socket buffers of a few MiB each way) before the client gets to read the answer.
+ */
+export const LINGER_BYTES = 64 * 1_048_576;
+
+/**
+ * Makes the answer about to be written on `response` the connection's last, and closes the
+ * connection so that a client still streaming its body reads that answer.
+ *
+ * Node's server destroys a `Connection: close` socket as soon as its own FIN is out; bytes the
+ * client sends after that draw a TCP reset, and a reset makes Linux drop received data the
+ * client has not read yet: the client sees ECONNRESET instead of the answer. So this closes
+ * only our side, goes on reading and dropping the body for `LINGER_MS` or `LINGER_BYTES`,
+ * whichever comes first, then destroys the socket.
+ */
+export function closeAfterAnswer(request: IncomingMessage, response: ServerResponse): void {
+  response.shouldKeepAlive = false;
+  const socket = request.socket;
+  socket.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+  };
+  let dropped = 0;
+  request.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > LINGER_BYTES) {
+      socket.destroy();
+    }
+  });
+  request.resume();
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { ErrorCode } from "../errors.js";
-import { readBody } from "./body.js";
+import { closeAfterAnswer, readBody } from "./body.js";
 import { Route } from "./protocol.js";
 import type { Readiness } from "./readiness.js";
 
@@ -159,16 +159,15 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 }
 
 /**
- * 413 in GraphQL's error shape, then the connection closes. What the client still sends is
- * read and dropped (so it can read the answer rather than a reset), up to another `maxBytes`;
- * past that the socket is destroyed.
+ * 413 in GraphQL's error shape, then the connection closes; what the client still sends is
+ * read and dropped for a while (closeAfterAnswer) so that it reads this answer, not a reset.
  */
 function refuseTooLarge(
   request: IncomingMessage,
   response: ServerResponse,
   maxBytes: number,
 ): void {
-  response.shouldKeepAlive = false;
+  closeAfterAnswer(request, response);
   response.writeHead(413, { "content-type": "application/json; charset=utf-8" });
   response.end(
     JSON.stringify({
@@ -180,12 +179,4 @@ function refuseTooLarge(
       ],
     }),
   );
-  let dropped = 0;
-  request.on("data", (chunk: Buffer) => {
-    dropped += chunk.length;
-    if (dropped > maxBytes) {
-      request.socket.destroy();
-    }
-  });
-  request.resume();
 }
