@@ -203,6 +203,17 @@ export function createAuthenticator({ keys, jwt }: AuthOptions): Authenticator |
 }
 
 /**
+ * Everything a viewer may do, as text: two viewers with the same key see the same answers. What
+ * whole responses, cost estimates and shared subscriptions are keyed by. Not the name alone:
+ * every JWT without a subject is named "jwt", and one subject's tokens may grant different
+ * websites. Not JSON.stringify either: a set of websites is `{}` to it.
+ */
+export function viewerKey(viewer: Viewer): string {
+  const websites = viewer.websites === "*" ? "*" : [...viewer.websites].sort().join(",");
+  return JSON.stringify([viewer.name, viewer.access, viewer.raw === true, websites]);
+}
+
+/**
  * Who a client is for per-client limits and memories (rate limit, subscriptions, APQ): its
  * credentials' name, or its address when the gateway runs open (every open client is the same
  * viewer).

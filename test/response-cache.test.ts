@@ -7,6 +7,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SignJWT } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
 import { createAuthenticator, loadKeysFile } from "../src/auth.js";
 import {
@@ -21,6 +22,15 @@ import { crispWrite } from "./helpers/simulator-write.js";
 const simulator = await startSimulator({ seed: 1 });
 const W = simulator.defaultWebsiteId;
 const OTHER = simulator.store.websites.find((website) => website.website_id !== W)?.website_id;
+
+const JWT_SECRET = "response-cache-test-secret-0123456789";
+/** A JWT with no subject: every such viewer is named "jwt", whatever websites it may see. */
+const unnamedJwt = (websites: string[]) =>
+  new SignJWT({ websites, access: "read" })
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuedAt()
+    .setExpirationTime("5m")
+    .sign(new TextEncoder().encode(JWT_SECRET));
 
 const KEYS = { all: "all-0123456789abcdef-xyz", other: "other-0123456789abcdef" };
 const directory = mkdtempSync(join(tmpdir(), "gateway-keys-"));
@@ -37,7 +47,7 @@ const gateway = gatewayOn(simulator, {
   defaultWebsiteId: W,
   hooks: { secret: HOOK_SECRET },
   operationsPerMinute: 0,
-  authenticate: createAuthenticator({ keys: loadKeysFile(keysFile) }),
+  authenticate: createAuthenticator({ keys: loadKeysFile(keysFile), jwt: { secret: JWT_SECRET } }),
   responseCache: { store: createMemoryResponseStore(), ttlMs: 60_000 },
 });
 const { hookUrl } = await gateway.listen("127.0.0.1", 0);
@@ -252,6 +262,17 @@ describe("the response cache", () => {
     expect(fromResponseCache((await ask(query, { w: W })).cost)).toBe(true);
     const stranger = await ask<{ website: { name: string } | null }>(query, { w: W }, KEYS.other);
     expect(stranger.data).toEqual({ website: null });
+  });
+
+  it("two viewers of the same name that may see other websites never share an entry", async () => {
+    const query = `query($w: ID!) { website(id: $w) { name } }`;
+    const seesW = await unnamedJwt([W]);
+    const seesOther = await unnamedJwt([OTHER ?? W]);
+    const allowed = await ask<{ website: { name: string } | null }>(query, { w: W }, seesW);
+    expect(allowed.data?.website?.name).toBe(simulator.store.website(W)?.name);
+    expect(fromResponseCache((await ask(query, { w: W }, seesW)).cost)).toBe(true);
+    const other = await ask<{ website: { name: string } | null }>(query, { w: W }, seesOther);
+    expect(other.data).toEqual({ website: null });
   });
 
   it("never caches an answer with errors", async () => {

@@ -7,6 +7,8 @@ import {
 } from "@envelop/response-cache";
 import { type ExecutionResult, getOperationAST } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
+import { viewerKey } from "../auth.js";
+import { canonicalJson } from "../canonical-json.js";
 import type { GatewayContext } from "../context.js";
 import type { CrispHookEvent } from "../events/event.js";
 import type { Change } from "../loaders/seen.js";
@@ -129,23 +131,6 @@ const cacheKeyOf: BuildResponseCacheKeyFunction = ({
     .digest("hex");
 
 /**
- * JSON with every object's keys in order: `{a, b}` and `{b, a}` are the same variables, and
- * clients (Apollo Client among them) do not promise an order.
- */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) {
-    return `[${value.map((item) => canonicalJson(item ?? null)).join(",")}]`;
-  }
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
-/**
  * A hit as the HTTP answer writes it: the cached data is turned into JSON once, however many
  * hits serve it (entries in memory are the same object on every hit; an entry read from Redis
  * is a new object, written once for its one hit). Each hit is a copy of the entry, so what later
@@ -219,7 +204,7 @@ export function useGatewayResponseCache({
     cache: tagged,
     ttl: ttlMs,
     session: (context) =>
-      context.viewer === undefined ? null : `viewer:${JSON.stringify(context.viewer)}`,
+      context.viewer === undefined ? null : `viewer:${viewerKey(context.viewer)}`,
     // Only operations of the gateway's own context (never a subscription's fork).
     enabled: (context) => context.loaders !== undefined,
     ttlPerSchemaCoordinate: {

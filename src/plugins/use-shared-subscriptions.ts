@@ -1,6 +1,6 @@
 import { type DocumentNode, type ExecutionResult, print } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { Viewer } from "../auth.js";
+import { viewerKey } from "../auth.js";
 import type { GatewayContext } from "../context.js";
 import { ErrorCode, GatewayError } from "../errors.js";
 import { Channel } from "../events/channel.js";
@@ -184,11 +184,6 @@ function tooSlow(lastEventId: string | undefined): ExecutionResult {
   );
   error.extensions.resumeAfter = lastEventId ?? null;
   return { errors: [error] };
-}
-
-function viewerKey(viewer: Viewer): string {
-  const websites = viewer.websites === "*" ? "*" : [...viewer.websites].sort().join(",");
-  return `${viewer.name}|${viewer.access}|${websites}`;
 }
 
 function isGatewayContext(context: Partial<GatewayContext>): context is GatewayContext {
