@@ -1,17 +1,15 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createClient } from "graphql-ws";
 import { SignJWT } from "jose";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
-import { createAuthenticator, loadKeysFile } from "../src/auth.js";
+import { createAuthenticator } from "../src/auth.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { encodeGlobalId } from "../src/schema/global-id.js";
 import { startSimulator } from "../src/simulator/index.js";
 import type { GraphQLResponse } from "./helpers/gateway.js";
 import { gatewayOn } from "./helpers/gateway.js";
+import { keysFileOf } from "./helpers/keys.js";
 
 const simulator = await startSimulator({ seed: 1 });
 afterAll(() => simulator.close());
@@ -28,26 +26,21 @@ const KEYS = {
   hashed: "hashed-0123456789abcdef",
 };
 const JWT_SECRET = "a-jwt-secret-of-at-least-32-characters!!";
-const directory = mkdtempSync(join(tmpdir(), "gateway-keys-"));
-const keysFile = join(directory, "keys.json");
-writeFileSync(
-  keysFile,
-  JSON.stringify([
-    { name: "dashboard-a", key: KEYS.readA, websites: [WEBSITE_A], access: "read" },
-    { name: "bot-a", key: KEYS.writeA, websites: [WEBSITE_A], access: "write" },
-    { name: "admin", key: KEYS.all, websites: ["*"], access: "write" },
-    {
-      name: "hashed",
-      sha256: createHash("sha256").update(KEYS.hashed).digest("hex"),
-      websites: [WEBSITE_B],
-      access: "read",
-    },
-  ]),
-);
+const keys = keysFileOf([
+  { name: "dashboard-a", key: KEYS.readA, websites: [WEBSITE_A], access: "read" },
+  { name: "bot-a", key: KEYS.writeA, websites: [WEBSITE_A], access: "write" },
+  { name: "admin", key: KEYS.all, websites: ["*"], access: "write" },
+  {
+    name: "hashed",
+    sha256: createHash("sha256").update(KEYS.hashed).digest("hex"),
+    websites: [WEBSITE_B],
+    access: "read",
+  },
+]);
 
 const gateway = gatewayOn(simulator, {
   cache: false,
-  authenticate: createAuthenticator({ keys: loadKeysFile(keysFile), jwt: { secret: JWT_SECRET } }),
+  authenticate: createAuthenticator({ keys: keys, jwt: { secret: JWT_SECRET } }),
 });
 const { url, wsUrl } = await gateway.listen("127.0.0.1", 0);
 

@@ -3,8 +3,10 @@ import { parse } from "graphql";
 import { createYoga } from "graphql-yoga";
 import { Agent } from "undici";
 import { describe, expect, it } from "vitest";
+import { createAuthenticator } from "../src/auth.js";
 import { OperationBudget } from "../src/budget.js";
 import { CrispClient } from "../src/crisp/client.js";
+import { MAX_CONNECTED_WEBSITE_PAGES } from "../src/crisp/plugin.js";
 import type { IncomingEvent } from "../src/events/event.js";
 import { SharedCache } from "../src/loaders/cache.js";
 import { createLoaders } from "../src/loaders/index.js";
@@ -12,7 +14,8 @@ import { useCostLimit } from "../src/plugins/use-cost-limit.js";
 import { estimateCost } from "../src/schema/cost-estimate.js";
 import { schema } from "../src/schema/index.js";
 import { UsageCounters } from "../src/usage.js";
-import { startTestGateway } from "./helpers/gateway.js";
+import { gatewayOn, startTestGateway } from "./helpers/gateway.js";
+import { keysFileOf } from "./helpers/keys.js";
 import { readEvents } from "./helpers/streams.js";
 
 const t = await startTestGateway({}, { maxOperationCost: 500 });
@@ -200,6 +203,39 @@ describe("what every response says it cost", () => {
     expect(text).toContain('"code":"REQUEST_LIMIT_EXCEEDED"');
     expect(text).toContain('"maxCost":500');
     expect(t.takeRequests()).toEqual([]);
+  });
+});
+
+describe("estimates per viewer", () => {
+  it("gives each viewer its own: the same document costs more for one that may not see the default website", async () => {
+    const other = t.simulator.store.websites.find((w) => w.website_id !== W)?.website_id ?? W;
+    const gateway = gatewayOn(t.simulator, {
+      defaultWebsiteId: W,
+      maxOperationCost: 500,
+      operationsPerMinute: 0,
+      authenticate: createAuthenticator({
+        keys: keysFileOf([
+          { name: "admin", key: "admin-0123456789abcdef", websites: ["*"], access: "read" },
+          { name: "elsewhere", key: "elsewhere-0123456789ab", websites: [other], access: "read" },
+        ]),
+      }),
+    });
+    const estimated = async (key: string) => {
+      const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: "{ website { websiteId } }" }),
+      });
+      const body = (await response.json()) as { extensions?: { cost?: { estimated?: number } } };
+      return body.extensions?.cost?.estimated;
+    };
+    // The admin sees the configured default: one read. The other viewer does not, so its
+    // `website` walks the plugin's installations for the first it may see.
+    const walk = 1 + MAX_CONNECTED_WEBSITE_PAGES;
+    expect(await estimated("admin-0123456789abcdef")).toBe(1);
+    expect(await estimated("elsewhere-0123456789ab")).toBe(walk);
+    expect(await estimated("admin-0123456789abcdef")).toBe(1);
+    expect(await estimated("elsewhere-0123456789ab")).toBe(walk);
   });
 });
 

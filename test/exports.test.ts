@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { type ExportRecord, exportWorkspace } from "../examples/export-workspace.js";
 import type { Simulator } from "../src/simulator/index.js";
-import { type GraphQLResponse, startTestGateway } from "./helpers/gateway.js";
+import { type GraphQLResponse, gatewayOn, startTestGateway } from "./helpers/gateway.js";
 import { readEvents, type StreamedResult } from "./helpers/streams.js";
 
 const t = await startTestGateway();
@@ -26,8 +26,8 @@ function nextEvent(simulator: Simulator): Promise<void> {
 }
 
 /** Runs an operation with incremental delivery over SSE and answers every part. */
-async function streamed(query: string): Promise<StreamedResult[]> {
-  const response = await t.gateway.yoga.fetch("http://gateway.test/graphql", {
+async function streamed(query: string, gateway = t.gateway): Promise<StreamedResult[]> {
+  const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
     method: "POST",
     headers: { "content-type": "application/json", accept: "text/event-stream" },
     body: JSON.stringify({ query }),
@@ -89,6 +89,24 @@ describe("@stream", () => {
     expect(cost.crispRequests).toBe(requests.length);
     expect(cost.crispRequests).toBeGreaterThan(cost.estimated);
     expect((parts.at(-1) as { hasNext?: boolean }).hasNext).toBe(false);
+  });
+
+  it("runs a stream under a limit of one page's estimate, every further page on what it adds, run after run", async () => {
+    // A limit of exactly one page's estimate, and no cache: each run reads every page from
+    // Crisp, every page past the first on what it adds to the budget.
+    const gateway = gatewayOn(t.simulator, { maxOperationCost: 1 + 4, cache: false });
+    const query = `{ website { allConversations @stream(initialCount: 0) { sessionId } } }`;
+    const runs = [await streamed(query, gateway), await streamed(query, gateway)];
+    const expected = store.listConversations(W, {}).length;
+    for (const parts of runs) {
+      expect(parts.flatMap((part) => part.errors ?? [])).toEqual([]);
+      expect(streamedItems(parts, "allConversations")).toHaveLength(expected);
+    }
+    const costs = runs.map(
+      (parts) => parts.at(-1)?.extensions?.cost as { estimated: number; crispRequests: number },
+    );
+    expect(costs[0]?.crispRequests).toBeGreaterThan(1 + 4);
+    expect(costs[1]).toEqual(costs[0]);
   });
 
   it("refuses a whole-list field without @stream with BAD_USER_INPUT and no Crisp request", async () => {

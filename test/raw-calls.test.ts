@@ -3,13 +3,11 @@
  * Crisp requests asserted: who may send them, which paths they may name, and that they go
  * through the same quota, cache and retry rules as every other read or write.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { createAuthenticator, loadKeysFile } from "../src/auth.js";
+import { createAuthenticator } from "../src/auth.js";
 import { errorCode, startTestGateway } from "./helpers/gateway.js";
+import { keysFileOf } from "./helpers/keys.js";
 
 const JWT_SECRET = "a-jwt-secret-of-at-least-32-characters!!";
 const KEYS = {
@@ -24,23 +22,18 @@ const probe = await startTestGateway();
 const [A, B] = probe.simulator.store.websites.map((website) => website.website_id);
 const WEBSITE_A = A ?? "";
 const WEBSITE_B = B ?? "";
-const directory = mkdtempSync(join(tmpdir(), "gateway-raw-keys-"));
-const keysFile = join(directory, "keys.json");
-writeFileSync(
-  keysFile,
-  JSON.stringify([
-    { name: "etl", key: KEYS.raw, websites: ["*"], access: "write", raw: true },
-    { name: "dashboard", key: KEYS.plain, websites: ["*"], access: "write" },
-    { name: "make-a", key: KEYS.rawA, websites: [WEBSITE_A], access: "write", raw: true },
-    { name: "reader", key: KEYS.rawReader, websites: ["*"], access: "read", raw: true },
-  ]),
-);
+const keys = keysFileOf([
+  { name: "etl", key: KEYS.raw, websites: ["*"], access: "write", raw: true },
+  { name: "dashboard", key: KEYS.plain, websites: ["*"], access: "write" },
+  { name: "make-a", key: KEYS.rawA, websites: [WEBSITE_A], access: "write", raw: true },
+  { name: "reader", key: KEYS.rawReader, websites: ["*"], access: "read", raw: true },
+]);
 
 const t = await startTestGateway(
   {},
   {
     authenticate: createAuthenticator({
-      keys: loadKeysFile(keysFile),
+      keys: keys,
       jwt: { secret: JWT_SECRET },
     }),
     // Raw GETs are cached like other reads: this file checks it.

@@ -4,12 +4,9 @@
  * says `cacheHits: 0` as well as `crispRequests: 0`, which an answer from the shared cache
  * beneath (loads that hit) never does.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { SignJWT } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
-import { createAuthenticator, loadKeysFile } from "../src/auth.js";
+import { createAuthenticator } from "../src/auth.js";
 import {
   createMemoryResponseStore,
   type ResponseCacheStore,
@@ -17,6 +14,7 @@ import {
 import { startSimulator } from "../src/simulator/index.js";
 import { type GraphQLResponse, gatewayOn, queryGateway } from "./helpers/gateway.js";
 import { HOOK_SECRET } from "./helpers/hooks.js";
+import { keysFileOf } from "./helpers/keys.js";
 import { crispWrite } from "./helpers/simulator-write.js";
 
 const simulator = await startSimulator({ seed: 1 });
@@ -33,21 +31,16 @@ const unnamedJwt = (websites: string[]) =>
     .sign(new TextEncoder().encode(JWT_SECRET));
 
 const KEYS = { all: "all-0123456789abcdef-xyz", other: "other-0123456789abcdef" };
-const directory = mkdtempSync(join(tmpdir(), "gateway-keys-"));
-const keysFile = join(directory, "keys.json");
-writeFileSync(
-  keysFile,
-  JSON.stringify([
-    { name: "admin", key: KEYS.all, websites: ["*"], access: "write", raw: true },
-    { name: "elsewhere", key: KEYS.other, websites: [OTHER ?? W], access: "read" },
-  ]),
-);
+const keys = keysFileOf([
+  { name: "admin", key: KEYS.all, websites: ["*"], access: "write", raw: true },
+  { name: "elsewhere", key: KEYS.other, websites: [OTHER ?? W], access: "read" },
+]);
 
 const gateway = gatewayOn(simulator, {
   defaultWebsiteId: W,
   hooks: { secret: HOOK_SECRET },
   operationsPerMinute: 0,
-  authenticate: createAuthenticator({ keys: loadKeysFile(keysFile), jwt: { secret: JWT_SECRET } }),
+  authenticate: createAuthenticator({ keys: keys, jwt: { secret: JWT_SECRET } }),
   responseCache: { store: createMemoryResponseStore(), ttlMs: 60_000 },
 });
 const { hookUrl } = await gateway.listen("127.0.0.1", 0);
