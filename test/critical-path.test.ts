@@ -130,4 +130,54 @@ describe("cold queries wait only for what they depend on", () => {
       sorted([`GET /website/${missing}`, `GET /website/${missing}/conversations/1?per_page=20`]),
     );
   });
+
+  it("one conversation is read beside its website, its messages beside it (they need only its ids), its person after it", async () => {
+    const conversation = firstPage().find((c) => c.people_id !== undefined);
+    if (conversation === undefined) {
+      throw new Error("the seed has no conversation with a person");
+    }
+    const site = `/website/${W}`;
+    const query = `query ($s: ID!) { website { name conversation(sessionId: $s) { state person { email } messages(last: 5) { nodes { text } } } } }`;
+    // Spelled in capitals: the reads started from the argument find the conversation's own.
+    const { response, rounds, round, calls } = await run(query, {
+      s: conversation.session_id.toUpperCase(),
+    });
+    expect(response.errors).toBeUndefined();
+    expect(response.data).toMatchObject({
+      website: {
+        conversation: { state: expect.any(String), messages: { nodes: expect.any(Array) } },
+      },
+    });
+    expect(rounds).toBe(2);
+    expect(round(1)).toEqual(
+      sorted([
+        `GET ${site}`,
+        `GET ${site}/conversation/${conversation.session_id}`,
+        `GET ${site}/conversation/${conversation.session_id}/messages`,
+      ]),
+    );
+    expect(round(2)).toEqual([`GET ${site}/people/profile/${conversation.people_id}`]);
+    expect(calls).toHaveLength(4);
+    const cost = response.extensions?.cost as { estimated: number; crispRequests: number };
+    expect(cost.crispRequests).toBeLessThanOrEqual(cost.estimated);
+  });
+
+  it("a conversation Crisp does not have is null, without an error from the history read beside it", async () => {
+    const missing = "session_00000000-0000-4000-8000-000000000000";
+    const { response, rounds, calls } = await run(
+      `{ website { conversation(sessionId: "${missing}") { state messages(last: 5) { nodes { text } } } } }`,
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data).toEqual({ website: { conversation: null } });
+    expect(rounds).toBe(1);
+    expect(calls).toEqual(
+      sorted([
+        `GET /website/${W}`,
+        `GET /website/${W}/conversation/${missing}`,
+        `GET /website/${W}/conversation/${missing}/messages`,
+      ]),
+    );
+    const cost = response.extensions?.cost as { estimated: number; crispRequests: number };
+    expect(cost.crispRequests).toBeLessThanOrEqual(cost.estimated);
+  });
 });

@@ -1,5 +1,5 @@
 import type { GatewayContext } from "../../context.js";
-import { requireId } from "../../crisp/ids.js";
+import { canonicalId, requireId } from "../../crisp/ids.js";
 import { SEEK_MAX_PAGES } from "../../loaders/seek.js";
 import { builder } from "../builder.js";
 import { checkForwardWindow, pagedConnection, seekingConnectionCost } from "../connection.js";
@@ -46,6 +46,30 @@ startsRead(
       (result as Awaited<ReturnType<typeof readConversations>>).edges.map((edge) => edge.node),
   },
 );
+
+// One conversation needs only the website's id and its own: read it alongside the website,
+// and start what its selection reads by those ids (its messages) beside it.
+startsRead(
+  "Website",
+  "conversation",
+  (websiteId, args, ctx) => {
+    const sessionId = sessionIdOf(args);
+    return sessionId === null ? undefined : ctx.loaders.conversation(websiteId, sessionId);
+  },
+  {
+    each: "Conversation",
+    items: (result) => (result === null || result === undefined ? [] : [result]),
+    known: (websiteId, args) => {
+      const sessionId = sessionIdOf(args);
+      return sessionId === null ? [] : [{ website_id: websiteId, session_id: sessionId }];
+    },
+  },
+);
+
+/** The canonical session id of `Website.conversation`'s arguments, null when not one. */
+function sessionIdOf(args: Record<string, unknown>): string | null {
+  return typeof args.sessionId === "string" ? canonicalId("sessionId", args.sessionId) : null;
+}
 
 builder.objectFields(WebsiteRef, (t) => ({
   conversation: t.field({

@@ -1,7 +1,6 @@
 import { canonicalId, isFingerprintText, requireFingerprint } from "../../crisp/ids.js";
 import type { CrispMessage } from "../../crisp/types.js";
 import { badUserInput, ErrorCode, GatewayError } from "../../errors.js";
-import { isConversation } from "../../events/cached-shapes.js";
 import { builder } from "../builder.js";
 import { requestedPageSize } from "../connection.js";
 import { ConversationRef } from "../conversation/type.js";
@@ -124,10 +123,21 @@ const MessageConnection = builder.connectionObject(
   { name: "MessageEdge", description: "One message and its cursor." },
 );
 
-// A page of conversations read at the start of the operation starts each one's history read.
-startsReadOfEach("Conversation", "messages", isConversation, (c, args, ctx) =>
+// A page of conversations read at the start of the operation starts each one's history read;
+// a history needs only its conversation's ids, so `Website.conversation` starts it at once.
+startsReadOfEach("Conversation", "messages", hasConversationIds, (c, args, ctx) =>
   readHistory(ctx.loaders, c.website_id, c.session_id, args),
 );
+
+/** A conversation, or what names one before it is read: its website's id and its own. */
+function hasConversationIds(value: unknown): value is { website_id: string; session_id: string } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { website_id?: unknown }).website_id === "string" &&
+    typeof (value as { session_id?: unknown }).session_id === "string"
+  );
+}
 
 builder.objectFields(ConversationRef, (t) => ({
   messages: t.field({
