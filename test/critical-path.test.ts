@@ -180,4 +180,77 @@ describe("cold queries wait only for what they depend on", () => {
     const cost = response.extensions?.cost as { estimated: number; crispRequests: number };
     expect(cost.crispRequests).toBeLessThanOrEqual(cost.estimated);
   });
+
+  it("one person by people id is read beside its website, its conversations and data beside it; by email, after it", async () => {
+    const person = store.listPeople(W, {}).find((p) => p.email !== undefined);
+    if (person === undefined || person.email === undefined) {
+      throw new Error("the seed has no person with an email");
+    }
+    const site = `/website/${W}`;
+    const selection = `{ email data conversations(first: 5) { nodes { sessionId } } }`;
+    const byId = await run(
+      `query ($p: ID!) { website { name person(peopleId: $p) ${selection} } }`,
+      {
+        p: person.people_id,
+      },
+    );
+    expect(byId.response.errors).toBeUndefined();
+    expect(byId.response.data).toMatchObject({ website: { person: { email: person.email } } });
+    const sessions = store
+      .listConversations(W, {})
+      .filter((c) => c.people_id === person.people_id)
+      .slice(0, 5);
+    expect(byId.round(1)).toEqual(
+      sorted([
+        `GET ${site}`,
+        `GET ${site}/people/profile/${person.people_id}`,
+        `GET ${site}/people/data/${person.people_id}`,
+        `GET ${site}/people/conversations/${person.people_id}/list/1`,
+      ]),
+    );
+    // Then the list's further pages and the conversations it names, as any window of it.
+    for (const c of sessions) {
+      expect(byId.calls).toContain(`GET ${site}/conversation/${c.session_id}`);
+    }
+    const byEmail = await run(
+      `query ($e: String!) { website { person(email: $e) ${selection} } }`,
+      {
+        e: person.email,
+      },
+    );
+    expect(byEmail.response.errors).toBeUndefined();
+    expect(byEmail.round(1)).toEqual(
+      sorted([`GET ${site}`, `GET ${site}/people/profile/${encodeURIComponent(person.email)}`]),
+    );
+    expect(byEmail.round(2)).toEqual(
+      sorted([
+        `GET ${site}/people/data/${person.people_id}`,
+        `GET ${site}/people/conversations/${person.people_id}/list/1`,
+      ]),
+    );
+    for (const { response } of [byId, byEmail]) {
+      const cost = response.extensions?.cost as { estimated: number; crispRequests: number };
+      expect(cost.crispRequests).toBeLessThanOrEqual(cost.estimated);
+    }
+  });
+
+  it("a person Crisp does not have is null, without an error from the reads beside it", async () => {
+    const missing = "00000000-0000-4000-8000-000000000000";
+    const { response, rounds, calls } = await run(
+      `{ website { person(peopleId: "${missing}") { email data conversations(first: 5) { nodes { sessionId } } } } }`,
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data).toEqual({ website: { person: null } });
+    expect(rounds).toBe(1);
+    expect(calls).toEqual(
+      sorted([
+        `GET /website/${W}`,
+        `GET /website/${W}/people/profile/${missing}`,
+        `GET /website/${W}/people/data/${missing}`,
+        `GET /website/${W}/people/conversations/${missing}/list/1`,
+      ]),
+    );
+    const cost = response.extensions?.cost as { estimated: number; crispRequests: number };
+    expect(cost.crispRequests).toBeLessThanOrEqual(cost.estimated);
+  });
 });

@@ -15,10 +15,10 @@ import {
 } from "../connection.js";
 import { checkCrispFilter, SearchOperator } from "../conversation/filters.js";
 import { ConversationConnection, ConversationRef } from "../conversation/type.js";
-import { startsReadOfEach } from "../prefetch.js";
+import { startsRead, startsReadOfEach } from "../prefetch.js";
 import { STREAM_PAGE_SIZE, streamPages } from "../stream.js";
 import { WebsiteRef } from "../website.js";
-import { PersonConnection, PersonRef } from "./type.js";
+import { hasPeopleIds, PersonConnection, PersonRef } from "./type.js";
 
 const SortOrder = builder.enumType("SortOrder", {
   description: "Crisp's sort_order.",
@@ -147,6 +147,39 @@ function peopleOrder(
     : { id: (p) => p.people_id };
 }
 
+// One person needs only the website's id and its own: read it alongside the website, and by
+// people id start what its selection reads by those ids (its conversations, its data) beside
+// it; by email, once the profile says who it is.
+startsRead(
+  "Website",
+  "person",
+  (websiteId, args, ctx) => {
+    const key = personKeyOrNull(args);
+    return key === null
+      ? undefined
+      : ctx.loaders
+          .person(websiteId, key)
+          .then((profile) => (profile === null ? null : { websiteId, profile }));
+  },
+  {
+    each: "Person",
+    items: (result) => (result === null || result === undefined ? [] : [result]),
+    known: (websiteId, args) => {
+      const peopleId = typeof args.peopleId === "string" ? personKeyOrNull(args) : null;
+      return peopleId === null ? [] : [{ websiteId, profile: { people_id: peopleId } }];
+    },
+  },
+);
+
+/** `personKey` of arguments that may be refused: null rather than the refusal. */
+function personKeyOrNull(args: Record<string, unknown>): string | null {
+  try {
+    return personKey(args as { peopleId?: string | null; email?: string | null });
+  } catch {
+    return null;
+  }
+}
+
 builder.objectFields(WebsiteRef, (t) => ({
   person: t.field({
     type: PersonRef,
@@ -272,19 +305,29 @@ builder.objectField(PersonRef, "conversations", (t) =>
       first: t.arg.int({ description: "Page size, default 20, at most 50." }),
       after: t.arg.string({ description: "Cursor of the last conversation already seen." }),
     },
-    resolve: (person, args, ctx) => {
-      const { websiteId } = person;
-      const peopleId = person.profile.people_id;
-      return pagedConnection(
-        args,
-        {
-          perPage: "crisp",
-          fetch: (page) => ctx.loaders.personConversationPage(websiteId, peopleId, page),
-        },
-        // A session id Crisp lists but no longer holds, or cannot hold, is left out.
-        (sessionId) =>
-          isSessionId(sessionId) ? ctx.loaders.conversation(websiteId, sessionId) : null,
-      );
-    },
+    resolve: (person, args, ctx) =>
+      readPersonConversations(person.websiteId, person.profile.people_id, args, ctx),
   }),
+);
+
+/** A person's conversations window: its field's read, and the one its person read starts. */
+function readPersonConversations(
+  websiteId: string,
+  peopleId: string,
+  args: { first?: number | null; after?: string | null },
+  ctx: GatewayContext,
+) {
+  return pagedConnection(
+    args,
+    {
+      perPage: "crisp",
+      fetch: (page) => ctx.loaders.personConversationPage(websiteId, peopleId, page),
+    },
+    // A session id Crisp lists but no longer holds, or cannot hold, is left out.
+    (sessionId) => (isSessionId(sessionId) ? ctx.loaders.conversation(websiteId, sessionId) : null),
+  );
+}
+
+startsReadOfEach("Person", "conversations", hasPeopleIds, (p, args, ctx) =>
+  readPersonConversations(p.websiteId, p.profile.people_id, args, ctx),
 );

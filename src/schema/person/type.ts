@@ -4,6 +4,7 @@ import { badUserInput } from "../../errors.js";
 import { builder } from "../builder.js";
 import { GeolocationRef } from "../common.js";
 import { joinIdParts, splitIdParts } from "../global-id.js";
+import { startsReadOfEach } from "../prefetch.js";
 import { fromCrispTime } from "../scalars.js";
 import { WebsiteRef } from "../website.js";
 
@@ -17,6 +18,30 @@ export interface PersonShape {
 }
 
 export const PersonRef = builder.objectRef<PersonShape>("Person");
+
+/**
+ * A person, or what names one before its profile is read (`Website.person(peopleId:)`): its
+ * website's id and its people id. What a read started by those ids needs.
+ */
+export function hasPeopleIds(
+  value: unknown,
+): value is { websiteId: string; profile: { people_id: string } } {
+  if (typeof value !== "object" || value === null) {
+    return false;
+  }
+  const { websiteId, profile } = value as { websiteId?: unknown; profile?: unknown };
+  return (
+    typeof websiteId === "string" &&
+    typeof profile === "object" &&
+    profile !== null &&
+    typeof (profile as { people_id?: unknown }).people_id === "string"
+  );
+}
+
+// A person's custom data needs only its ids: `Website.person(peopleId:)` starts it at once.
+startsReadOfEach("Person", "data", hasPeopleIds, (p, _args, ctx) =>
+  ctx.loaders.personData(p.websiteId, p.profile.people_id),
+);
 
 type Company = NonNullable<CrispPeopleProfile["company"]>;
 type Employment = NonNullable<NonNullable<CrispPeopleProfile["person"]>["employment"]>;
