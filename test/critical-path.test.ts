@@ -208,10 +208,14 @@ describe("cold queries wait only for what they depend on", () => {
         `GET ${site}/people/conversations/${person.people_id}/list/1`,
       ]),
     );
-    // Then the list's further pages and the conversations it names, as any window of it.
-    for (const c of sessions) {
-      expect(byId.calls).toContain(`GET ${site}/conversation/${c.session_id}`);
-    }
+    // Then, together, the list's next page and the conversations its first one named.
+    expect(byId.rounds).toBe(2);
+    expect(byId.round(2)).toEqual(
+      sorted([
+        `GET ${site}/people/conversations/${person.people_id}/list/2`,
+        ...sessions.map((c) => `GET ${site}/conversation/${c.session_id}`),
+      ]),
+    );
     const byEmail = await run(
       `query ($e: String!) { website { person(email: $e) ${selection} } }`,
       {
@@ -252,5 +256,29 @@ describe("cold queries wait only for what they depend on", () => {
     );
     const cost = response.extensions?.cost as { estimated: number; crispRequests: number };
     expect(cost.crispRequests).toBeLessThanOrEqual(cost.estimated);
+  });
+
+  it("a person's list that fails on a later page answers that error, the conversations it started settled", async () => {
+    const person = store.listPeople(W, {}).find((p) => p.email !== undefined);
+    if (person === undefined) {
+      throw new Error("the seed has no person");
+    }
+    // The first page and the conversations it names answer; the next page and every
+    // conversation fail: the started reads fail while the walk does, and nothing is unhandled.
+    t.simulator.configure({
+      errors: { status: 500, rate: 1, match: /\/list\/2$|\/conversation\/session_[^/]+$/ },
+    });
+    try {
+      const { response } = await run(
+        `query ($p: ID!) { website { person(peopleId: $p) { conversations(first: 5) { nodes { sessionId } } } } }`,
+        { p: person.people_id },
+      );
+      expect(response.errors?.[0]).toMatchObject({
+        path: ["website", "person", "conversations"],
+        extensions: { code: "UPSTREAM_UNAVAILABLE" },
+      });
+    } finally {
+      t.simulator.configure({ errors: null });
+    }
   });
 });

@@ -116,11 +116,14 @@ export function walkPageLimit(first: number): number {
 /**
  * Reads `first` items after `after` (the list's start when null), a page at a time, never
  * assuming a page size: a page shorter than the longest seen, or empty, is the last one.
+ * `onTaken` hears each item as soon as its page puts it in the window (an item taken is never
+ * dropped), so what the window's items need next can start while later pages are read.
  */
 export async function walkPages<T>(
   after: PagePosition | null,
   first: number,
   fetchPage: (page: number) => Promise<T[]>,
+  onTaken?: (value: T) => void,
 ): Promise<Walk<T>> {
   let page = after?.page ?? 1;
   let start = after === null ? 0 : after.index + 1;
@@ -135,6 +138,7 @@ export async function walkPages<T>(
     longest = Math.max(longest, values.length);
     const taken = values.slice(start, start + first - items.length);
     taken.forEach((value, offset) => {
+      onTaken?.(value);
       const index = start + offset;
       items.push({
         value,
