@@ -20,6 +20,12 @@ export interface Viewer {
    * `raw: true` claim in its JWT. @default false
    */
   raw?: boolean;
+  /**
+   * Who it is for per-client limits and memories, when its name does not say it: a JWT's
+   * subject (apart from any API key of that name), or the token itself when it has none.
+   * @default `key:` and its name
+   */
+  client?: string;
 }
 
 /**
@@ -190,12 +196,16 @@ export function createAuthenticator({ keys, jwt }: AuthOptions): Authenticator |
       if (!websites.success || !access.success) {
         throw unauthenticated('The token lacks valid "websites" and "access" claims.');
       }
+      const subject = typeof payload.sub === "string" ? payload.sub : undefined;
       return Object.freeze({
-        name: typeof payload.sub === "string" ? payload.sub : "jwt",
+        name: subject ?? "jwt",
         websites: toWebsites(websites.data),
         access: access.data,
         // Only a literal true grants raw calls.
         raw: payload.raw === true,
+        // Tokens without a subject share the name "jwt", not a client: each is its own.
+        client:
+          subject === undefined ? `jwt-token:${sha256(token).slice(0, 32)}` : `jwt:${subject}`,
       });
     }
     throw unauthenticated("Unknown credentials.");
@@ -214,14 +224,15 @@ export function viewerKey(viewer: Viewer): string {
 }
 
 /**
- * Who a client is for per-client limits and memories (rate limit, subscriptions, APQ): its
- * credentials' name, or its address when the gateway runs open (every open client is the same
- * viewer).
+ * Who a client is for per-client limits and memories (rate limit, subscriptions, APQ): an API
+ * key's name (the keys of one name, as in a rotation, are one client), a JWT's subject or the
+ * token, or its address when the gateway runs open (every open client is the same viewer).
  */
 export function clientKeyOf(viewer: Viewer | undefined, remoteAddress: string | undefined): string {
-  return viewer === undefined || viewer.name === OPEN_VIEWER.name
+  // By identity: an API key or a JWT subject named "open" is not the open viewer.
+  return viewer === undefined || viewer === OPEN_VIEWER
     ? `open:${remoteAddress ?? "?"}`
-    : `key:${viewer.name}`;
+    : (viewer.client ?? `key:${viewer.name}`);
 }
 
 /** Whether a viewer may see every website (and so the gateway's process-wide counters). */

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
+import { SignJWT } from "jose";
 import { RateLimiterRedis } from "rate-limiter-flexible";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { createAuthenticator } from "../src/auth.js";
@@ -18,9 +19,33 @@ const authenticate = createAuthenticator({
   ),
 });
 
-function gatewayWith(operationsPerMinute: number | RateLimiterRedis) {
+const JWT_SECRET = "client-rate-limit-test-secret-0123456789";
+const signJwt = (subject?: string) => {
+  const token = new SignJWT({ websites: ["*"], access: "read" })
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime("5m");
+  return (subject === undefined ? token : token.setSubject(subject)).sign(
+    new TextEncoder().encode(JWT_SECRET),
+  );
+};
+const keysAndJwts = createAuthenticator({
+  keys: new Map(
+    Object.entries({ ...KEYS, open: "client-open-0123456789abcdef" }).map(([name, key]) => [
+      createHash("sha256").update(key).digest("hex"),
+      { name, websites: "*" as const, access: "read" as const },
+    ]),
+  ),
+  jwt: { secret: JWT_SECRET },
+});
+
+function gatewayWith(
+  operationsPerMinute: number | RateLimiterRedis,
+  authenticator: typeof authenticate = authenticate,
+) {
   const gateway = gatewayOn(simulator, {
-    authenticate,
+    authenticate: authenticator,
     operationsPerMinute,
   });
   return async (key: string) => {
@@ -51,6 +76,24 @@ describe("per-client operation limits", () => {
     });
     expect(Number(refused.retryAfter)).toBeGreaterThan(0);
     expect((await run(KEYS.b)).status).toBe(200);
+  });
+
+  it("counts each JWT without a subject on its own, a subject apart from a key of its name, and credentials named open apart from each other", async () => {
+    const run = gatewayWith(1, keysAndJwts);
+    expect((await run(KEYS.a)).status).toBe(200);
+    expect((await run(KEYS.a)).status).toBe(429);
+    // A JWT whose subject is a key's name is another client.
+    expect((await run(await signJwt("a"))).status).toBe(200);
+    // Tokens without a subject are all named "jwt": they were one client.
+    const first = await signJwt();
+    expect((await run(first)).status).toBe(200);
+    expect((await run(first)).status).toBe(429);
+    expect((await run(await signJwt())).status).toBe(200);
+    // Credentials named "open" are not the open viewer (counted by address: every request
+    // here comes from one): a key and a subject of that name are two clients.
+    expect((await run("client-open-0123456789abcdef")).status).toBe(200);
+    expect((await run("client-open-0123456789abcdef")).status).toBe(429);
+    expect((await run(await signJwt("open"))).status).toBe(200);
   });
 
   it("shares the count between instances through Redis", async () => {
