@@ -16,15 +16,13 @@ import { Agent, request } from "undici";
 import { createRedisSecondLevel } from "../src/loaders/second-level.js";
 import { createGateway, type Gateway } from "../src/server.js";
 import { roundTrips } from "../src/simulator/index.js";
+import { dashboardQuery } from "./queries.js";
 import { type RemoteSimulator, startRemoteSimulator } from "./remote/simulator.js";
 
 const LATENCY_MS = Number(process.env.BENCH_COLD_LATENCY_MS ?? 50);
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 7);
 /** History walks of each kind measured (each a few hundred ms at 50 ms latency). */
 const HISTORY_RUNS = 3;
-
-const dashboard = (first: number) =>
-  `{ website { name conversations(first: ${first}) { nodes { sessionId state meta { nickname email } person { email company { name } } assignee { firstName } messages(last: 5) { nodes { type text from timestamp } } } } } }`;
 
 interface Sample {
   ms: number;
@@ -256,14 +254,14 @@ async function fleetOnRedis(simulator: RemoteSimulator, redisUrl: string) {
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: 200 }, (_, index) =>
-        ask(instances[index % 3] as Gateway, dashboard(20)),
+        ask(instances[index % 3] as Gateway, dashboardQuery(20)),
       ),
     );
     const coldMs = performance.now() - t0;
     const cold = (await simulator.requests()).length;
     await simulator.clearRequests();
     for (const instance of instances) {
-      await ask(instance, dashboard(20));
+      await ask(instance, dashboardQuery(20));
     }
     return { cold, coldMs, warm: (await simulator.requests()).length };
   } finally {
@@ -279,7 +277,7 @@ export async function benchCold(): Promise<string> {
   try {
     const { readme, sdk, floor } = await measureInTurns(simulator, {
       readme: async () => {
-        await ask(gateway, dashboard(20));
+        await ask(gateway, dashboardQuery(20));
       },
       sdk: sdkDashboard(simulator),
       // The least any client spends on this machine: the same requests by hand, nothing between.
@@ -287,7 +285,7 @@ export async function benchCold(): Promise<string> {
     });
     const { wide, handWritten } = await measureInTurns(simulator, {
       wide: async () => {
-        await ask(gateway, dashboard(50));
+        await ask(gateway, dashboardQuery(50));
       },
       // The page size the gateway picks for `first: 50` (it asks for one more, to know the end).
       handWritten: undiciDashboard(simulator, dispatcher, 50),
@@ -322,7 +320,7 @@ export async function benchCold(): Promise<string> {
     if (redisUrl !== undefined) {
       await simulator.configure({ latencyMs: 20 });
       const one = await measure(simulator, async () => {
-        await ask(gateway, dashboard(20));
+        await ask(gateway, dashboardQuery(20));
       });
       const fleet = await fleetOnRedis(simulator, redisUrl);
       await simulator.configure({ latencyMs: LATENCY_MS });

@@ -8,12 +8,13 @@
  */
 import { createGateway, type Gateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { dashboardQuery } from "./queries.js";
 
 const DASHBOARDS = Number(process.env.BENCH_DASHBOARDS ?? 50);
 const POLLS = Number(process.env.BENCH_POLLS ?? 6);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 25);
 
-const QUERY = `{ website { name conversations(first: 20) { nodes { sessionId state meta { nickname email } person { email company { name } } assignee { firstName } messages(last: 5) { nodes { type text from timestamp } } } } } }`;
+const QUERY = dashboardQuery();
 
 interface Result {
   name: string;

@@ -14,6 +14,7 @@ import { createMemoryResponseStore } from "../src/plugins/response-cache-store.j
 import { schema as gatewaySchema } from "../src/schema/index.js";
 import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { dashboardQuery } from "./queries.js";
 import { combine, type Load, type LoadSlice, loadFromChild } from "./remote/load.js";
 
 const CONNECTIONS = 10;
@@ -30,7 +31,7 @@ const hammer = (origin: string, ms: number) =>
     body: JSON.stringify({ query: DASHBOARD }),
   });
 
-const DASHBOARD = `{ website { name conversations(first: 20) { nodes { sessionId state meta { nickname email } person { email company { name } } assignee { firstName } messages(last: 5) { nodes { type text from timestamp } } } } } }`;
+const DASHBOARD = dashboardQuery();
 
 /** Bare Yoga: the gateway's schema without its resolvers, its root field the stored answer. */
 function bareYoga(answer: Record<string, unknown>): Server {
