@@ -6,11 +6,17 @@
  * loop over undici, in a process of its own (bench/remote/load.ts), keeps 10 connections busy
  * for a fixed time on each server, one after the other; the servers share this process.
  */
+
+import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildSchema, type GraphQLSchema, printSchema } from "graphql";
 import { createYoga } from "graphql-yoga";
-import { createMemoryResponseStore } from "../src/plugins/response-cache-store.js";
+import {
+  createMemoryResponseStore,
+  createRedisResponseStore,
+  type ResponseCacheStore,
+} from "../src/plugins/response-cache-store.js";
 import { schema as gatewaySchema } from "../src/schema/index.js";
 import { createGateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
@@ -52,14 +58,26 @@ async function listen(server: Server): Promise<string> {
 /** Runs the warm benchmark; its section of docs/benchmarks.md. */
 export async function benchWarm(): Promise<string> {
   const simulator = await startSimulator({ seed: 1 });
-  const gateway = createGateway({
-    crisp: { baseUrl: simulator.url, ...simulator.credentials },
-    defaultWebsiteId: simulator.defaultWebsiteId,
-    maxOperationCost: 10_000,
-    operationsPerMinute: 0,
-    responseCache: { store: createMemoryResponseStore(), ttlMs: 600_000 },
-  });
+  const gatewayWith = (store: ResponseCacheStore) =>
+    createGateway({
+      crisp: { baseUrl: simulator.url, ...simulator.credentials },
+      defaultWebsiteId: simulator.defaultWebsiteId,
+      maxOperationCost: 10_000,
+      operationsPerMinute: 0,
+      responseCache: { store, ttlMs: 600_000 },
+    });
+  const gateway = gatewayWith(createMemoryResponseStore());
   const { origin } = await gateway.listen("127.0.0.1", 0);
+  // With REDIS_URL, also the store a fleet runs on: entries in Redis, shared by instances.
+  const redisUrl = process.env.REDIS_URL;
+  const onRedis =
+    redisUrl === undefined
+      ? undefined
+      : gatewayWith(
+          await createRedisResponseStore({ redisUrl, scope: `bench-warm-${randomUUID()}` }),
+        );
+  const redisOrigin =
+    onRedis === undefined ? undefined : (await onRedis.listen("127.0.0.1", 0)).origin;
   const first = await fetch(`${origin}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -71,34 +89,45 @@ export async function benchWarm(): Promise<string> {
   try {
     // Warm-ups: code compiled, connections open, the answer cached.
     await hammer(origin, 1_000);
+    if (redisOrigin !== undefined) {
+      await hammer(redisOrigin, 1_000);
+    }
     await hammer(bareOrigin, 1_000);
     simulator.clearRequests();
     const mySlices: LoadSlice[] = [];
+    const redisSlices: LoadSlice[] = [];
     const theirSlices: LoadSlice[] = [];
     for (let slice = 0; slice < SLICES; slice += 1) {
       mySlices.push(await hammer(origin, (SECONDS * 1_000) / SLICES));
+      if (redisOrigin !== undefined) {
+        redisSlices.push(await hammer(redisOrigin, (SECONDS * 1_000) / SLICES));
+      }
       theirSlices.push(await hammer(bareOrigin, (SECONDS * 1_000) / SLICES));
     }
     const crispRequests = simulator.requests.length;
     const mine = combine(mySlices);
     const theirs = combine(theirSlices);
+    const onRedisLoad = redisSlices.length === 0 ? undefined : combine(redisSlices);
+    const ratios = (name: string, load: Load) =>
+      `- ${name}: throughput ratio (goal ≥ 1.5×) **${(load.perSecond / theirs.perSecond).toFixed(2)}×**; p99 ratio (goal ≤ 1.0) **${(load.p99Ms / theirs.p99Ms).toFixed(2)}×**.`;
     const row = (name: string, load: Load) =>
       `| ${name} | ${load.requests} | ${load.errors} | ${load.perSecond.toFixed(0)} | ${load.p50Ms.toFixed(1)} | ${load.p99Ms.toFixed(1)} |`;
     return `## Warm dashboards: throughput against bare graphql-yoga
 
 The README dashboard, warm, over HTTP on loopback: ${CONNECTIONS} connections each sending the next
 request as soon as the last is answered, for ${SECONDS} s per server in ${SLICES} slices taken in
-turns (gateway, bare, gateway, …; after a 1 s warm-up each), so the machine's drift falls on both
-alike. The load generator runs in a process of its own; both servers share the benchmark's
-process, which has one core to itself.
+turns (gateway, bare, gateway, …; after a 1 s warm-up each), so the machine's drift falls on all
+alike. With \`REDIS_URL\`, a second gateway, taking its turn after the first, keeps its response
+cache in Redis, as a fleet does. The load generator runs in a process of its own; the servers
+share the benchmark's process, which has one core to itself.
 
 | Server | Requests | Errors | req/s | p50 ms | p99 ms |
 |---|---|---|---|---|---|
-${row("gateway (response cache, shared cache warm)", mine)}
-${row("bare graphql-yoga serving the same result from memory", theirs)}
+${row("gateway (response cache in memory, shared cache warm)", mine)}
+${onRedisLoad === undefined ? "" : `${row("gateway, response cache in Redis (`REDIS_URL`: each hit asks Redis for the generation)", onRedisLoad)}\n`}${row("bare graphql-yoga serving the same result from memory", theirs)}
 
-- Throughput ratio (goal ≥ 1.5×): **${(mine.perSecond / theirs.perSecond).toFixed(2)}×**; p99 ratio (goal ≤ 1.0): **${(mine.p99Ms / theirs.p99Ms).toFixed(2)}×**.
-- Crisp requests during the gateway's run: ${crispRequests}.
+${ratios("Response cache in memory", mine)}
+${onRedisLoad === undefined ? "" : `${ratios("Response cache in Redis", onRedisLoad)}\n`}- Crisp requests during the gateways' runs: ${crispRequests}.
 
 Environment knob: \`BENCH_WARM_SECONDS\`.
 `;
@@ -106,6 +135,7 @@ Environment knob: \`BENCH_WARM_SECONDS\`.
     await new Promise<void>((resolve) => bare.close(() => resolve()));
     bare.closeAllConnections();
     await gateway.stop();
+    await onRedis?.stop();
     await simulator.close();
   }
 }

@@ -69,6 +69,60 @@ describe("the response cache in Redis", () => {
     }
   });
 
+  it("serves the copy an instance holds only while no instance has invalidated anything since, asking Redis for the generation alone", async () => {
+    const redis = await startRedis();
+    const [one, two] = await pair(redis.url);
+    await one.set("answer", { data: { n: 1 } }, [CONVERSATION], 60_000);
+    expect(await two.get("answer")).toEqual({ data: { n: 1 } });
+    const client = new Redis(redis.url);
+    onTestFinished(() => void client.disconnect());
+    await client.config("RESETSTAT");
+    // Held since the read above: three hits are three GETs of the generation, no entry read.
+    for (let hit = 0; hit < 3; hit += 1) {
+      expect(await two.get("answer")).toEqual({ data: { n: 1 } });
+    }
+    const stats = await client.info("commandstats");
+    expect(stats).toMatch(/cmdstat_get:calls=3,/);
+    expect(stats).not.toMatch(/cmdstat_eval/);
+    // Another instance's invalidation (of anything) ends the copies every instance holds.
+    await one.invalidate([{ typename: "Person", id: "UGVyc29uOng" }]);
+    await one.invalidate([CONVERSATION]);
+    expect(await two.get("answer")).toBeUndefined();
+    await one.set("answer", { data: { n: 2 } }, [CONVERSATION], 60_000);
+    expect(await two.get("answer")).toEqual({ data: { n: 2 } });
+    expect(await one.get("answer")).toEqual({ data: { n: 2 } });
+  });
+
+  it("forgets the copies it holds when its connection to Redis drops: a Redis back empty serves none of them", async () => {
+    const redis = await startRedis();
+    const scope = `test-${randomUUID()}`;
+    let lost = () => {};
+    let back = () => {};
+    const gone = new Promise<void>((resolve) => {
+      lost = resolve;
+    });
+    const returned = new Promise<void>((resolve) => {
+      back = resolve;
+    });
+    const one = await createRedisResponseStore({ redisUrl: redis.url, scope, report: () => {} });
+    const two = await createRedisResponseStore({
+      redisUrl: redis.url,
+      scope,
+      report: (event) => (event === "lost" ? lost() : back()),
+    });
+    onTestFinished(async () => {
+      await one.close();
+      await two.close();
+    });
+    await one.set("answer", { data: { ok: true } }, [CONVERSATION], 60_000);
+    expect(await two.get("answer")).toEqual({ data: { ok: true } });
+    await redis.kill();
+    await gone;
+    await redis.restart();
+    await returned;
+    expect(await two.get("answer")).toBeUndefined();
+  });
+
   it("keeps serving from memory, with no error, while Redis is gone; invalidations still apply", async () => {
     const redis = await startRedis();
     const [one, , gone] = await pair(redis.url);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Cache, CacheEntityRecord } from "@envelop/response-cache";
 import type { ExecutionResult } from "graphql";
 import type { Redis } from "ioredis";
@@ -17,10 +18,22 @@ import { closeRedis, openRedis, type RedisReport } from "../redis.js";
  *
  * While Redis fails, entries are kept and served in memory, per instance, and every
  * invalidation goes to both, so nothing is ever served past a change this instance knows of.
+ *
+ * In front of Redis, each instance keeps the entries it last stored or read (`RECENT_ENTRIES`),
+ * each with the generation it was current at: every invalidation, by any instance, gives the
+ * scope a new generation in the same script that drops its entries. A hit asks Redis for the
+ * generation (a few bytes) instead of the entry (the whole answer, to parse and write again),
+ * and serves the entry it holds only while the generation is unchanged: what any instance
+ * invalidated is never served, as without it.
  */
 
 /** Largest number of entries kept in memory. @default 5_000 */
 const MEMORY_ENTRIES = 5_000;
+/**
+ * Entries each instance keeps in front of Redis: the answers it serves most, a warm dashboard's
+ * few documents per viewer.
+ */
+const RECENT_ENTRIES = 1_000;
 
 export interface ResponseCacheStore extends Cache {
   close(): Promise<void>;
@@ -93,44 +106,87 @@ export function createMemoryResponseStore(max = MEMORY_ENTRIES): MemoryResponseS
 /**
  * Stores an entry and adds it to its index sets, each of which then lives at least as long as
  * the entry (PTTL is -1 for a set without an expiry yet). One script: an invalidation never
- * sees the entry without its index.
- * KEYS: the entry, then its index sets. ARGV: the entry's JSON, its TTL in ms, its id.
+ * sees the entry without its index. Answers the generation the entry was stored in.
+ * KEYS: the generation, the entry, then its index sets. ARGV: the entry's JSON, its TTL in
+ * ms, its id.
  */
 const SET_SCRIPT = `
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 local ttl = tonumber(ARGV[2])
-for i = 2, #KEYS do
+for i = 3, #KEYS do
   redis.call('SADD', KEYS[i], ARGV[3])
   if redis.call('PTTL', KEYS[i]) < ttl then
     redis.call('PEXPIRE', KEYS[i], ttl)
   end
 end
-return 0`;
+return redis.call('GET', KEYS[1]) or ''`;
 
 /**
- * Drops every entry an index set names, and the sets. One script: an entry stored meanwhile
- * is either dropped or indexed anew, never left out of a set that was just emptied.
- * KEYS: the index sets. ARGV: the prefix of entry keys.
+ * An entry, what is left of its life and the generation, read together.
+ * KEYS: the generation, the entry.
+ */
+const GET_SCRIPT = `
+local text = redis.call('GET', KEYS[2])
+if not text then
+  return {'', 0, redis.call('GET', KEYS[1]) or ''}
+end
+return {text, redis.call('PTTL', KEYS[2]), redis.call('GET', KEYS[1]) or ''}`;
+
+/**
+ * Drops every entry an index set names, and the sets, and starts a new generation. One
+ * script: an entry stored meanwhile is either dropped or indexed anew, never left out of a set
+ * that was just emptied, and no instance serves a copy it holds of a dropped entry.
+ * KEYS: the generation, then the index sets. ARGV: the prefix of entry keys, the generation.
  */
 const INVALIDATE_SCRIPT = `
-for i = 1, #KEYS do
+for i = 2, #KEYS do
   local ids = redis.call('SMEMBERS', KEYS[i])
   for j = 1, #ids do
     redis.call('DEL', ARGV[1] .. ids[j])
   end
   redis.call('DEL', KEYS[i])
 end
+redis.call('SET', KEYS[1], ARGV[2])
 return 0`;
 
-/** Entries in Redis under `scope` (the Crisp token: two tokens never share one). */
-function createRedisEntries(redis: Redis, scope: string): Cache {
+/** An entry an instance holds in front of Redis. */
+interface RecentEntry {
+  result: ExecutionResult;
+  /** The scope's generation when it was stored or read. */
+  generation: string;
+}
+
+/**
+ * Entries in Redis under `scope` (the Crisp token: two tokens never share one), the recent ones
+ * also in this instance, served while the scope's generation has not moved.
+ */
+function createRedisEntries(redis: Redis, scope: string): Cache & { forgetRecent(): void } {
   const prefix = `gateway:responses:${scope}:`;
   const entryPrefix = `${prefix}entry:`;
+  const generationKey = `${prefix}generation`;
   const indexKey = (key: string) => `${prefix}index:${key}`;
+  const recent = new LRUCache<string, RecentEntry>({ max: RECENT_ENTRIES });
   return {
     async get(responseId) {
-      const text = await redis.get(`${entryPrefix}${responseId}`);
-      return text === null ? undefined : (JSON.parse(text) as ExecutionResult);
+      const held = recent.get(responseId);
+      if (held !== undefined && held.generation === ((await redis.get(generationKey)) ?? "")) {
+        return held.result;
+      }
+      const [text, ttl, generation] = (await redis.eval(
+        GET_SCRIPT,
+        2,
+        generationKey,
+        `${entryPrefix}${responseId}`,
+      )) as [string, number, string];
+      if (text === "") {
+        recent.delete(responseId);
+        return undefined;
+      }
+      const result = JSON.parse(text) as ExecutionResult;
+      if (ttl > 0) {
+        recent.set(responseId, { result, generation }, { ttl });
+      }
+      return result;
     },
     async set(responseId, result, entities, ttl) {
       if (!(ttl > 0)) {
@@ -139,22 +195,34 @@ function createRedisEntries(redis: Redis, scope: string): Cache {
       const sets = indexKeysOf(entities).map(indexKey);
       // Redis needs a finite expiry; an entry without one lasts a day.
       const ms = Number.isFinite(ttl) ? Math.ceil(ttl) : 86_400_000;
-      await redis.eval(
+      const generation = (await redis.eval(
         SET_SCRIPT,
-        1 + sets.length,
+        2 + sets.length,
+        generationKey,
         `${entryPrefix}${responseId}`,
         ...sets,
         JSON.stringify(result),
         String(ms),
         responseId,
-      );
+      )) as string;
+      recent.set(responseId, { result, generation }, { ttl: ms });
     },
     async invalidate(entities) {
       const sets = [...new Set([...entities].map(entityKeyOf))].map(indexKey);
       if (sets.length > 0) {
-        await redis.eval(INVALIDATE_SCRIPT, sets.length, ...sets, entryPrefix);
+        // Random, not counted: a Redis that restarted empty must not come back to a number
+        // an instance still holds entries of.
+        await redis.eval(
+          INVALIDATE_SCRIPT,
+          1 + sets.length,
+          generationKey,
+          ...sets,
+          entryPrefix,
+          randomUUID(),
+        );
       }
     },
+    forgetRecent: () => recent.clear(),
   };
 }
 
@@ -170,6 +238,8 @@ export async function createRedisResponseStore({
 }): Promise<ResponseCacheStore> {
   const redis = await openRedis(redisUrl, "response cache", "command", report);
   const shared = createRedisEntries(redis, scope);
+  // Invalidations made while this connection was away are unknown here: what it held goes.
+  redis.on("close", () => shared.forgetRecent());
   const memory = createMemoryResponseStore();
   // A command to a Redis that is away fails at once (no offline queue); asking first spares
   // the error.
