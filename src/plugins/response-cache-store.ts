@@ -271,12 +271,15 @@ export async function createRedisResponseStore({
       const records = [...entities];
       // Both: what memory took while Redis failed must go too.
       await memory.invalidate(records);
-      if (up()) {
-        try {
-          await shared.invalidate(records);
-        } catch {
-          // Redis is failing: its entries cannot be reached, and expire by their TTL.
-        }
+      if (!up()) {
+        return;
+      }
+      try {
+        await shared.invalidate(records);
+      } catch {
+        // Redis is failing: its entries cannot be reached, and expire by their TTL. The
+        // generation may not have moved: the copies this instance holds go now.
+        shared.forgetRecent();
       }
     },
     close: () => closeRedis(redis),
