@@ -17,6 +17,7 @@ import type { SharedCacheOptions } from "../loaders/cache.js";
 import type { SecondLevel } from "../loaders/second-level.js";
 import type { Logger } from "../logger.js";
 import type { ResponseCacheStore } from "../plugins/response-cache-store.js";
+import type { GatewayResponseCacheOptions } from "../plugins/use-gateway-response-cache.js";
 import type { RequestLimits } from "../plugins/use-request-limits.js";
 import type { UsageCounters } from "../usage.js";
 
@@ -148,7 +149,7 @@ export interface GatewayOptions {
    * memory or Redis (main.ts opens it with REDIS_URL). The gateway closes the store.
    * @default false (main.ts turns it on: RESPONSE_CACHE_TTL_MS)
    */
-  responseCache?: { store: ResponseCacheStore; ttlMs?: number } | false;
+  responseCache?: (GatewayResponseCacheOptions & { store: ResponseCacheStore }) | false;
 }
 
 /** Where a listening gateway answers. */
