@@ -1,3 +1,4 @@
+import { abortCallbacksOf } from "../abort-callbacks.js";
 import type { CacheKey } from "./cache-kinds.js";
 
 /** A Crisp read in flight for one cache key, shared by every caller of that key. */
@@ -18,8 +19,6 @@ export interface Inflight {
  * MaxListenersExceededWarning past ten, issue 12.6).
  */
 export class Waiting {
-  readonly #leavers = new WeakMap<AbortSignal, Set<() => void>>();
-
   /**
    * Waits for `inflight` on behalf of one caller. When the last caller leaves, the Crisp
    * request is aborted and `abandoned` is told, so the cache forgets it.
@@ -43,7 +42,7 @@ export class Waiting {
           abandoned();
         }
       };
-      const leavers = this.#listen(signal);
+      const leavers = abortCallbacksOf(signal);
       leavers.add(leave);
       inflight.promise.then(
         (value) => {
@@ -56,26 +55,5 @@ export class Waiting {
         },
       );
     });
-  }
-
-  /** The callbacks to run when `signal` aborts: one listener on it, however many keys wait. */
-  #listen(signal: AbortSignal): Set<() => void> {
-    let leavers = this.#leavers.get(signal);
-    if (leavers === undefined) {
-      const set = new Set<() => void>();
-      leavers = set;
-      this.#leavers.set(signal, set);
-      signal.addEventListener(
-        "abort",
-        () => {
-          for (const leave of [...set]) {
-            leave();
-          }
-          set.clear();
-        },
-        { once: true },
-      );
-    }
-    return leavers;
   }
 }

@@ -1,4 +1,5 @@
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
+import { abortCallbacksOf } from "../abort-callbacks.js";
 
 /**
  * Ends every open subscription once `signal` aborts (the gateway is stopping): its event source
@@ -32,7 +33,8 @@ export function endOnAbort<T>(
     wake = () => resolve({ done: true, value: undefined });
   });
   const onAbort = () => wake();
-  const enders = endersOf(signal);
+  // One listener on the signal however many subscriptions are open.
+  const enders = abortCallbacksOf(signal);
   if (signal.aborted) {
     wake();
   } else {
@@ -65,29 +67,4 @@ export function endOnAbort<T>(
     },
   };
   return ending;
-}
-
-/**
- * What to end when `signal` aborts: one listener on it however many subscriptions are open
- * (a listener each would pass Node's 10-listener warning at the eleventh).
- */
-const enderSets = new WeakMap<AbortSignal, Set<() => void>>();
-function endersOf(signal: AbortSignal): Set<() => void> {
-  let enders = enderSets.get(signal);
-  if (enders === undefined) {
-    const set = new Set<() => void>();
-    enders = set;
-    enderSets.set(signal, set);
-    signal.addEventListener(
-      "abort",
-      () => {
-        for (const end of [...set]) {
-          end();
-        }
-        set.clear();
-      },
-      { once: true },
-    );
-  }
-  return enders;
 }
