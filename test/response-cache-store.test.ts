@@ -24,7 +24,7 @@ describe("the response cache in memory", () => {
   });
 
   it("keeps its index bounded by its entries: evictions and replacements unlink them", () => {
-    const store = createMemoryResponseStore(10);
+    const store = createMemoryResponseStore({ maxEntries: 10 });
     for (let n = 0; n < 1_000; n += 1) {
       store.set(`answer ${n}`, { data: { n } }, [conversation(n)], 60_000);
     }
@@ -34,6 +34,23 @@ describe("the response cache in memory", () => {
     expect(store.size()).toEqual({ entries: 10, indexKeys: 12 });
     store.invalidate([conversation(998)]);
     expect(store.get("answer 999")).toEqual({ data: { n: 999 } });
+  });
+
+  it("holds at most its characters of JSON, dropping the least recent, and keeps no answer larger than that, nor its index", () => {
+    const store = createMemoryResponseStore({ maxChars: 1_000 });
+    const answer = (n: number, length: number) => ({ data: { n, text: "x".repeat(length) } });
+    // Each 127 characters of JSON: seven fit in 1,000.
+    expect(JSON.stringify(answer(10, 100))).toHaveLength(127);
+    for (let n = 10; n < 100; n += 1) {
+      store.set(`answer ${n}`, answer(n, 100), [conversation(n)], 60_000);
+    }
+    expect(store.size()).toEqual({ entries: 7, indexKeys: 8 });
+    expect(store.get("answer 99")).toEqual(answer(99, 100));
+    expect(store.get("answer 93")).toEqual(answer(93, 100));
+    expect(store.get("answer 92")).toBeUndefined();
+    store.set("huge", answer(-1, 2_000), [{ typename: "Person", id: "huge" }], 60_000);
+    expect(store.get("huge")).toBeUndefined();
+    expect(store.size()).toEqual({ entries: 7, indexKeys: 8 });
   });
 
   it("stores nothing with no TTL left", () => {

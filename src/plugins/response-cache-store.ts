@@ -30,10 +30,18 @@ import { closeRedis, openRedis, type RedisReport } from "../redis.js";
 /** Largest number of entries kept in memory. @default 5_000 */
 const MEMORY_ENTRIES = 5_000;
 /**
+ * Most characters of JSON the entries kept in memory hold together (as objects they take a few
+ * times that): a client asking for many distinct large answers (wide windows of long
+ * histories) must not fill the heap. An answer larger than this is not kept.
+ */
+const MEMORY_CHARS = 64 * 1024 * 1024; // 64 Mi characters
+/**
  * Entries each instance keeps in front of Redis: the answers it serves most, a warm dashboard's
  * few documents per viewer.
  */
 const RECENT_ENTRIES = 1_000;
+/** Most characters of JSON those entries hold together. */
+const RECENT_CHARS = 16 * 1024 * 1024; // 16 Mi characters
 
 export interface ResponseCacheStore extends Cache {
   close(): Promise<void>;
@@ -54,8 +62,21 @@ function indexKeysOf(entities: Iterable<CacheEntityRecord>): string[] {
   return [...new Set([...entities].flatMap((entity) => [entity.typename, entityKeyOf(entity)]))];
 }
 
-/** Entries in this process only, at most `max`, least recently used dropped first. */
-export function createMemoryResponseStore(max = MEMORY_ENTRIES): MemoryResponseStore {
+export interface MemoryResponseStoreOptions {
+  /** @default 5_000 */
+  maxEntries?: number;
+  /** Characters of JSON held at most, all entries together. @default 64 Mi */
+  maxChars?: number;
+}
+
+/**
+ * Entries in this process only, at most `maxEntries` and `maxChars` of JSON, least recently
+ * used dropped first.
+ */
+export function createMemoryResponseStore({
+  maxEntries = MEMORY_ENTRIES,
+  maxChars = MEMORY_CHARS,
+}: MemoryResponseStoreOptions = {}): MemoryResponseStore {
   const entriesOf = new Map<string, Set<string>>();
   const keysOf = new Map<string, string[]>();
   const unlink = (responseId: string) => {
@@ -70,7 +91,10 @@ export function createMemoryResponseStore(max = MEMORY_ENTRIES): MemoryResponseS
   };
   // An entry replaced, evicted or found expired takes its index links with it.
   const responses = new LRUCache<string, ExecutionResult>({
-    max,
+    max: maxEntries,
+    maxSize: maxChars,
+    // Once per entry stored (a miss, which ran the whole operation), never per hit.
+    sizeCalculation: (result) => JSON.stringify(result).length,
     dispose: (_result, responseId) => unlink(responseId),
   });
   return {
@@ -80,6 +104,10 @@ export function createMemoryResponseStore(max = MEMORY_ENTRIES): MemoryResponseS
         return;
       }
       responses.set(responseId, result, Number.isFinite(ttl) ? { ttl } : {});
+      if (!responses.has(responseId)) {
+        // Too large to keep: nothing to index.
+        return;
+      }
       const keys = indexKeysOf(entities);
       keysOf.set(responseId, keys);
       for (const key of keys) {
@@ -165,7 +193,10 @@ function createRedisEntries(redis: Redis, scope: string): Cache & { forgetRecent
   const entryPrefix = `${prefix}entry:`;
   const generationKey = `${prefix}generation`;
   const indexKey = (key: string) => `${prefix}index:${key}`;
-  const recent = new LRUCache<string, RecentEntry>({ max: RECENT_ENTRIES });
+  const recent = new LRUCache<string, RecentEntry>({
+    max: RECENT_ENTRIES,
+    maxSize: RECENT_CHARS,
+  });
   return {
     async get(responseId) {
       const held = recent.get(responseId);
@@ -184,7 +215,7 @@ function createRedisEntries(redis: Redis, scope: string): Cache & { forgetRecent
       }
       const result = JSON.parse(text) as ExecutionResult;
       if (ttl > 0) {
-        recent.set(responseId, { result, generation }, { ttl });
+        recent.set(responseId, { result, generation }, { ttl, size: text.length });
       }
       return result;
     },
@@ -195,17 +226,18 @@ function createRedisEntries(redis: Redis, scope: string): Cache & { forgetRecent
       const sets = indexKeysOf(entities).map(indexKey);
       // Redis needs a finite expiry; an entry without one lasts a day.
       const ms = Number.isFinite(ttl) ? Math.ceil(ttl) : 86_400_000;
+      const text = JSON.stringify(result);
       const generation = (await redis.eval(
         SET_SCRIPT,
         2 + sets.length,
         generationKey,
         `${entryPrefix}${responseId}`,
         ...sets,
-        JSON.stringify(result),
+        text,
         String(ms),
         responseId,
       )) as string;
-      recent.set(responseId, { result, generation }, { ttl: ms });
+      recent.set(responseId, { result, generation }, { ttl: ms, size: text.length });
     },
     async invalidate(entities) {
       const sets = [...new Set([...entities].map(entityKeyOf))].map(indexKey);
