@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { Agent, type Dispatcher } from "undici";
+import { abortCallbacksOf } from "../abort-callbacks.js";
 import type { OperationBudget } from "../budget.js";
 import { ErrorCode, GatewayError } from "../errors.js";
 import { crispFailure, parseRetryAfter, transportFailure } from "./errors.js";
@@ -285,10 +286,11 @@ export class CrispClient implements CrispApi {
     // The caller's leaving aborts the same controller: AbortSignal.any costs several times as
     // much per request, and a dashboard sends dozens.
     const relay = () => deadline.abort(signal?.reason);
+    const relays = signal === undefined ? undefined : abortCallbacksOf(signal);
     if (signal?.aborted) {
       relay();
     } else {
-      signal?.addEventListener("abort", relay, { once: true });
+      relays?.add(relay);
     }
     let status = 0;
     try {
@@ -324,7 +326,7 @@ export class CrispClient implements CrispApi {
       throw transportFailure(deadline.signal.aborted ? deadline.signal.reason : error);
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", relay);
+      relays?.delete(relay);
       this.#onExchange?.({ method, path, status, durationMs: performance.now() - started });
     }
   }

@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
 import { TagIndex, tagsOf } from "./cache-index.js";
 import { type CacheKey, type CacheKind, DEFAULT_CACHE_TTLS_MS } from "./cache-kinds.js";
-import { type Inflight, Waiting } from "./inflight.js";
+import { type Inflight, waitFor } from "./inflight.js";
 import type { SecondLevel } from "./second-level.js";
 
 /**
@@ -98,7 +98,6 @@ export class SharedCache {
   readonly #secondLevel: SecondLevel | undefined;
   readonly #secondLevelMaxMs: number;
   readonly #index = new TagIndex();
-  readonly #waiting = new Waiting();
 
   /** @param scope separates tokens: two tokens never share entries. */
   constructor(
@@ -353,7 +352,7 @@ export class SharedCache {
 
   /** Waits on behalf of one caller; the last to leave stops the Crisp request. */
   #wait(id: string, inflight: Inflight, signal: AbortSignal | undefined): Promise<unknown> {
-    return this.#waiting.wait(inflight, signal, () => {
+    return waitFor(inflight, signal, () => {
       if (this.#inflight.get(id) === inflight) {
         this.#inflight.delete(id);
       }

@@ -13,47 +13,41 @@ export interface Inflight {
 }
 
 /**
- * Callers waiting for reads in flight, each free to leave when its request's signal aborts.
- * A request waits for many keys at once (a dashboard: dozens), so each signal gets one abort
- * listener, whatever the number of keys, rather than one per key (which trips Node's
- * MaxListenersExceededWarning past ten, issue 12.6).
+ * Waits for `inflight` on behalf of one caller, free to leave when its request's signal aborts.
+ * When the last caller leaves, the Crisp request is aborted and `abandoned` is told, so the
+ * cache forgets it. A request waits for many keys at once (a dashboard: dozens), so each signal
+ * gets one abort listener, whatever the number of keys (`abortCallbacksOf`).
  */
-export class Waiting {
-  /**
-   * Waits for `inflight` on behalf of one caller. When the last caller leaves, the Crisp
-   * request is aborted and `abandoned` is told, so the cache forgets it.
-   */
-  wait(
-    inflight: Inflight,
-    signal: AbortSignal | undefined,
-    abandoned: () => void,
-  ): Promise<unknown> {
-    inflight.waiters += 1;
-    if (signal === undefined) {
-      return inflight.promise;
-    }
-    return new Promise((resolve, reject) => {
-      const leave = () => {
-        inflight.waiters -= 1;
-        reject(signal.reason);
-        if (inflight.waiters === 0 && !inflight.background) {
-          // Nobody is left to read the answer: stop asking Crisp for it.
-          inflight.controller.abort(signal.reason);
-          abandoned();
-        }
-      };
-      const leavers = abortCallbacksOf(signal);
-      leavers.add(leave);
-      inflight.promise.then(
-        (value) => {
-          leavers.delete(leave);
-          resolve(value);
-        },
-        (error: unknown) => {
-          leavers.delete(leave);
-          reject(error);
-        },
-      );
-    });
+export function waitFor(
+  inflight: Inflight,
+  signal: AbortSignal | undefined,
+  abandoned: () => void,
+): Promise<unknown> {
+  inflight.waiters += 1;
+  if (signal === undefined) {
+    return inflight.promise;
   }
+  return new Promise((resolve, reject) => {
+    const leave = () => {
+      inflight.waiters -= 1;
+      reject(signal.reason);
+      if (inflight.waiters === 0 && !inflight.background) {
+        // Nobody is left to read the answer: stop asking Crisp for it.
+        inflight.controller.abort(signal.reason);
+        abandoned();
+      }
+    };
+    const leavers = abortCallbacksOf(signal);
+    leavers.add(leave);
+    inflight.promise.then(
+      (value) => {
+        leavers.delete(leave);
+        resolve(value);
+      },
+      (error: unknown) => {
+        leavers.delete(leave);
+        reject(error);
+      },
+    );
+  });
 }
