@@ -173,7 +173,8 @@ export function createAuthenticator({ keys, jwt }: AuthOptions): Authenticator |
     if (token === undefined) {
       throw unauthenticated("Missing credentials: send Authorization: Bearer <API key or JWT>.");
     }
-    const byKey = keys?.get(sha256(token));
+    const tokenHash = sha256(token);
+    const byKey = keys?.get(tokenHash);
     if (byKey !== undefined) {
       return byKey;
     }
@@ -204,8 +205,7 @@ export function createAuthenticator({ keys, jwt }: AuthOptions): Authenticator |
         // Only a literal true grants raw calls.
         raw: payload.raw === true,
         // Tokens without a subject share the name "jwt", not a client: each is its own.
-        client:
-          subject === undefined ? `jwt-token:${sha256(token).slice(0, 32)}` : `jwt:${subject}`,
+        client: subject === undefined ? `jwt-token:${tokenHash.slice(0, 32)}` : `jwt:${subject}`,
       });
     }
     throw unauthenticated("Unknown credentials.");
