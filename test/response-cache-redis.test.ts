@@ -5,11 +5,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { createRedisResponseStore } from "../src/plugins/response-cache-store.js";
+import type { Gateway } from "../src/server.js";
+import { startSimulator } from "../src/simulator/index.js";
+import { type GraphQLResponse, gatewayOn } from "./helpers/gateway.js";
 import { startRedis } from "./helpers/redis.js";
 
 const CONVERSATION = { typename: "Conversation", id: "Q29udmVyc2F0aW9uOmE" };
+const simulator = await startSimulator({ seed: 1 });
+afterAll(() => simulator.close());
 
 async function pair(redisUrl: string) {
   const scope = `test-${randomUUID()}`;
@@ -32,6 +37,44 @@ async function pair(redisUrl: string) {
 }
 
 describe("the response cache in Redis", () => {
+  it("serves another instance's answer written from the JSON it was read as, then from the copy it holds: the stored data, then the hit's own cost", async () => {
+    const redis = await startRedis();
+    const scope = `test-${randomUUID()}`;
+    const instance = async () =>
+      gatewayOn(simulator, {
+        operationsPerMinute: 0,
+        responseCache: {
+          store: await createRedisResponseStore({ redisUrl: redis.url, scope, report: () => {} }),
+          ttlMs: 60_000,
+        },
+      });
+    const one = await instance();
+    const two = await instance();
+    const query = `{ website { name conversations(first: 3) { nodes { sessionId meta { nickname } } } } }`;
+    const text = async (gateway: Gateway) => {
+      const response = await gateway.yoga.fetch("http://gateway.test/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query }),
+      });
+      return response.text();
+    };
+    type Answer = GraphQLResponse & {
+      extensions: { cost: { crispRequests: number; cacheHits: number } };
+    };
+    const stored = JSON.parse(await text(one)) as Answer;
+    expect(stored.extensions.cost.crispRequests).toBeGreaterThan(0);
+    // Read from Redis by the other instance, then held by it.
+    for (let hit = 0; hit < 2; hit += 1) {
+      const served = await text(two);
+      expect(served.startsWith(`{"data":${JSON.stringify(stored.data)},"extensions":`)).toBe(true);
+      expect((JSON.parse(served) as Answer).extensions.cost).toMatchObject({
+        crispRequests: 0,
+        cacheHits: 0,
+      });
+    }
+  });
+
   it("an entry one instance stored is served by another, and an invalidation by either drops it for both", async () => {
     const redis = await startRedis();
     const [one, two] = await pair(redis.url);

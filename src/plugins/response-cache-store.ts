@@ -4,6 +4,7 @@ import type { ExecutionResult } from "graphql";
 import type { Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
 import { closeRedis, openRedis, type RedisReport } from "../redis.js";
+import { entryJson, parseEntry } from "./response-json.js";
 
 /**
  * Where the response cache keeps its entries (src/plugins/use-gateway-response-cache.ts): in
@@ -93,8 +94,8 @@ export function createMemoryResponseStore({
   const responses = new LRUCache<string, ExecutionResult>({
     max: maxEntries,
     maxSize: maxChars,
-    // Once per entry stored (a miss, which ran the whole operation), never per hit.
-    sizeCalculation: (result) => JSON.stringify(result).length,
+    // Once per entry stored (a miss, which ran the whole operation): the JSON its hits write.
+    sizeCalculation: (result) => entryJson(result).length,
     dispose: (_result, responseId) => unlink(responseId),
   });
   return {
@@ -213,7 +214,7 @@ function createRedisEntries(redis: Redis, scope: string): Cache & { forgetRecent
         recent.delete(responseId);
         return undefined;
       }
-      const result = JSON.parse(text) as ExecutionResult;
+      const result = parseEntry(text);
       if (ttl > 0) {
         recent.set(responseId, { result, generation }, { ttl, size: text.length });
       }
@@ -226,7 +227,7 @@ function createRedisEntries(redis: Redis, scope: string): Cache & { forgetRecent
       const sets = indexKeysOf(entities).map(indexKey);
       // Redis needs a finite expiry; an entry without one lasts a day.
       const ms = Number.isFinite(ttl) ? Math.ceil(ttl) : 86_400_000;
-      const text = JSON.stringify(result);
+      const text = entryJson(result);
       const generation = (await redis.eval(
         SET_SCRIPT,
         2 + sets.length,

@@ -13,6 +13,7 @@ import type { GatewayContext } from "../context.js";
 import type { CrispHookEvent } from "../events/event.js";
 import type { Change } from "../loaders/seen.js";
 import { decodeGlobalId, encodeGlobalId, joinIdParts } from "../schema/global-id.js";
+import { dataJson } from "./response-json.js";
 
 /**
  * Whole responses cached (issue 12.3): a warm dashboard is answered without running its
@@ -133,12 +134,11 @@ const cacheKeyOf: BuildResponseCacheKeyFunction = ({
 /**
  * A hit as the HTTP answer writes it: the cached data is turned into JSON once, however many
  * hits serve it (entries in memory are the same object on every hit; an entry read from Redis
- * is a new object, written once for its one hit). Each hit is a copy of the entry, so what later
+ * comes with the JSON it was read as: `dataJson`). Each hit is a copy of the entry, so what later
  * plugins add (the cost report, `extensions`) never reaches the stored entry.
  */
 function servedFromCache(
   hit: ExecutionResult | null | undefined,
-  textOf: (data: object) => string,
 ): ExecutionResult | null | undefined {
   const data = hit?.data;
   if (hit === null || hit === undefined || data === null || data === undefined) {
@@ -155,8 +155,8 @@ function servedFromCache(
       const { data: _written, ...rest } = answer;
       const restText = JSON.stringify(rest);
       return restText === "{}"
-        ? `{"data":${textOf(data)}}`
-        : `{"data":${textOf(data)},${restText.slice(1)}`;
+        ? `{"data":${dataJson(data)}}`
+        : `{"data":${dataJson(data)},${restText.slice(1)}`;
     },
   } as ExecutionResult;
 }
@@ -167,21 +167,10 @@ export function useGatewayResponseCache({
 }: GatewayResponseCacheOptions): GatewayResponseCache {
   /** The lists each answer holds, from its request's loaders, until it is stored. */
   const listsOf = new WeakMap<object, CacheEntityRecord[]>();
-  const dataText = new WeakMap<object, string>();
-  const textOf = (data: object) => {
-    let text = dataText.get(data);
-    if (text === undefined) {
-      text = JSON.stringify(data);
-      dataText.set(data, text);
-    }
-    return text;
-  };
   const tagged: Cache = {
     get: (key) => {
       const hit = store.get(key);
-      return hit instanceof Promise
-        ? hit.then((entry) => servedFromCache(entry, textOf))
-        : servedFromCache(hit, textOf);
+      return hit instanceof Promise ? hit.then(servedFromCache) : servedFromCache(hit);
     },
     invalidate: (entities) => store.invalidate(entities),
     set(key, result, entities, ttl) {
