@@ -175,14 +175,8 @@ interface HistoryPage {
   };
 }
 
-const medianWalk = (walks: Figure[]): Figure => ({
-  medianMs: median(walks.map((walk) => walk.medianMs)),
-  requests: median(walks.map((walk) => walk.requests)),
-  rounds: 0,
-});
-
 /** Pages a history back 50 at a time through a gateway of its own (its cache starts empty). */
-async function pageThroughGateway(simulator: RemoteSimulator, sessionId: string): Promise<Figure> {
+async function pageThroughGateway(simulator: RemoteSimulator, sessionId: string): Promise<Sample> {
   const gateway = gatewayOn(simulator, true);
   try {
     await simulator.clearRequests();
@@ -198,7 +192,7 @@ async function pageThroughGateway(simulator: RemoteSimulator, sessionId: string)
     const batches = (await simulator.requests()).filter((entry) =>
       entry.path.endsWith("/messages"),
     );
-    return { medianMs: ms, requests: batches.length, rounds: 0 };
+    return { ms, requests: batches.length, rounds: 0 };
   } finally {
     await gateway.stop();
   }
@@ -209,7 +203,7 @@ async function walkDirectly(
   simulator: RemoteSimulator,
   dispatcher: Agent,
   sessionId: string,
-): Promise<Figure> {
+): Promise<Sample> {
   const { identifier, key } = simulator.credentials;
   const headers = {
     authorization: `Basic ${Buffer.from(`${identifier}:${key}`).toString("base64")}`,
@@ -231,7 +225,7 @@ async function walkDirectly(
     }
   }
   const ms = performance.now() - t0;
-  return { medianMs: ms, requests: (await simulator.requests()).length, rounds: 0 };
+  return { ms, requests: (await simulator.requests()).length, rounds: 0 };
 }
 
 /** 200 cold dashboards over 3 instances on one Redis, then a warm one on each. */
@@ -302,14 +296,14 @@ export async function benchCold(): Promise<string> {
       // medians. Every gateway walk starts on a gateway of its own, its cache empty.
       await pageThroughGateway(simulator, sessionId);
       await walkDirectly(simulator, dispatcher, sessionId);
-      const viaGatewayWalks: Figure[] = [];
-      const directWalks: Figure[] = [];
+      const viaGatewayWalks: Sample[] = [];
+      const directWalks: Sample[] = [];
       for (let run = 0; run < HISTORY_RUNS; run += 1) {
         viaGatewayWalks.push(await pageThroughGateway(simulator, sessionId));
         directWalks.push(await walkDirectly(simulator, dispatcher, sessionId));
       }
-      const viaGateway = medianWalk(viaGatewayWalks);
-      const direct = medianWalk(directWalks);
+      const viaGateway = figureOf(viaGatewayWalks);
+      const direct = figureOf(directWalks);
       history.push(
         `| ${count} messages | ${viaGateway.requests} Crisp requests, ${viaGateway.medianMs.toFixed(0)} ms | ${direct.requests} requests, ${direct.medianMs.toFixed(0)} ms | **${(viaGateway.requests / direct.requests).toFixed(2)}** (requests), ${(viaGateway.medianMs / direct.medianMs).toFixed(2)} (time) |`,
       );

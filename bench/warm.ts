@@ -1,6 +1,7 @@
 /**
  * Warm dashboards (issue 12.3), side by side in one run (a section of `npm run bench`): the
- * README dashboard answered by the gateway (shared cache warm, response cache on) against bare
+ * README dashboard answered by the gateway (shared cache warm, response cache on: in memory,
+ * and with REDIS_URL a second gateway's in Redis) against bare
  * graphql-yoga serving the very same result from memory (the gateway's schema, printed, with a
  * root field returning the stored answer: no loaders, no plugins of ours). An autocannon-like
  * loop over undici, in a process of its own (bench/remote/load.ts), keeps 10 connections busy
@@ -18,7 +19,7 @@ import {
   type ResponseCacheStore,
 } from "../src/plugins/response-cache-store.js";
 import { schema as gatewaySchema } from "../src/schema/index.js";
-import { createGateway } from "../src/server.js";
+import { createGateway, type Gateway } from "../src/server.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { dashboardQuery } from "./queries.js";
 import { combine, type Load, type LoadSlice, loadFromChild } from "./remote/load.js";
@@ -55,6 +56,13 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** A server measured, and the slices of load it was given. */
+interface Measured {
+  name: string;
+  origin: string;
+  slices: LoadSlice[];
+}
+
 /** Runs the warm benchmark; its section of docs/benchmarks.md. */
 export async function benchWarm(): Promise<string> {
   const simulator = await startSimulator({ seed: 1 });
@@ -66,52 +74,60 @@ export async function benchWarm(): Promise<string> {
       operationsPerMinute: 0,
       responseCache: { store, ttlMs: 600_000 },
     });
-  const gateway = gatewayWith(createMemoryResponseStore());
-  const { origin } = await gateway.listen("127.0.0.1", 0);
-  // With REDIS_URL, also the store a fleet runs on: entries in Redis, shared by instances.
-  const redisUrl = process.env.REDIS_URL;
-  const onRedis =
-    redisUrl === undefined
-      ? undefined
-      : gatewayWith(
-          await createRedisResponseStore({ redisUrl, scope: `bench-warm-${randomUUID()}` }),
-        );
-  const redisOrigin =
-    onRedis === undefined ? undefined : (await onRedis.listen("127.0.0.1", 0)).origin;
-  const first = await fetch(`${origin}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query: DASHBOARD }),
-  });
-  const answer = (await first.json()) as { data: Record<string, unknown> };
-  const bare = bareYoga(answer.data);
-  const bareOrigin = await listen(bare);
+  const gateways: { gateway: Gateway; name: string; store: string }[] = [];
+  let bare: Server | undefined;
   try {
-    // Warm-ups: code compiled, connections open, the answer cached.
-    await hammer(origin, 1_000);
-    if (redisOrigin !== undefined) {
-      await hammer(redisOrigin, 1_000);
+    gateways.push({
+      gateway: gatewayWith(createMemoryResponseStore()),
+      name: "gateway (response cache in memory, shared cache warm)",
+      store: "Response cache in memory",
+    });
+    // With REDIS_URL, also the store a fleet runs on: entries in Redis, shared by instances.
+    const redisUrl = process.env.REDIS_URL;
+    if (redisUrl !== undefined) {
+      gateways.push({
+        gateway: gatewayWith(
+          await createRedisResponseStore({ redisUrl, scope: `bench-warm-${randomUUID()}` }),
+        ),
+        name: "gateway, response cache in Redis (`REDIS_URL`: each hit asks Redis for the generation)",
+        store: "Response cache in Redis",
+      });
     }
-    await hammer(bareOrigin, 1_000);
+    const measured: Measured[] = [];
+    for (const { gateway, name } of gateways) {
+      measured.push({ name, origin: (await gateway.listen("127.0.0.1", 0)).origin, slices: [] });
+    }
+    const first = await fetch(`${measured[0]?.origin}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: DASHBOARD }),
+    });
+    const answer = (await first.json()) as { data: Record<string, unknown> };
+    bare = bareYoga(answer.data);
+    measured.push({
+      name: "bare graphql-yoga serving the same result from memory",
+      origin: await listen(bare),
+      slices: [],
+    });
+    // Warm-ups: code compiled, connections open, the answer cached.
+    for (const server of measured) {
+      await hammer(server.origin, 1_000);
+    }
     simulator.clearRequests();
-    const mySlices: LoadSlice[] = [];
-    const redisSlices: LoadSlice[] = [];
-    const theirSlices: LoadSlice[] = [];
     for (let slice = 0; slice < SLICES; slice += 1) {
-      mySlices.push(await hammer(origin, (SECONDS * 1_000) / SLICES));
-      if (redisOrigin !== undefined) {
-        redisSlices.push(await hammer(redisOrigin, (SECONDS * 1_000) / SLICES));
+      for (const server of measured) {
+        server.slices.push(await hammer(server.origin, (SECONDS * 1_000) / SLICES));
       }
-      theirSlices.push(await hammer(bareOrigin, (SECONDS * 1_000) / SLICES));
     }
     const crispRequests = simulator.requests.length;
-    const mine = combine(mySlices);
-    const theirs = combine(theirSlices);
-    const onRedisLoad = redisSlices.length === 0 ? undefined : combine(redisSlices);
-    const ratios = (name: string, load: Load) =>
-      `- ${name}: throughput ratio (goal ≥ 1.5×) **${(load.perSecond / theirs.perSecond).toFixed(2)}×**; p99 ratio (goal ≤ 1.0) **${(load.p99Ms / theirs.p99Ms).toFixed(2)}×**.`;
+    const loads = measured.map((server) => combine(server.slices));
+    const theirs = loads[loads.length - 1] as Load;
     const row = (name: string, load: Load) =>
       `| ${name} | ${load.requests} | ${load.errors} | ${load.perSecond.toFixed(0)} | ${load.p50Ms.toFixed(1)} | ${load.p99Ms.toFixed(1)} |`;
+    const ratios = gateways.map(({ store }, index) => {
+      const load = loads[index] as Load;
+      return `- ${store}: throughput ratio (goal ≥ 1.5×) **${(load.perSecond / theirs.perSecond).toFixed(2)}×**; p99 ratio (goal ≤ 1.0) **${(load.p99Ms / theirs.p99Ms).toFixed(2)}×**.`;
+    });
     return `## Warm dashboards: throughput against bare graphql-yoga
 
 The README dashboard, warm, over HTTP on loopback: ${CONNECTIONS} connections each sending the next
@@ -123,19 +139,22 @@ share the benchmark's process, which has one core to itself.
 
 | Server | Requests | Errors | req/s | p50 ms | p99 ms |
 |---|---|---|---|---|---|
-${row("gateway (response cache in memory, shared cache warm)", mine)}
-${onRedisLoad === undefined ? "" : `${row("gateway, response cache in Redis (`REDIS_URL`: each hit asks Redis for the generation)", onRedisLoad)}\n`}${row("bare graphql-yoga serving the same result from memory", theirs)}
+${measured.map((server, index) => row(server.name, loads[index] as Load)).join("\n")}
 
-${ratios("Response cache in memory", mine)}
-${onRedisLoad === undefined ? "" : `${ratios("Response cache in Redis", onRedisLoad)}\n`}- Crisp requests during the gateways' runs: ${crispRequests}.
+${ratios.join("\n")}
+- Crisp requests during the gateways' runs: ${crispRequests}.
 
 Environment knob: \`BENCH_WARM_SECONDS\`.
 `;
   } finally {
-    await new Promise<void>((resolve) => bare.close(() => resolve()));
-    bare.closeAllConnections();
-    await gateway.stop();
-    await onRedis?.stop();
+    if (bare !== undefined) {
+      const server = bare;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    }
+    for (const { gateway } of gateways) {
+      await gateway.stop();
+    }
     await simulator.close();
   }
 }
