@@ -1,9 +1,9 @@
 /**
  * Warm dashboards (issue 12.3), side by side in one run (a section of `npm run bench`): the
  * README dashboard answered by the gateway (shared cache warm, response cache on: in memory,
- * and with REDIS_URL a second gateway's in Redis) against bare
- * graphql-yoga serving the very same result from memory (the gateway's schema, printed, with a
- * root field returning the stored answer: no loaders, no plugins of ours). An autocannon-like
+ * and with REDIS_URL a second gateway's in Redis) against bare graphql-yoga serving the very
+ * same result from memory (the gateway's schema, printed, with a root field returning the
+ * stored answer: no loaders, no plugins of ours). An autocannon-like
  * loop over undici, in a process of its own (bench/remote/load.ts), keeps 10 connections busy
  * for a fixed time on each server, one after the other; the servers share this process.
  */
