@@ -16,24 +16,27 @@ const CONVERSATION = { typename: "Conversation", id: "Q29udmVyc2F0aW9uOmE" };
 const simulator = await startSimulator({ seed: 1 });
 afterAll(() => simulator.close());
 
+/** Two stores on one scope; `gone` and `back` tell when the first one's connection drops, returns. */
 async function pair(redisUrl: string) {
   const scope = `test-${randomUUID()}`;
-  let lost = () => {};
+  const told = { lost: () => {}, back: () => {} };
   const gone = new Promise<void>((resolve) => {
-    lost = resolve;
+    told.lost = resolve;
   });
-  const report = (event: "lost" | "back") => {
-    if (event === "lost") {
-      lost();
-    }
-  };
-  const one = await createRedisResponseStore({ redisUrl, scope, report });
+  const back = new Promise<void>((resolve) => {
+    told.back = resolve;
+  });
+  const one = await createRedisResponseStore({
+    redisUrl,
+    scope,
+    report: (event) => told[event](),
+  });
   const two = await createRedisResponseStore({ redisUrl, scope, report: () => undefined });
   onTestFinished(async () => {
     await one.close();
     await two.close();
   });
-  return [one, two, gone] as const;
+  return [one, two, gone, back] as const;
 }
 
 describe("the response cache in Redis", () => {
@@ -138,32 +141,14 @@ describe("the response cache in Redis", () => {
 
   it("forgets the copies it holds when its connection to Redis drops: a Redis back empty serves none of them", async () => {
     const redis = await startRedis();
-    const scope = `test-${randomUUID()}`;
-    let lost = () => {};
-    let back = () => {};
-    const gone = new Promise<void>((resolve) => {
-      lost = resolve;
-    });
-    const returned = new Promise<void>((resolve) => {
-      back = resolve;
-    });
-    const one = await createRedisResponseStore({ redisUrl: redis.url, scope, report: () => {} });
-    const two = await createRedisResponseStore({
-      redisUrl: redis.url,
-      scope,
-      report: (event) => (event === "lost" ? lost() : back()),
-    });
-    onTestFinished(async () => {
-      await one.close();
-      await two.close();
-    });
-    await one.set("answer", { data: { ok: true } }, [CONVERSATION], 60_000);
-    expect(await two.get("answer")).toEqual({ data: { ok: true } });
+    const [one, two, gone, back] = await pair(redis.url);
+    await two.set("answer", { data: { ok: true } }, [CONVERSATION], 60_000);
+    expect(await one.get("answer")).toEqual({ data: { ok: true } });
     await redis.kill();
     await gone;
     await redis.restart();
-    await returned;
-    expect(await two.get("answer")).toBeUndefined();
+    await back;
+    expect(await one.get("answer")).toBeUndefined();
   });
 
   it("keeps serving from memory, with no error, while Redis is gone; invalidations still apply", async () => {
