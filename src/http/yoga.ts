@@ -140,8 +140,8 @@ export function createGatewayYoga({
     healthCheckEndpoint: Route.health,
     landingPage: false,
     // The router refuses a body past maxBodyBytes before Yoga sees it (src/http/router.ts), and
-    // hands Yoga the bytes it read: Yoga's own limit would stream every body again through a
-    // TransformStream and a second Request, a tenth of a warm answer's CPU.
+    // hands Yoga the bytes it read: Yoga's own limit would stream every body again, through a
+    // TransformStream and a second Request, on every request.
     maxRequestBodySize: false,
     // Unexpected errors become "Unexpected error." for clients, even with NODE_ENV=development
     // (Yoga would otherwise add the original message and stack).
